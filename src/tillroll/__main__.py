@@ -1,0 +1,3 @@
+from tillroll.cli import cli
+
+cli()

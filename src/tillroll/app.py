@@ -1,0 +1,85 @@
+"""The ASGI application: every domain's routes, the OpenAPI document and its docs page."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from tillroll import __version__
+from tillroll.auth import endpoints as auth_endpoints
+from tillroll.auth.service import auth
+from tillroll.branches import endpoints as branches
+from tillroll.config import Settings
+from tillroll.customers import endpoints as customers
+from tillroll.kit.db import Database, open_database
+from tillroll.kit.http import Endpoint, Router, Runtime, build_route
+from tillroll.kit.openapi import build_openapi
+from tillroll.merchants import endpoints as merchants
+from tillroll.products import endpoints as products
+from tillroll.receipts import endpoints as receipts
+
+ROUTERS: list[Router] = [
+    merchants.router,
+    auth_endpoints.keys,
+    branches.router,
+    customers.router,
+    auth_endpoints.sessions,
+    products.router,
+    receipts.router,
+    receipts.by_customer,
+]
+
+_DOCS_PAGE = """<!doctype html>
+<html><head><meta charset="utf-8"><title>Tillroll API</title>
+<link rel="stylesheet" href="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui.css">
+</head><body><div id="ui"></div>
+<script src="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui-bundle.js"></script>
+<script>SwaggerUIBundle({url: "/openapi.json", dom_id: "#ui"});</script>
+<noscript>The OpenAPI document is at <a href="/openapi.json">/openapi.json</a>.</noscript>
+</body></html>"""
+
+
+def endpoints() -> list[Endpoint]:
+    return [e for router in ROUTERS for e in router.endpoints]
+
+
+def create_app(settings: Settings | None = None, db: Database | None = None) -> Starlette:
+    """The app. `db` is opened by the lifespan unless the caller passes an open one."""
+    settings = settings or Settings.from_env()
+    database = db or open_database(settings.database_url, pool_size=settings.pool_size)
+    runtime = Runtime(db=database, settings=settings, auth=auth)
+    spec = build_openapi(endpoints(), title="Tillroll", version=__version__)
+
+    async def openapi(_: Request) -> Response:
+        return JSONResponse(spec)
+
+    async def docs(_: Request) -> Response:
+        return HTMLResponse(_DOCS_PAGE)
+
+    async def health(_: Request) -> Response:
+        return JSONResponse({"status": "ok", "version": __version__})
+
+    routes: list[BaseRoute] = [
+        Route("/openapi.json", openapi),
+        Route("/docs", docs),
+        Route("/health", health),
+        *(build_route(e, runtime) for e in endpoints()),
+    ]
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        await database.connect()
+        try:
+            yield
+        finally:
+            if db is None:
+                await database.close()
+
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.runtime = runtime
+    return app

@@ -1,0 +1,50 @@
+"""Who is calling: a merchant API key or a shopper session."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from tillroll.kit.http import Access
+
+
+class Scope(enum.StrEnum):
+    """API key scopes. `write` includes `read`; `admin` includes both."""
+
+    read = "read"
+    write = "write"
+    admin = "admin"
+
+
+_RANK = {Scope.read: 1, Scope.write: 2, Scope.admin: 3}
+_NEEDS = {Access.read: 1, Access.write: 2, Access.admin: 3}
+
+
+@dataclass(frozen=True, slots=True)
+class MerchantKey:
+    merchant_id: uuid.UUID
+    key_id: uuid.UUID
+    scopes: frozenset[Scope]
+    last_used_at: datetime | None
+
+    def may(self, access: Access, *, shopper_ok: bool) -> bool:  # noqa: ARG002
+        return max(_RANK[s] for s in self.scopes) >= _NEEDS[access]
+
+
+@dataclass(frozen=True, slots=True)
+class ShopperSession:
+    """A short-lived token a merchant minted for one customer: reads that customer's data."""
+
+    merchant_id: uuid.UUID
+    customer_id: uuid.UUID
+    expires_at: datetime
+
+    def may(self, access: Access, *, shopper_ok: bool) -> bool:
+        return shopper_ok and access is Access.read
+
+
+def shopper_of(principal: object) -> uuid.UUID | None:
+    """The customer a shopper session is limited to; None for merchant keys."""
+    return principal.customer_id if isinstance(principal, ShopperSession) else None

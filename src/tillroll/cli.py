@@ -1,0 +1,196 @@
+"""The `tillroll` command: serve, migrate, and operator tasks on the server itself."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from typing import TypeVar
+
+import click
+
+from tillroll.auth.principals import Scope
+from tillroll.auth.schemas import ApiKeyCreate
+from tillroll.auth.service import auth as auth_service
+from tillroll.config import Settings
+from tillroll.kit.db import Connection, Database, open_database, run
+from tillroll.kit.migrate import migrate as apply_migrations
+from tillroll.merchants.service import merchant as merchant_service
+
+T = TypeVar("T")
+
+
+def _with_db(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
+    async def main() -> T:
+        db = open_database(settings.database_url, pool_size=2)
+        await db.connect()
+        try:
+            await apply_migrations(db)
+            return await work(db)
+        finally:
+            await db.close()
+
+    return asyncio.run(main())
+
+
+def _in_tx(settings: Settings, work: Callable[[Connection], Awaitable[T]]) -> T:
+    return _with_db(settings, lambda db: run(db, work, write=True))
+
+
+@click.group()
+@click.option(
+    "--database-url", envvar="TILLROLL_DATABASE_URL", help="Overrides TILLROLL_DATABASE_URL."
+)
+@click.pass_context
+def cli(ctx: click.Context, database_url: str | None) -> None:
+    """Tillroll: a self-hosted receipts platform."""
+    settings = Settings.from_env()
+    if database_url:
+        settings = (
+            Settings(**{**settings.__dict__, "database_url": database_url})
+            if hasattr(settings, "__dict__")
+            else _replace_url(settings, database_url)
+        )
+    ctx.obj = settings
+
+
+def _replace_url(settings: Settings, url: str) -> Settings:
+    from dataclasses import replace
+
+    return replace(settings, database_url=url)
+
+
+@cli.command()
+@click.option("--host", default=None, help="Bind address (default TILLROLL_HOST or 127.0.0.1).")
+@click.option("--port", default=None, type=int, help="Port (default TILLROLL_PORT or 8000).")
+@click.option("--workers", default=None, type=int, help="Server processes (default 1).")
+@click.pass_obj
+def serve(settings: Settings, host: str | None, port: int | None, workers: int | None) -> None:
+    """Serve the API and pages (migrates first)."""
+    import os
+
+    import uvicorn
+
+    _with_db(settings, apply_migrations)
+    os.environ["TILLROLL_DATABASE_URL"] = settings.database_url
+    bind_host, bind_port = host or settings.host, port or settings.port
+    click.echo(f"Tillroll listening on http://{bind_host}:{bind_port}  (API docs: /docs)")
+    uvicorn.run(
+        "tillroll.app:create_app",
+        factory=True,
+        host=bind_host,
+        port=bind_port,
+        workers=workers or settings.workers,
+        loop="uvloop",
+        http="httptools",
+        log_level="warning",
+        access_log=False,
+    )
+
+
+@cli.command()
+@click.pass_obj
+def migrate(settings: Settings) -> None:
+    """Apply pending database migrations."""
+    applied = _with_db(settings, apply_migrations)
+    click.echo(f"applied: {', '.join(applied)}" if applied else "database is up to date")
+
+
+@cli.group()
+def merchants() -> None:
+    """Create and list merchants (tenants)."""
+
+
+@merchants.command("create")
+@click.option("--name", required=True, help="The merchant's name.")
+@click.pass_obj
+def merchants_create(settings: Settings, name: str) -> None:
+    """Create a merchant and print its first admin API key (shown once)."""
+    merchant, key = _in_tx(settings, lambda conn: merchant_service.create(conn, name))
+    click.echo(f"merchant {merchant.id} number {merchant.number} {merchant.name!r}")
+    click.echo(f"admin key (store it now, it is not shown again): {key.secret}")
+
+
+@merchants.command("list")
+@click.pass_obj
+def merchants_list(settings: Settings) -> None:
+    """List merchants."""
+    for m in _in_tx(settings, merchant_service.list):
+        click.echo(f"{m.number}\t{m.id}\t{m.name}")
+
+
+@cli.group()
+def keys() -> None:
+    """Manage a merchant's API keys."""
+
+
+@keys.command("create")
+@click.option("--merchant", "merchant_number", required=True, type=int, help="Merchant number.")
+@click.option("--name", required=True, help="A label for the key.")
+@click.option(
+    "--scope",
+    "scopes",
+    multiple=True,
+    type=click.Choice([s.value for s in Scope]),
+    default=["read"],
+    show_default=True,
+    help="Repeat for several scopes.",
+)
+@click.pass_obj
+def keys_create(
+    settings: Settings, merchant_number: int, name: str, scopes: tuple[str, ...]
+) -> None:
+    """Create an API key and print its secret (shown once)."""
+
+    async def work(conn: Connection) -> str:
+        merchant = await merchant_service.by_number(conn, merchant_number)
+        body = ApiKeyCreate(name=name, scopes=[Scope(s) for s in scopes])
+        return (await auth_service.create_key(conn, merchant.id, body)).secret
+
+    click.echo(_in_tx(settings, work))
+
+
+@keys.command("list")
+@click.option("--merchant", "merchant_number", required=True, type=int, help="Merchant number.")
+@click.pass_obj
+def keys_list(settings: Settings, merchant_number: int) -> None:
+    """List a merchant's API keys (never their secrets)."""
+
+    async def work(conn: Connection) -> list[str]:
+        merchant = await merchant_service.by_number(conn, merchant_number)
+        return [
+            "\t".join([str(k.id), k.prefix + "…", ",".join(k.scopes), k.name])
+            + ("\trevoked" if k.revoked_at else "")
+            for k in await auth_service.list_keys(conn, merchant.id)
+        ]
+
+    for line in _in_tx(settings, work):
+        click.echo(line)
+
+
+@keys.command("revoke")
+@click.option("--merchant", "merchant_number", required=True, type=int, help="Merchant number.")
+@click.argument("key_id", type=click.UUID)
+@click.pass_obj
+def keys_revoke(settings: Settings, merchant_number: int, key_id: uuid.UUID) -> None:
+    """Revoke an API key."""
+
+    async def work(conn: Connection) -> None:
+        merchant = await merchant_service.by_number(conn, merchant_number)
+        await auth_service.revoke_key(conn, merchant.id, key_id)
+
+    _in_tx(settings, work)
+    click.echo(f"revoked {key_id}")
+
+
+@cli.command()
+@click.option("--receipts", default=2000, show_default=True, help="How many receipts to create.")
+@click.option("--seed", default=7, show_default=True, help="Random seed (same seed, same data).")
+@click.pass_obj
+def demo(settings: Settings, receipts: int, seed: int) -> None:
+    """Load demo data: a merchant, 2 branches, 50 customers, receipts over 90 days."""
+    from tillroll.demo import load_demo
+
+    result = _with_db(settings, lambda db: load_demo(db, receipts=receipts, seed=seed))
+    click.echo(result)

@@ -1,0 +1,42 @@
+"""Settings, read once from `TILLROLL_*` environment variables."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+
+_PREFIX = "TILLROLL_"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Every setting Tillroll reads. The environment variable is `TILLROLL_<NAME>`."""
+
+    database_url: str = field(
+        default="sqlite:///./tillroll.db",
+        metadata={"doc": "sqlite:///path/to/file.db or postgresql://user:pass@host:port/db"},
+    )
+    host: str = field(default="127.0.0.1", metadata={"doc": "Address `tillroll serve` binds."})
+    port: int = field(default=8000, metadata={"doc": "Port `tillroll serve` listens on."})
+    workers: int = field(default=1, metadata={"doc": "Server processes for `tillroll serve`."})
+    max_body_bytes: int = field(
+        default=4 * 1024 * 1024, metadata={"doc": "Largest request body accepted (413 above)."}
+    )
+    pool_size: int = field(default=10, metadata={"doc": "PostgreSQL connections per process."})
+    shopper_session_ttl: int = field(
+        default=3600, metadata={"doc": "Default lifetime of a shopper session, in seconds."}
+    )
+    idempotency_retention_hours: int = field(
+        default=48, metadata={"doc": "How long an Idempotency-Key's response is replayed."}
+    )
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        for f in fields(cls):
+            raw = env.get(_PREFIX + f.name.upper())
+            if raw is None or raw == "":
+                continue
+            values[f.name] = int(raw) if f.type == "int" else raw
+        return cls(**values)  # type: ignore[arg-type]

@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from msgspec import UNSET, Meta, UnsetType
+
+from tillroll.kit.address import Address, Country
+from tillroll.kit.schemas import Schema
+
+Ref = Annotated[str, Meta(min_length=1, max_length=128)]
+Gender = Literal["M", "F", "X"]
+
+
+class CustomerFields(Schema):
+    first_name: str | None = None
+    last_name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    gender: Annotated[Gender | None, Meta(description="`M`, `F` or `X`.")] = None
+    birthday: date | None = None
+    country: Country | None = None
+    shipping_address: Address | None = None
+    billing_address: Address | None = None
+    registered: Annotated[bool, Meta(description="Registered member (merchant-defined).")] = False
+    send_email_receipt: Annotated[bool, Meta(description="E-mail receipts to this customer.")] = (
+        False
+    )
+    metadata: dict[str, Any] | None = None
+
+
+class CustomerCreate(CustomerFields):
+    external_id: Annotated[Ref | None, Meta(description="Your id for the customer.")] = None
+    member_number: Annotated[Ref | None, Meta(description="Loyalty card number.")] = None
+
+
+class CustomerUpdate(Schema):
+    """Fields to change; omitted fields keep their value, null clears."""
+
+    external_id: Ref | None | UnsetType = UNSET
+    member_number: Ref | None | UnsetType = UNSET
+    first_name: str | None | UnsetType = UNSET
+    last_name: str | None | UnsetType = UNSET
+    email: str | None | UnsetType = UNSET
+    phone: str | None | UnsetType = UNSET
+    gender: Gender | None | UnsetType = UNSET
+    birthday: date | None | UnsetType = UNSET
+    country: Country | None | UnsetType = UNSET
+    shipping_address: Address | None | UnsetType = UNSET
+    billing_address: Address | None | UnsetType = UNSET
+    registered: bool | UnsetType = UNSET
+    send_email_receipt: bool | UnsetType = UNSET
+    metadata: dict[str, Any] | None | UnsetType = UNSET
+
+
+class Customer(Schema):
+    id: uuid.UUID
+    number: Annotated[int, Meta(description="Sequential integer id within the merchant.")]
+    external_id: str | None
+    member_number: str | None
+    first_name: str | None
+    last_name: str | None
+    email: str | None
+    phone: str | None
+    gender: Gender | None
+    birthday: date | None
+    country: str | None
+    shipping_address: Address | None
+    billing_address: Address | None
+    registered: bool
+    send_email_receipt: bool
+    metadata: dict[str, Any] | None
+    created_at: datetime
+    updated_at: datetime

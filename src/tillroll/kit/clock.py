@@ -1,0 +1,47 @@
+"""Time: aware UTC everywhere, and Spaaza's relative-window grammar."""
+
+from __future__ import annotations
+
+import calendar
+import re
+from datetime import UTC, datetime, timedelta
+
+from tillroll.errors import InvalidInput
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+_TERM = re.compile(r"\s*([+-]?)\s*(\d{1,6})\s*(month|week|day|hour|minute)s?\s*", re.IGNORECASE)
+
+
+def parse_relative(text: str, *, field: str, now: datetime | None = None) -> datetime:
+    """Resolve `"+6 months -5 days +2 minutes"` against `now`.
+
+    Each term is a signed or unsigned integer and a unit (months, weeks, days, hours,
+    minutes; singular accepted). Unsigned terms count forward, as Spaaza's do.
+    """
+    terms = list(_TERM.finditer(text))
+    consumed = "".join(m.group(0) for m in terms)
+    if not terms or consumed != text:
+        raise InvalidInput.field(
+            field, f"{text!r} is not a relative time such as '-13 weeks' or '+6 months -5 days'"
+        )
+    result = now or utc_now()
+    for m in terms:
+        amount = int(m.group(2)) * (-1 if m.group(1) == "-" else 1)
+        unit = m.group(3).lower()
+        if unit == "month":
+            result = add_months(result, amount)
+        else:
+            result += timedelta(**{unit + "s": amount})
+    return result
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    """Calendar month arithmetic, clamping the day (31 Jan + 1 month = 28/29 Feb)."""
+    index = moment.year * 12 + moment.month - 1 + months
+    year, month = divmod(index, 12)
+    day = min(moment.day, calendar.monthrange(year, month + 1)[1])
+    return moment.replace(year=year, month=month + 1, day=day)

@@ -1,0 +1,122 @@
+"""A repository base for simple tenant-owned tables (branches, customers, products)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, ClassVar, Generic, TypeVar
+
+import msgspec
+
+from tillroll.errors import NotFound
+from tillroll.kit.db import Row
+from tillroll.kit.ids import uuid7
+from tillroll.kit.pagination import decode_cursor, encode_cursor
+from tillroll.kit.repository import Repository, from_json, next_number, to_json
+from tillroll.kit.schemas import Page
+
+S = TypeVar("S", bound=msgspec.Struct)
+
+
+class TableRepository(Repository, Generic[S]):
+    """CRUD over one table whose rows carry `merchant_id`, `id`, timestamps.
+
+    Subclasses name the table, the schema rows become, and which columns hold JSON.
+    Every statement is scoped by `merchant_id`.
+    """
+
+    table: ClassVar[str]
+    schema: type[S]
+    json_columns: ClassVar[dict[str, Any]] = {}
+    counter: ClassVar[str | None] = None  # per-merchant integer `number`, if the table has one
+
+    @classmethod
+    def columns(cls) -> str:
+        return ", ".join(cls.schema.__struct_fields__)
+
+    def row_to_schema(self, row: Row) -> S:
+        values = {
+            name: from_json(row[name], self.json_columns[name])
+            if name in self.json_columns
+            else row[name]
+            for name in self.schema.__struct_fields__
+        }
+        return self.schema(**values)
+
+    def _encode(self, values: dict[str, Any]) -> dict[str, Any]:
+        return {k: to_json(v) if k in self.json_columns else v for k, v in values.items()}
+
+    async def get(self, merchant_id: uuid.UUID, object_id: uuid.UUID) -> S | None:
+        return await self.get_by(merchant_id, "id", object_id)
+
+    async def get_by(self, merchant_id: uuid.UUID, column: str, value: Any) -> S | None:
+        row = await self.conn.fetchone(
+            f"SELECT {self.columns()} FROM {self.table} WHERE merchant_id = :m AND {column} = :v",
+            {"m": merchant_id, "v": value},
+        )
+        return None if row is None else self.row_to_schema(row)
+
+    async def page(self, merchant_id: uuid.UUID, after: uuid.UUID | None, limit: int) -> list[S]:
+        """Rows in id order (ids are time-ordered UUIDs), after the cursor id."""
+        rows = await self.conn.fetchall(
+            f"SELECT {self.columns()} FROM {self.table} WHERE merchant_id = :m "
+            f"{'AND id > :after ' if after else ''}ORDER BY id LIMIT :limit",
+            {"m": merchant_id, "after": after, "limit": limit}
+            if after
+            else {"m": merchant_id, "limit": limit},
+        )
+        return [self.row_to_schema(r) for r in rows]
+
+    async def insert(self, merchant_id: uuid.UUID, values: dict[str, Any], now: datetime) -> S:
+        record = {**self._encode(values), "merchant_id": merchant_id, "id": uuid7()}
+        record["created_at"] = record["updated_at"] = now
+        if self.counter:
+            record["number"] = await next_number(self.conn, merchant_id, self.counter)
+        names = ", ".join(record)
+        marks = ", ".join(f":{k}" for k in record)
+        row = await self.conn.fetchone(
+            f"INSERT INTO {self.table} ({names}) VALUES ({marks}) RETURNING {self.columns()}",
+            record,
+        )
+        assert row is not None
+        return self.row_to_schema(row)
+
+    async def update(
+        self, merchant_id: uuid.UUID, object_id: uuid.UUID, values: dict[str, Any], now: datetime
+    ) -> S | None:
+        record = {**self._encode(values), "updated_at": now}
+        sets = ", ".join(f"{k} = :{k}" for k in record)
+        row = await self.conn.fetchone(
+            f"UPDATE {self.table} SET {sets} WHERE merchant_id = :merchant_id AND id = :id "
+            f"RETURNING {self.columns()}",
+            {**record, "merchant_id": merchant_id, "id": object_id},
+        )
+        return None if row is None else self.row_to_schema(row)
+
+    async def delete(self, merchant_id: uuid.UUID, object_id: uuid.UUID) -> bool:
+        row = await self.conn.fetchone(
+            f"DELETE FROM {self.table} WHERE merchant_id = :m AND id = :id RETURNING id",
+            {"m": merchant_id, "id": object_id},
+        )
+        return row is not None
+
+
+async def get_or_404(
+    repo: TableRepository[S], merchant_id: uuid.UUID, object_id: uuid.UUID, noun: str
+) -> S:
+    found = await repo.get(merchant_id, object_id)
+    if found is None:
+        raise NotFound(f"No {noun} {object_id}.")
+    return found
+
+
+async def list_page(
+    repo: TableRepository[S], merchant_id: uuid.UUID, cursor: str | None, limit: int
+) -> Page[S]:
+    """One keyset page of `repo`'s rows in id order."""
+    after = decode_cursor(cursor, (uuid.UUID,))[0] if cursor else None
+    rows = await repo.page(merchant_id, after, limit + 1)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    last = str(rows[-1].id) if more else None  # type: ignore[attr-defined]
+    return Page(data=rows, next_cursor=encode_cursor(last) if last else None)

@@ -1,0 +1,314 @@
+"""The database: one small async interface over the raw drivers.
+
+SQLite (stdlib `sqlite3`, called directly: short transactions, WAL, `BEGIN IMMEDIATE` for
+writes) and PostgreSQL (`asyncpg` pool). SQL is written once with `:name` parameters; for
+PostgreSQL they become `$n`. Both sides hand back the same Python types: `uuid.UUID`, aware
+`datetime`, `date`, `bool`, `int`, `str` (JSON columns are text, decoded by repositories).
+Why raw drivers and not an ORM: see docs/architecture.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sqlite3
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from datetime import UTC, date, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeAlias, TypeVar
+
+import asyncpg
+
+if TYPE_CHECKING:
+    from asyncpg.pool import PoolConnectionProxy
+
+Dialect = Literal["sqlite", "postgresql"]
+Params = Mapping[str, Any]
+PgConnection: TypeAlias = "PoolConnectionProxy[asyncpg.Record]"
+T = TypeVar("T")
+
+
+class Row(Protocol):
+    def __getitem__(self, key: str, /) -> Any: ...
+
+
+class ConflictRetry(Exception):  # noqa: N818 - a signal, not an error the user sees
+    """Raised inside a transaction when a concurrent writer won a race: rerun it."""
+
+
+class UniqueViolation(Exception):  # noqa: N818
+    """A unique constraint refused a row; `constraint` names it when the driver says."""
+
+    def __init__(self, constraint: str | None) -> None:
+        super().__init__(constraint or "unique constraint")
+        self.constraint = constraint
+
+
+class Connection(Protocol):
+    """One connection inside one transaction."""
+
+    dialect: Dialect
+
+    async def execute(self, sql: str, params: Params | None = None) -> None: ...
+    async def executemany(self, sql: str, rows: Sequence[Params]) -> None: ...
+    async def fetchone(self, sql: str, params: Params | None = None) -> Row | None: ...
+    async def fetchall(self, sql: str, params: Params | None = None) -> list[Row]: ...
+    async def fetchval(self, sql: str, params: Params | None = None) -> Any: ...
+
+
+class Database(Protocol):
+    dialect: Dialect
+    url: str
+
+    async def connect(self) -> None: ...
+    async def close(self) -> None: ...
+    def transaction(self, *, write: bool) -> AbstractAsyncContextManager[Connection]: ...
+
+
+async def run(
+    db: Database, work: Callable[[Connection], Awaitable[T]], *, write: bool, retries: int = 3
+) -> T:
+    """Run `work` in one transaction; rerun it when it lost a race (`ConflictRetry`)."""
+    for attempt in range(retries + 1):
+        try:
+            async with db.transaction(write=write) as conn:
+                return await work(conn)
+        except (ConflictRetry, UniqueViolation):
+            if attempt == retries:
+                raise
+    raise AssertionError("unreachable")
+
+
+def open_database(url: str, *, pool_size: int = 10) -> Database:
+    if url.startswith("sqlite:///"):
+        return SQLiteDatabase(url)
+    if url.startswith(("postgresql://", "postgres://")):
+        return PostgresDatabase(url, pool_size=pool_size)
+    raise ValueError(f"unsupported database URL {url!r}: use sqlite:/// or postgresql://")
+
+
+# --- SQLite -----------------------------------------------------------------------------
+
+
+def _adapt_datetime(value: datetime) -> str:
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to the database")
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+
+
+sqlite3.register_adapter(uuid.UUID, str)
+sqlite3.register_adapter(datetime, _adapt_datetime)
+sqlite3.register_adapter(date, date.isoformat)
+sqlite3.register_converter("UUID", lambda b: uuid.UUID(b.decode()))
+sqlite3.register_converter("TIMESTAMPTZ", lambda b: datetime.fromisoformat(b.decode()))
+sqlite3.register_converter("DATE", lambda b: date.fromisoformat(b.decode()))
+sqlite3.register_converter("BOOLEAN", lambda b: b != b"0")
+
+
+class SQLiteConnection:
+    dialect: Dialect = "sqlite"
+
+    def __init__(self, raw: sqlite3.Connection) -> None:
+        self.raw = raw
+
+    async def execute(self, sql: str, params: Params | None = None) -> None:
+        with _sqlite_errors():
+            self.raw.execute(sql, params or {})
+
+    async def executemany(self, sql: str, rows: Sequence[Params]) -> None:
+        with _sqlite_errors():
+            self.raw.executemany(sql, rows)
+
+    async def fetchone(self, sql: str, params: Params | None = None) -> Row | None:
+        with _sqlite_errors():
+            row: Row | None = self.raw.execute(sql, params or {}).fetchone()
+        return row
+
+    async def fetchall(self, sql: str, params: Params | None = None) -> list[Row]:
+        with _sqlite_errors():
+            return self.raw.execute(sql, params or {}).fetchall()
+
+    async def fetchval(self, sql: str, params: Params | None = None) -> Any:
+        row = await self.fetchone(sql, params)
+        return None if row is None else row[0]  # type: ignore[index]
+
+
+class _sqlite_errors:  # noqa: N801 - used as a context manager
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any
+    ) -> None:
+        if isinstance(exc, sqlite3.IntegrityError) and "UNIQUE" in str(exc):
+            raise UniqueViolation(str(exc).removeprefix("UNIQUE constraint failed: ")) from exc
+
+
+def sqlite_connect(path: str) -> sqlite3.Connection:
+    raw = sqlite3.connect(
+        path,
+        isolation_level=None,
+        detect_types=sqlite3.PARSE_DECLTYPES,
+        check_same_thread=False,
+        timeout=30.0,
+    )
+    raw.row_factory = sqlite3.Row
+    raw.execute("PRAGMA journal_mode=WAL")
+    raw.execute("PRAGMA synchronous=FULL")
+    raw.execute("PRAGMA foreign_keys=ON")
+    raw.execute("PRAGMA busy_timeout=30000")
+    return raw
+
+
+class SQLiteDatabase:
+    """One connection per process; transactions take turns through an asyncio lock.
+
+    Statements run synchronously on the event loop (measured fastest for short transactions,
+    see docs/architecture.md); several processes share the file through SQLite's own locks.
+    """
+
+    dialect: Dialect = "sqlite"
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.path = url.removeprefix("sqlite:///")
+        self._raw: sqlite3.Connection | None = None
+        self._lock = asyncio.Lock()
+
+    async def connect(self) -> None:
+        if self._raw is None:
+            if self.path != ":memory:":
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            self._raw = sqlite_connect(self.path)
+
+    async def close(self) -> None:
+        if self._raw is not None:
+            self._raw.close()
+            self._raw = None
+
+    @asynccontextmanager
+    async def transaction(self, *, write: bool) -> AsyncIterator[Connection]:
+        assert self._raw is not None, "database not connected"
+        async with self._lock:
+            raw = self._raw
+            raw.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            try:
+                yield SQLiteConnection(raw)
+            except BaseException:
+                raw.execute("ROLLBACK")
+                raise
+            raw.execute("COMMIT")
+
+    def reader(self) -> sqlite3.Connection:
+        """A separate connection for a long read (a streamed export) that must not hold the lock."""
+        return sqlite_connect(self.path)
+
+
+# --- PostgreSQL ------------------------------------------------------------------------
+
+_PARAM = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+
+
+@lru_cache(maxsize=1024)
+def to_numbered(sql: str) -> tuple[str, tuple[str, ...]]:
+    """`WHERE a = :a AND b = :b` → (`WHERE a = $1 AND b = $2`, ("a", "b"))."""
+    names: list[str] = []
+
+    def number(m: re.Match[str]) -> str:
+        name = m.group(1)
+        if name not in names:
+            names.append(name)
+        return f"${names.index(name) + 1}"
+
+    return _PARAM.sub(number, sql), tuple(names)
+
+
+def _args(sql: str, params: Params | None) -> tuple[str, list[Any]]:
+    text, names = to_numbered(sql)
+    values = params or {}
+    return text, [values[n] for n in names]
+
+
+class PostgresConnection:
+    dialect: Dialect = "postgresql"
+
+    def __init__(self, raw: PgConnection) -> None:
+        self.raw = raw
+
+    async def execute(self, sql: str, params: Params | None = None) -> None:
+        text, args = _args(sql, params)
+        async with _pg_errors():
+            await self.raw.execute(text, *args)
+
+    async def executemany(self, sql: str, rows: Sequence[Params]) -> None:
+        if not rows:
+            return
+        text, names = to_numbered(sql)
+        async with _pg_errors():
+            await self.raw.executemany(text, [[r[n] for n in names] for r in rows])
+
+    async def fetchone(self, sql: str, params: Params | None = None) -> Row | None:
+        text, args = _args(sql, params)
+        async with _pg_errors():
+            row: Row | None = await self.raw.fetchrow(text, *args)
+        return row
+
+    async def fetchall(self, sql: str, params: Params | None = None) -> list[Row]:
+        text, args = _args(sql, params)
+        async with _pg_errors():
+            rows = await self.raw.fetch(text, *args)
+        return list(rows)
+
+    async def fetchval(self, sql: str, params: Params | None = None) -> Any:
+        text, args = _args(sql, params)
+        async with _pg_errors():
+            return await self.raw.fetchval(text, *args)
+
+
+@asynccontextmanager
+async def _pg_errors() -> AsyncIterator[None]:
+    try:
+        yield
+    except asyncpg.UniqueViolationError as exc:
+        raise UniqueViolation(exc.constraint_name) from exc
+    except (asyncpg.SerializationError, asyncpg.DeadlockDetectedError) as exc:
+        raise ConflictRetry(str(exc)) from exc
+
+
+class PostgresDatabase:
+    dialect: Dialect = "postgresql"
+
+    def __init__(self, url: str, *, pool_size: int) -> None:
+        self.url = url
+        self.pool_size = pool_size
+        self._pool: asyncpg.Pool[asyncpg.Record] | None = None
+
+    async def connect(self) -> None:
+        if self._pool is None:
+            self._pool = await asyncpg.create_pool(
+                self.url, min_size=1, max_size=self.pool_size, init=_init_pg_connection
+            )
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+
+    @asynccontextmanager
+    async def transaction(self, *, write: bool) -> AsyncIterator[Connection]:
+        assert self._pool is not None, "database not connected"
+        async with self._pool.acquire() as raw, raw.transaction(readonly=not write):
+            yield PostgresConnection(raw)
+
+    @asynccontextmanager
+    async def raw_connection(self) -> AsyncIterator[PgConnection]:
+        assert self._pool is not None, "database not connected"
+        async with self._pool.acquire() as raw:
+            yield raw
+
+
+async def _init_pg_connection(raw: asyncpg.Connection[asyncpg.Record]) -> None:
+    await raw.execute("SET TIME ZONE 'UTC'")

@@ -1,0 +1,337 @@
+"""A thin routing layer over Starlette: typed handlers, msgspec I/O, one error handler.
+
+A handler is `async def name(call: Call, body: In, query: Q, <path params>) -> Out | Reply`.
+The router decodes and validates the body and query (422 naming the field), authenticates,
+opens one transaction (write for unsafe methods), replays `Idempotency-Key`s, and encodes the
+result. Handlers stay thin: they call one service method. OpenAPI comes from the same
+registrations (`tillroll.kit.openapi`).
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import inspect
+import logging
+import re
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol, get_type_hints
+
+import msgspec
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from tillroll.config import Settings
+from tillroll.errors import (
+    Conflict,
+    FieldError,
+    Forbidden,
+    InvalidInput,
+    MalformedRequest,
+    NotFound,
+    PayloadTooLarge,
+    TillrollError,
+)
+from tillroll.kit import idempotency
+from tillroll.kit.db import Connection, ConflictRetry, Database, UniqueViolation
+
+log = logging.getLogger("tillroll")
+
+JSON = "application/json"
+PROBLEM = "application/problem+json"
+
+
+class Access(enum.Enum):
+    """Who may call an endpoint."""
+
+    read = "read"
+    write = "write"
+    admin = "admin"
+
+
+class Principal(Protocol):
+    @property
+    def merchant_id(self) -> uuid.UUID: ...
+
+    def may(self, access: Access, *, shopper_ok: bool) -> bool: ...
+
+
+class AuthBackend(Protocol):
+    async def authenticate(self, conn: Connection, request: Request) -> Principal: ...
+
+    async def record_use(self, db: Database, principal: Principal) -> None: ...
+
+
+AfterCommit = Callable[[], Awaitable[None]]
+
+
+@dataclass(slots=True)
+class Call:
+    """What a handler gets: the open transaction, the caller and the raw request."""
+
+    conn: Connection
+    principal: Principal
+    request: Request
+    settings: Settings
+    after_commit: list[AfterCommit] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A handler result with a status other than the endpoint's default, or extra headers."""
+
+    body: Any
+    status: int = 200
+    headers: dict[str, str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    method: str
+    path: str
+    handler: Callable[..., Awaitable[Any]]
+    access: Access
+    status: int
+    summary: str
+    tags: tuple[str, ...]
+    body: Any = None
+    query: Any = None
+    response: Any = None
+    path_params: dict[str, Any] = field(default_factory=dict)
+    shopper_ok: bool = False
+    idempotent: bool = False
+    errors: tuple[int, ...] = ()
+    raw_response: bool = False
+
+
+class Router:
+    """Collects the endpoints of one domain under a prefix."""
+
+    def __init__(self, prefix: str, *, tag: str) -> None:
+        self.prefix = prefix
+        self.tag = tag
+        self.endpoints: list[Endpoint] = []
+
+    def route(
+        self,
+        method: str,
+        path: str,
+        *,
+        access: Access,
+        status: int = 200,
+        shopper_ok: bool = False,
+        idempotent: bool = False,
+        errors: tuple[int, ...] = (),
+        raw_response: bool = False,
+    ) -> Callable[[Callable[..., Awaitable[Any]]], Callable[..., Awaitable[Any]]]:
+        def register(handler: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+            hints = get_type_hints(handler, include_extras=True)
+            params = [p for p in inspect.signature(handler).parameters if p != "call"]
+            self.endpoints.append(
+                Endpoint(
+                    method=method,
+                    path=self.prefix + path,
+                    handler=handler,
+                    access=access,
+                    status=status,
+                    summary=(inspect.getdoc(handler) or handler.__name__).split("\n")[0],
+                    tags=(self.tag,),
+                    body=hints.get("body"),
+                    query=hints.get("query"),
+                    response=None if raw_response else _response_type(hints.get("return")),
+                    path_params={p: hints[p] for p in params if p not in ("body", "query")},
+                    shopper_ok=shopper_ok,
+                    idempotent=idempotent,
+                    errors=errors,
+                    raw_response=raw_response,
+                )
+            )
+            return handler
+
+        return register
+
+    def get(self, path: str, **kw: Any) -> Callable[..., Any]:
+        return self.route("GET", path, **kw)
+
+    def post(self, path: str, **kw: Any) -> Callable[..., Any]:
+        return self.route("POST", path, **kw)
+
+    def patch(self, path: str, **kw: Any) -> Callable[..., Any]:
+        return self.route("PATCH", path, **kw)
+
+    def delete(self, path: str, **kw: Any) -> Callable[..., Any]:
+        return self.route("DELETE", path, **kw)
+
+
+def _response_type(hint: Any) -> Any:
+    """`Receipt | Reply` → `Receipt`; `None` → None."""
+    args = [a for a in getattr(hint, "__args__", (hint,)) if a is not Reply and a is not None]
+    if hint is None or hint is type(None) or not args:
+        return None
+    return args[0] if len(args) == 1 else hint
+
+
+# --- request handling -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Runtime:
+    """What every route needs at request time."""
+
+    db: Database
+    settings: Settings
+    auth: AuthBackend
+
+
+def build_route(endpoint: Endpoint, runtime: Runtime) -> Route:
+    decoder = msgspec.json.Decoder(endpoint.body) if endpoint.body is not None else None
+
+    async def asgi(request: Request) -> Response:
+        try:
+            body = await _decode_body(request, decoder, runtime.settings.max_body_bytes)
+            kwargs = _arguments(endpoint, request)
+            if body is not None:
+                kwargs["body"] = body
+            return await _run(endpoint, runtime, request, kwargs)
+        except TillrollError as exc:
+            return problem_response(exc)
+
+    return Route(endpoint.path, asgi, methods=[endpoint.method])
+
+
+async def _decode_body(
+    request: Request, decoder: msgspec.json.Decoder[Any] | None, limit: int
+) -> Any:
+    if decoder is None:
+        return None
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"The body is larger than {limit} bytes.")
+    raw = await request.body()
+    if len(raw) > limit:
+        raise PayloadTooLarge(f"The body is larger than {limit} bytes.")
+    return decode_json(decoder, raw)
+
+
+def decode_json(decoder: msgspec.json.Decoder[Any], raw: bytes) -> Any:
+    """Decode and validate a JSON body; 400 when unparseable, 422 naming the field."""
+    try:
+        return decoder.decode(raw)
+    except msgspec.ValidationError as exc:
+        raise _validation_error(str(exc), root="body") from None
+    except msgspec.DecodeError as exc:
+        raise MalformedRequest(f"The body is not valid JSON: {exc}") from None
+
+
+_AT = re.compile(r" - at `\$(.*)`$")
+
+
+def _validation_error(message: str, *, root: str) -> InvalidInput:
+    match = _AT.search(message)
+    path = match.group(1) if match else ""
+    text = _AT.sub("", message)
+    if text.startswith("Object contains unknown field"):
+        name = text.split("`")[1]
+        path, text = f"{path}.{name}", "unknown field"
+    loc = (root + path) if path.startswith(("[", ".")) or not path else f"{root}.{path}"
+    return InvalidInput.fields([FieldError(loc.removeprefix("body."), text)])
+
+
+def _arguments(endpoint: Endpoint, request: Request) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {}
+    for name, kind in endpoint.path_params.items():
+        kwargs[name] = _path_value(name, request.path_params[name], kind)
+    if endpoint.query is not None:
+        try:
+            kwargs["query"] = msgspec.convert(
+                dict(request.query_params), endpoint.query, strict=False
+            )
+        except msgspec.ValidationError as exc:
+            raise _validation_error(str(exc), root="query") from None
+    return kwargs
+
+
+def _path_value(name: str, raw: str, kind: Any) -> Any:
+    if kind is uuid.UUID:
+        try:
+            return uuid.UUID(raw)
+        except ValueError:
+            raise NotFound(f"No object has the id {raw!r}.") from None
+    return raw
+
+
+async def _run(
+    endpoint: Endpoint, runtime: Runtime, request: Request, kwargs: dict[str, Any]
+) -> Response:
+    write = endpoint.method != "GET"
+    key = request.headers.get("idempotency-key") if endpoint.idempotent else None
+    fingerprint = _fingerprint(request, await request.body()) if key else ""
+    for attempt in range(4):
+        try:
+            async with runtime.db.transaction(write=write) as conn:
+                call = Call(
+                    conn,
+                    await _authorize(endpoint, runtime, conn, request),
+                    request,
+                    runtime.settings,
+                )
+                if key:
+                    stored = await idempotency.lookup(
+                        conn, call.principal.merchant_id, key, fingerprint, runtime.settings
+                    )
+                    if stored is not None:
+                        return stored
+                response = await _respond(endpoint, await endpoint.handler(call, **kwargs))
+                if key and response.status_code < 300:
+                    await idempotency.store(
+                        conn, call.principal.merchant_id, key, fingerprint, response
+                    )
+            for hook in call.after_commit:
+                await hook()
+            await runtime.auth.record_use(runtime.db, call.principal)
+            return response
+        except (ConflictRetry, UniqueViolation) as exc:
+            if attempt == 3:
+                raise Conflict("A concurrent request changed the same data; retry.") from exc
+    raise AssertionError("unreachable")
+
+
+async def _authorize(
+    endpoint: Endpoint, runtime: Runtime, conn: Connection, request: Request
+) -> Principal:
+    principal = await runtime.auth.authenticate(conn, request)
+    if not principal.may(endpoint.access, shopper_ok=endpoint.shopper_ok):
+        raise Forbidden(f"This credential may not call {endpoint.method} {endpoint.path}.")
+    return principal
+
+
+def _fingerprint(request: Request, body: bytes) -> str:
+    digest = hashlib.sha256(f"{request.method} {request.url.path}\n".encode())
+    digest.update(body)
+    return digest.hexdigest()
+
+
+async def _respond(endpoint: Endpoint, result: Any) -> Response:
+    if isinstance(result, Response):
+        return result
+    status, headers = endpoint.status, None
+    if isinstance(result, Reply):
+        status, headers, result = result.status, result.headers, result.body
+    if result is None:
+        return Response(status_code=204 if status == 200 else status, headers=headers)
+    return Response(msgspec.json.encode(result), status, headers, media_type=JSON)
+
+
+def problem_response(exc: TillrollError) -> Response:
+    body = {
+        "type": f"https://tillroll.dev/problems/{exc.code}",
+        "title": exc.title,
+        "status": exc.status,
+        "detail": exc.detail,
+        "code": exc.code,
+        "errors": [{"loc": e.loc, "message": e.message} for e in exc.errors],
+    }
+    return Response(msgspec.json.encode(body), exc.status, exc.headers, media_type=PROBLEM)

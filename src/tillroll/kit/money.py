@@ -1,0 +1,59 @@
+"""Money: integer minor units plus an ISO 4217 code. Never floats.
+
+`EXPONENTS` holds the minor-unit exponent of every active ISO 4217 currency; conversion to a
+facade's decimal format happens only in `to_decimal_string` / `from_decimal_string`.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+_ZERO = "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF"
+_THREE = "BHD IQD JOD KWD LYD OMR TND"
+_FOUR = "CLF UYW"
+_TWO = (
+    "AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BMD BND BOB BOV BRL BSD BTN BWP "
+    "BYN BZD CAD CDF CHE CHF CHW CNY COP COU CRC CUP CVE CZK DKK DOP DZD EGP ERN ETB EUR FJD "
+    "FKP GBP GEL GHS GIP GMD GTQ GYD HKD HNL HTG HUF IDR ILS INR IRR JMD KES KGS KHR KPW KYD "
+    "KZT LAK LBP LKR LRD LSL MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MXV MYR MZN NAD "
+    "NGN NIO NOK NPR NZD PAB PEN PGK PHP PKR PLN QAR RON RSD RUB SAR SBD SCR SDG SEK SGD SHP "
+    "SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TOP TRY TTD TWD TZS UAH USD USN UYU UZS VES "
+    "VED WST XCD XCG YER ZAR ZMW ZWG"
+)
+
+EXPONENTS: dict[str, int] = {
+    **dict.fromkeys(_TWO.split(), 2),
+    **dict.fromkeys(_ZERO.split(), 0),
+    **dict.fromkeys(_THREE.split(), 3),
+    **dict.fromkeys(_FOUR.split(), 4),
+}
+
+MAX_AMOUNT = 10**15
+"""Largest absolute amount accepted, in minor units (a quadrillion cents)."""
+
+
+def is_currency(code: str) -> bool:
+    return code in EXPONENTS
+
+
+def exponent(currency: str) -> int:
+    return EXPONENTS[currency]
+
+
+def to_decimal_string(amount: int, currency: str, places: int | None = None) -> str:
+    """`3800, "USD"` → `"38.00"`; `places` pads further (`"38.0000"`)."""
+    exp = EXPONENTS[currency]
+    value = Decimal(amount).scaleb(-exp)
+    return f"{value:.{exp if places is None else places}f}"
+
+
+def from_decimal_string(text: str, currency: str) -> int:
+    """`"38.00", "USD"` → `3800`; refuses more decimals than the currency has."""
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(f"{text!r} is not a decimal number") from None
+    minor = value.scaleb(EXPONENTS[currency])
+    if minor != minor.to_integral_value():
+        raise ValueError(f"{text!r} has more decimals than {currency} allows")
+    return int(minor)

@@ -1,0 +1,107 @@
+"""The OpenAPI 3.1 document, built from the registered endpoints and their msgspec types."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from tillroll.kit.http import Endpoint
+from tillroll.kit.schemas import Problem
+
+_REF = "#/components/schemas/{name}"
+_ERROR_TEXT = {
+    400: "Malformed request",
+    401: "Missing or invalid credentials",
+    403: "The credential may not do this",
+    404: "Not found (also for another merchant's objects)",
+    409: "Conflict with the current state",
+    413: "Body too large",
+    422: "Invalid input; `errors[]` names each field",
+}
+
+
+def build_openapi(endpoints: list[Endpoint], *, title: str, version: str) -> dict[str, Any]:
+    types = [Problem]
+    for e in endpoints:
+        types += [t for t in (e.body, e.query, e.response) if t is not None]
+    schemas, components = msgspec.json.schema_components(types, ref_template=_REF)
+    lookup = dict(zip(types, schemas, strict=True))
+    paths: dict[str, dict[str, Any]] = {}
+    for e in endpoints:
+        paths.setdefault(e.path, {})[e.method.lower()] = _operation(e, lookup, components)
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": title, "version": version},
+        "paths": paths,
+        "components": {
+            "schemas": components,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+        "security": [{"bearer": []}],
+    }
+
+
+def _operation(
+    e: Endpoint, lookup: dict[Any, dict[str, Any]], components: dict[str, Any]
+) -> dict[str, Any]:
+    op: dict[str, Any] = {
+        "summary": e.summary,
+        "operationId": f"{e.tags[0].replace(' ', '_')}_{e.handler.__name__}",
+        "tags": list(e.tags),
+        "parameters": _parameters(e, lookup, components),
+        "responses": _responses(e, lookup),
+    }
+    if e.body is not None:
+        op["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": lookup[e.body]}},
+        }
+    if e.idempotent:
+        op["parameters"].append(
+            {
+                "name": "Idempotency-Key",
+                "in": "header",
+                "required": False,
+                "schema": {"type": "string", "maxLength": 255},
+                "description": "Replays the stored response for a repeated request (≥ 24 h).",
+            }
+        )
+    return op
+
+
+def _parameters(
+    e: Endpoint, lookup: dict[Any, dict[str, Any]], components: dict[str, Any]
+) -> list[dict[str, Any]]:
+    params: list[dict[str, Any]] = [
+        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        for name in e.path_params
+    ]
+    if e.query is not None:
+        ref = lookup[e.query]["$ref"].rsplit("/", 1)[1]
+        schema = components[ref]
+        required = set(schema.get("required", []))
+        for name, prop in schema.get("properties", {}).items():
+            params.append(
+                {
+                    "name": name,
+                    "in": "query",
+                    "required": name in required,
+                    "schema": prop,
+                    **({"description": prop["description"]} if "description" in prop else {}),
+                }
+            )
+    return params
+
+
+def _responses(e: Endpoint, lookup: dict[Any, dict[str, Any]]) -> dict[str, Any]:
+    ok: dict[str, Any] = {"description": "OK"}
+    if e.response is not None:
+        ok["content"] = {"application/json": {"schema": lookup[e.response]}}
+    responses: dict[str, Any] = {
+        str(204 if e.response is None and e.status == 200 else e.status): ok
+    }
+    problem = {"application/problem+json": {"schema": lookup[Problem]}}
+    for status in sorted({401, 403, *e.errors}):
+        responses[str(status)] = {"description": _ERROR_TEXT[status], "content": problem}
+    return responses

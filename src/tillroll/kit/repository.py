@@ -1,0 +1,48 @@
+"""Repository base: every repository holds the transaction's connection on `self`."""
+
+from __future__ import annotations
+
+from typing import Any, Self
+
+import msgspec
+
+from tillroll.kit.db import Connection
+
+
+class Repository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    @classmethod
+    def of(cls, conn: Connection) -> Self:
+        return cls(conn)
+
+
+def to_json(value: Any) -> str | None:
+    """Encode a JSON column (None stays NULL)."""
+    return None if value is None else msgspec.json.encode(value).decode()
+
+
+def from_json(text: str | None, kind: Any = Any) -> Any:
+    """Decode a JSON column into `kind`."""
+    return None if text is None else msgspec.json.decode(text, type=kind)
+
+
+async def next_number(conn: Connection, merchant_id: Any, name: str, count: int = 1) -> int:
+    """Allocate `count` consecutive per-merchant numbers; return the first.
+
+    The counter row is locked until commit (row lock on PostgreSQL, the write lock on
+    SQLite), so concurrent transactions get distinct, gapless numbers.
+    """
+    value = await conn.fetchval(
+        "UPDATE counters SET value = value + :n WHERE merchant_id = :m AND name = :name "
+        "RETURNING value",
+        {"n": count, "m": merchant_id, "name": name},
+    )
+    if value is None:
+        await conn.execute(
+            "INSERT INTO counters (merchant_id, name, value) VALUES (:m, :name, :n)",
+            {"n": count, "m": merchant_id, "name": name},
+        )
+        value = count
+    return int(value) - count + 1

@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+import uuid
+
+from tillroll.auth.principals import shopper_of
+from tillroll.customers.service import customer as customer_service
+from tillroll.errors import NotFound
+from tillroll.kit.http import Access, Call, Reply, Router
+from tillroll.kit.schemas import Page
+from tillroll.receipts.schemas import (
+    BatchResult,
+    ClaimBody,
+    Receipt,
+    ReceiptBatch,
+    ReceiptCreate,
+    ReceiptQuery,
+)
+from tillroll.receipts.service import receipt as receipt_service
+
+router = Router("/v1/receipts", tag="receipts")
+by_customer = Router("/v1/customers", tag="receipts")
+
+
+@router.post("", access=Access.write, status=201, idempotent=True, errors=(409, 422))
+async def create(call: Call, body: ReceiptCreate) -> Receipt | Reply:
+    """Ingest one receipt (201); the same receipt posted again answers 200 with the stored one."""
+    stored, created = await receipt_service.create(call.conn, call.principal.merchant_id, body)
+    return stored if created else Reply(stored, status=200)
+
+
+@router.post("/batch", access=Access.write, idempotent=True, errors=(422,))
+async def create_batch(call: Call, body: ReceiptBatch) -> BatchResult:
+    """Ingest up to 500 receipts; each is stored or refused on its own, with a result each."""
+    return await receipt_service.create_batch(call.conn, call.principal.merchant_id, body.receipts)
+
+
+@router.get("", access=Access.read, shopper_ok=True, errors=(422,))
+async def list_receipts(call: Call, query: ReceiptQuery) -> Page[Receipt]:
+    """Query receipts, newest first, with keyset pagination."""
+    return await receipt_service.list(
+        call.conn, call.principal.merchant_id, query, shopper_of(call.principal)
+    )
+
+
+@router.get("/{receipt_id}", access=Access.read, shopper_ok=True, errors=(404,))
+async def get(call: Call, receipt_id: uuid.UUID) -> Receipt:
+    """Get one receipt."""
+    return await receipt_service.get(
+        call.conn, call.principal.merchant_id, receipt_id, shopper_of(call.principal)
+    )
+
+
+@router.post("/{receipt_id}/claim", access=Access.write, errors=(404, 409, 422))
+async def claim(call: Call, receipt_id: uuid.UUID, body: ClaimBody) -> Receipt:
+    """Attach an anonymous receipt to a customer (once)."""
+    return await receipt_service.claim(
+        call.conn, call.principal.merchant_id, receipt_id, body.customer
+    )
+
+
+@by_customer.get("/{customer_id}/receipts", access=Access.read, shopper_ok=True, errors=(404,))
+async def list_for_customer(
+    call: Call, customer_id: uuid.UUID, query: ReceiptQuery
+) -> Page[Receipt]:
+    """One customer's receipts, newest first."""
+    merchant_id, shopper = call.principal.merchant_id, shopper_of(call.principal)
+    if shopper is None:
+        await customer_service.get(call.conn, merchant_id, customer_id)
+    elif shopper != customer_id:
+        raise NotFound(f"No customer {customer_id}.")
+    query.customer_id = customer_id
+    return await receipt_service.list(call.conn, merchant_id, query, shopper)

@@ -1,0 +1,331 @@
+"""All SQL of purchase receipts. Every statement is scoped by `merchant_id`."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from tillroll.kit.db import Row
+from tillroll.kit.repository import Repository, from_json
+from tillroll.receipts.schemas import (
+    BasketDiscount,
+    BranchSummary,
+    CustomerSummary,
+    Employee,
+    Line,
+    Payment,
+    Receipt,
+    ReturnOfLine,
+    TaxLine,
+)
+
+_RECEIPT = (
+    "r.id, r.number, r.external_id, r.type, r.issued_at, r.currency, r.prices_include_tax, "
+    "r.employee, r.taxes, r.payments, r.discounts, r.subtotal, r.tax_total, r.shipping_total, "
+    "r.discount_total, r.total, r.notes, r.metadata, r.is_return, r.created_at, r.claimed_at, "
+    "b.id AS b_id, b.number AS b_number, b.code AS b_code, b.name AS b_name, "
+    "c.id AS c_id, c.number AS c_number, c.external_id AS c_external_id, "
+    "c.member_number AS c_member_number "
+    "FROM receipts r "
+    "LEFT JOIN branches b ON b.merchant_id = r.merchant_id AND b.id = r.branch_id "
+    "LEFT JOIN customers c ON c.merchant_id = r.merchant_id AND c.id = r.customer_id "
+)
+_LINE = (
+    "receipt_id, line_no, name, quantity, unit, unit_price, total, sku, barcode, product_id, "
+    "description, category, original_price, discount, vouchers, tax_rate, metadata, "
+    "return_of_receipt_id, return_of_line_no"
+)
+RECEIPT_COLUMNS = (
+    "merchant_id", "id", "number", "external_id", "type", "issued_at", "branch_id",
+    "customer_id", "employee", "currency", "prices_include_tax", "subtotal", "tax_total",
+    "shipping_total", "discount_total", "total", "taxes", "payments", "discounts", "notes",
+    "metadata", "is_return", "body_hash", "created_at",
+)  # fmt: skip
+LINE_COLUMNS = (
+    "merchant_id", "receipt_id", "line_no", "sku", "barcode", "product_id", "name",
+    "description", "category", "quantity", "quantity_micro", "unit", "unit_price",
+    "original_price", "discount", "vouchers", "total", "tax_rate", "metadata",
+    "return_of_receipt_id", "return_of_line_no",
+)  # fmt: skip
+
+
+def _insert_sql(table: str, columns: Sequence[str]) -> str:
+    return (
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)})"
+    )
+
+
+_INSERT_RECEIPT = _insert_sql("receipts", RECEIPT_COLUMNS)
+_INSERT_LINE = _insert_sql("receipt_lines", LINE_COLUMNS)
+
+
+def in_list(prefix: str, values: Sequence[Any]) -> tuple[str, dict[str, Any]]:
+    """`(:p0, :p1, …)` and its parameters, for an `IN` over `values`."""
+    params = {f"{prefix}{i}": v for i, v in enumerate(values)}
+    return "(" + ", ".join(":" + k for k in params) + ")", params
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptFilter:
+    customer_id: uuid.UUID | None = None
+    branch_id: uuid.UUID | None = None
+    external_id: str | None = None
+    type: str | None = None
+    issued_from: datetime | None = None
+    issued_to: datetime | None = None
+
+    def where(self) -> tuple[str, dict[str, Any]]:
+        clauses: list[str] = []
+        params: dict[str, Any] = {}
+        for column, value, op in (
+            ("r.customer_id", self.customer_id, "="),
+            ("r.branch_id", self.branch_id, "="),
+            ("r.external_id", self.external_id, "="),
+            ("r.type", self.type, "="),
+            ("r.issued_at", self.issued_from, ">="),
+            ("r.issued_at", self.issued_to, "<="),
+        ):
+            if value is not None:
+                name = f"f{len(params)}"
+                clauses.append(f"{column} {op} :{name}")
+                params[name] = value
+        return "".join(f" AND {c}" for c in clauses), params
+
+
+@dataclass(frozen=True, slots=True)
+class OriginalLine:
+    receipt_id: uuid.UUID
+    external_id: str
+    currency: str
+    line_no: int
+    quantity_micro: int
+    is_return_line: bool
+    returned_micro: int
+
+
+class ReceiptRepository(Repository):
+    async def existing(self, merchant_id: uuid.UUID, external_ids: Sequence[str]) -> dict[str, Row]:
+        """external_id → (id, body_hash) of receipts already stored."""
+        if not external_ids:
+            return {}
+        marks, params = in_list("e", external_ids)
+        rows = await self.conn.fetchall(
+            "SELECT id, external_id, body_hash FROM receipts "
+            f"WHERE merchant_id = :m AND external_id IN {marks}",
+            {"m": merchant_id, **params},
+        )
+        return {r["external_id"]: r for r in rows}
+
+    async def branches(
+        self, merchant_id: uuid.UUID, ids: Sequence[uuid.UUID], codes: Sequence[str]
+    ) -> list[BranchSummary]:
+        id_marks, id_params = in_list("i", ids)
+        code_marks, code_params = in_list("c", codes)
+        rows = await self.conn.fetchall(
+            "SELECT id, number, code, name FROM branches WHERE merchant_id = :m AND ("
+            f"{'id IN ' + id_marks if ids else '0 = 1'} OR "
+            f"{'code IN ' + code_marks if codes else '0 = 1'})",
+            {"m": merchant_id, **id_params, **code_params},
+        )
+        return [
+            BranchSummary(id=r["id"], number=r["number"], code=r["code"], name=r["name"])
+            for r in rows
+        ]
+
+    async def customers(
+        self, merchant_id: uuid.UUID, column: str, values: Sequence[Any]
+    ) -> list[CustomerSummary]:
+        assert column in ("id", "external_id", "member_number")
+        marks, params = in_list("v", values)
+        rows = await self.conn.fetchall(
+            "SELECT id, number, external_id, member_number FROM customers "
+            f"WHERE merchant_id = :m AND {column} IN {marks}",
+            {"m": merchant_id, **params},
+        )
+        return [
+            CustomerSummary(
+                id=r["id"],
+                number=r["number"],
+                external_id=r["external_id"],
+                member_number=r["member_number"],
+            )
+            for r in rows
+        ]
+
+    async def product_ids(self, merchant_id: uuid.UUID, ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+        marks, params = in_list("p", ids)
+        rows = await self.conn.fetchall(
+            f"SELECT id FROM products WHERE merchant_id = :m AND id IN {marks}",
+            {"m": merchant_id, **params},
+        )
+        return {r["id"] for r in rows}
+
+    async def original_lines(
+        self, merchant_id: uuid.UUID, column: str, values: Sequence[Any]
+    ) -> list[OriginalLine]:
+        """Lines of the receipts returns point at, with what was already returned of each.
+
+        On PostgreSQL the receipts are locked, so concurrent returns of one line serialize.
+        """
+        assert column in ("id", "external_id")
+        marks, params = in_list("o", values)
+        lock = " FOR UPDATE" if self.conn.dialect == "postgresql" else ""
+        await self.conn.fetchall(
+            f"SELECT id FROM receipts WHERE merchant_id = :m AND {column} IN {marks}{lock}",
+            {"m": merchant_id, **params},
+        )
+        rows = await self.conn.fetchall(
+            "SELECT r.id, r.external_id, r.currency, l.line_no, l.quantity_micro, "
+            "l.return_of_receipt_id, "
+            "(SELECT COALESCE(-SUM(x.quantity_micro), 0) FROM receipt_lines x "
+            " WHERE x.merchant_id = l.merchant_id AND x.return_of_receipt_id = l.receipt_id "
+            " AND x.return_of_line_no = l.line_no) AS returned "
+            "FROM receipts r JOIN receipt_lines l "
+            "ON l.merchant_id = r.merchant_id AND l.receipt_id = r.id "
+            f"WHERE r.merchant_id = :m AND r.{column} IN {marks}",
+            {"m": merchant_id, **params},
+        )
+        return [
+            OriginalLine(
+                receipt_id=r["id"],
+                external_id=r["external_id"],
+                currency=r["currency"],
+                line_no=r["line_no"],
+                quantity_micro=r["quantity_micro"],
+                is_return_line=r["return_of_receipt_id"] is not None,
+                returned_micro=int(r["returned"]),
+            )
+            for r in rows
+        ]
+
+    async def insert(self, receipts: list[dict[str, Any]], lines: list[dict[str, Any]]) -> None:
+        await self.conn.executemany(_INSERT_RECEIPT, receipts)
+        await self.conn.executemany(_INSERT_LINE, lines)
+
+    async def get_many(self, merchant_id: uuid.UUID, ids: Sequence[uuid.UUID]) -> list[Receipt]:
+        """Receipts by id, in the order of `ids` (missing ones left out)."""
+        if not ids:
+            return []
+        marks, params = in_list("i", ids)
+        rows = await self.conn.fetchall(
+            f"SELECT {_RECEIPT} WHERE r.merchant_id = :m AND r.id IN {marks}",
+            {"m": merchant_id, **params},
+        )
+        by_id = {r.id: r for r in await self._with_lines(merchant_id, rows)}
+        return [by_id[i] for i in ids if i in by_id]
+
+    async def page(
+        self,
+        merchant_id: uuid.UUID,
+        where: ReceiptFilter,
+        after: tuple[datetime, int] | None,
+        limit: int,
+    ) -> list[Receipt]:
+        """Newest first, keyset on (issued_at, number)."""
+        clauses, params = where.where()
+        if after is not None:
+            clauses += " AND (r.issued_at, r.number) < (:after_at, :after_n)"
+            params |= {"after_at": after[0], "after_n": after[1]}
+        rows = await self.conn.fetchall(
+            f"SELECT {_RECEIPT} WHERE r.merchant_id = :m{clauses} "
+            "ORDER BY r.issued_at DESC, r.number DESC LIMIT :limit",
+            {"m": merchant_id, "limit": limit, **params},
+        )
+        return await self._with_lines(merchant_id, rows)
+
+    async def claim(
+        self, merchant_id: uuid.UUID, receipt_id: uuid.UUID, customer_id: uuid.UUID, now: datetime
+    ) -> bool:
+        """Attach an anonymous receipt to a customer; False if it already has one."""
+        row = await self.conn.fetchone(
+            "UPDATE receipts SET customer_id = :c, claimed_at = :now "
+            "WHERE merchant_id = :m AND id = :id AND customer_id IS NULL RETURNING id",
+            {"m": merchant_id, "id": receipt_id, "c": customer_id, "now": now},
+        )
+        return row is not None
+
+    async def _with_lines(self, merchant_id: uuid.UUID, rows: list[Row]) -> list[Receipt]:
+        if not rows:
+            return []
+        marks, params = in_list("r", [r["id"] for r in rows])
+        line_rows = await self.conn.fetchall(
+            f"SELECT {_LINE} FROM receipt_lines WHERE merchant_id = :m AND receipt_id IN {marks} "
+            "ORDER BY receipt_id, line_no",
+            {"m": merchant_id, **params},
+        )
+        lines: dict[uuid.UUID, list[Line]] = {}
+        for lr in line_rows:
+            lines.setdefault(lr["receipt_id"], []).append(_line(lr))
+        return [_receipt(r, lines.get(r["id"], [])) for r in rows]
+
+
+def _line(r: Row) -> Line:
+    return_of = None
+    if r["return_of_receipt_id"] is not None:
+        return_of = ReturnOfLine(
+            receipt_id=r["return_of_receipt_id"], line_no=r["return_of_line_no"]
+        )
+    return Line(
+        line_no=r["line_no"],
+        name=r["name"],
+        quantity=r["quantity"],
+        unit=r["unit"],
+        unit_price=r["unit_price"],
+        total=r["total"],
+        sku=r["sku"],
+        barcode=r["barcode"],
+        product_id=r["product_id"],
+        description=r["description"],
+        category=r["category"],
+        original_price=r["original_price"],
+        discount=r["discount"],
+        vouchers=r["vouchers"],
+        tax_rate=r["tax_rate"],
+        metadata=from_json(r["metadata"], dict[str, Any]),
+        return_of=return_of,
+    )
+
+
+def _receipt(r: Row, lines: Iterable[Line]) -> Receipt:
+    branch = None
+    if r["b_id"] is not None:
+        branch = BranchSummary(
+            id=r["b_id"], number=r["b_number"], code=r["b_code"], name=r["b_name"]
+        )
+    customer = None
+    if r["c_id"] is not None:
+        customer = CustomerSummary(
+            id=r["c_id"],
+            number=r["c_number"],
+            external_id=r["c_external_id"],
+            member_number=r["c_member_number"],
+        )
+    return Receipt(
+        id=r["id"],
+        number=r["number"],
+        external_id=r["external_id"],
+        type=r["type"],
+        issued_at=r["issued_at"],
+        currency=r["currency"],
+        prices_include_tax=r["prices_include_tax"],
+        branch=branch,
+        customer=customer,
+        employee=from_json(r["employee"], Employee),
+        lines=list(lines),
+        taxes=from_json(r["taxes"], list[TaxLine]),
+        payments=from_json(r["payments"], list[Payment]),
+        discounts=from_json(r["discounts"], list[BasketDiscount]),
+        subtotal=r["subtotal"],
+        tax_total=r["tax_total"],
+        shipping_total=r["shipping_total"],
+        discount_total=r["discount_total"],
+        total=r["total"],
+        notes=r["notes"],
+        metadata=from_json(r["metadata"], dict[str, Any]),
+        is_return=r["is_return"],
+        created_at=r["created_at"],
+        claimed_at=r["claimed_at"],
+    )

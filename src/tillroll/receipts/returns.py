@@ -1,0 +1,80 @@
+"""Returns: a return line gives back part of an original line, never more than is left."""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING
+
+from tillroll.errors import Conflict, InvalidInput
+from tillroll.receipts.repository import OriginalLine, ReceiptRepository
+from tillroll.receipts.rules import MICRO, quantity_micro
+
+if TYPE_CHECKING:
+    from tillroll.receipts.ingest import Item
+
+
+async def check_returns(repo: ReceiptRepository, merchant_id: uuid.UUID, items: list[Item]) -> None:
+    """Resolve every return line to its original and refuse over-returns (409).
+
+    Returns earlier in the same batch count against later ones.
+    """
+    refs = [line.return_of for i in items for line in i.body.lines if line.return_of]
+    if not refs:
+        return
+    ids = sorted({r.receipt_id for r in refs if r.receipt_id is not None})
+    externals = sorted({r.receipt_external_id for r in refs if r.receipt_external_id is not None})
+    originals = (await repo.original_lines(merchant_id, "id", ids) if ids else []) + (
+        await repo.original_lines(merchant_id, "external_id", externals) if externals else []
+    )
+    by_id = {(o.receipt_id, o.line_no): o for o in originals}
+    by_external = {(o.external_id, o.line_no): o for o in originals}
+    consumed: dict[tuple[uuid.UUID, int], int] = {}
+    for item in items:
+        taken = _check_item(item, by_id, by_external, consumed)
+        if item.error is None:
+            for key, amount in taken.items():
+                consumed[key] = consumed.get(key, 0) + amount
+
+
+def _check_item(
+    item: Item,
+    by_id: dict[tuple[uuid.UUID, int], OriginalLine],
+    by_external: dict[tuple[str, int], OriginalLine],
+    consumed: dict[tuple[uuid.UUID, int], int],
+) -> dict[tuple[uuid.UUID, int], int]:
+    taken: dict[tuple[uuid.UUID, int], int] = {}
+    for index, line in enumerate(item.body.lines):
+        ref = line.return_of
+        if ref is None:
+            continue
+        loc = f"lines[{index}].return_of"
+        original = (
+            by_id.get((ref.receipt_id, ref.line_no))
+            if ref.receipt_id is not None
+            else by_external.get((ref.receipt_external_id or "", ref.line_no))
+        )
+        if original is None:
+            item.error = InvalidInput.field(loc, "no such receipt line to return")
+            return taken
+        if original.is_return_line:
+            item.error = InvalidInput.field(loc, "points at a return line; return the original")
+            return taken
+        if original.currency != item.body.currency:
+            item.error = InvalidInput.field(
+                "currency",
+                f"is {item.body.currency} but the original receipt is in {original.currency}",
+            )
+            return taken
+        key = (original.receipt_id, original.line_no)
+        wanted = -quantity_micro(line.quantity)
+        already = original.returned_micro + consumed.get(key, 0) + taken.get(key, 0)
+        if already + wanted > original.quantity_micro:
+            item.error = Conflict(
+                f"lines[{index}] returns {wanted / MICRO:g} of line {original.line_no} of receipt "
+                f"{original.external_id!r}, but {original.quantity_micro / MICRO:g} were bought "
+                f"and {already / MICRO:g} already returned."
+            )
+            return taken
+        taken[key] = taken.get(key, 0) + wanted
+        item.return_targets[index] = original.receipt_id
+    return taken

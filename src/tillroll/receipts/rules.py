@@ -1,0 +1,133 @@
+"""The integrity rules a purchase receipt must satisfy (DESIGN §3). Pure functions.
+
+Each violated rule becomes a `FieldError` naming the field and the numbers involved.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_EVEN, Decimal
+
+from tillroll.errors import FieldError
+from tillroll.kit.validate import check_currency
+from tillroll.receipts.schemas import LineIn, ReceiptCreate
+
+MICRO = 1_000_000
+
+
+def quantity_micro(quantity: str) -> int:
+    """`"1.055"` → 1_055_000 (quantities carry at most six decimals)."""
+    return int(Decimal(quantity) * MICRO)
+
+
+def normal_quantity(quantity: str) -> str:
+    """`"2.500"` → `"2.5"`, `"3.0"` → `"3"`: one spelling per value."""
+    text = format(Decimal(quantity).normalize(), "f")
+    return "0" if text in ("-0", "0") else text
+
+
+def expected_line_total(line: LineIn) -> Decimal:
+    """unit_price × quantity, less discount and vouchers (added back on return lines)."""
+    gross = Decimal(line.unit_price) * Decimal(line.quantity)
+    sign = -1 if Decimal(line.quantity) < 0 else 1
+    return gross - sign * (line.discount + line.vouchers)
+
+
+def check_receipt(receipt: ReceiptCreate) -> list[FieldError]:
+    errors: list[FieldError] = []
+    check_currency("currency", receipt.currency, errors)
+    for index, line in enumerate(receipt.lines):
+        _check_line(f"lines[{index}]", line, errors)
+    _check_refs(receipt, errors)
+    _check_sums(receipt, errors)
+    return errors
+
+
+def _check_line(loc: str, line: LineIn, errors: list[FieldError]) -> None:
+    quantity = Decimal(line.quantity)
+    if line.return_of is None and quantity <= 0:
+        errors.append(FieldError(f"{loc}.quantity", f"must be > 0, got {line.quantity}"))
+    elif line.return_of is not None and quantity >= 0:
+        errors.append(
+            FieldError(
+                f"{loc}.quantity", f"a return line's quantity must be < 0, got {line.quantity}"
+            )
+        )
+    if line.return_of is not None and (line.return_of.receipt_id is None) == (
+        line.return_of.receipt_external_id is None
+    ):
+        errors.append(
+            FieldError(f"{loc}.return_of", "give exactly one of receipt_id, receipt_external_id")
+        )
+    expected = expected_line_total(line)
+    tolerance = 0 if quantity == quantity.to_integral_value() else 1
+    if abs(expected - line.total) > tolerance:
+        rounded = expected.quantize(Decimal(1), ROUND_HALF_EVEN)
+        errors.append(
+            FieldError(
+                f"{loc}.total",
+                f"is {line.total} but unit_price {line.unit_price} × quantity {line.quantity}"
+                f" − discount {line.discount} − vouchers {line.vouchers} = {rounded}",
+            )
+        )
+
+
+def _check_refs(receipt: ReceiptCreate, errors: list[FieldError]) -> None:
+    if receipt.branch is not None and (receipt.branch.id is None) == (receipt.branch.code is None):
+        errors.append(FieldError("branch", "give exactly one of id, code"))
+    if receipt.customer is not None:
+        given = [
+            v
+            for v in (
+                receipt.customer.id,
+                receipt.customer.external_id,
+                receipt.customer.member_number,
+            )
+            if v is not None
+        ]
+        if len(given) != 1:
+            errors.append(
+                FieldError("customer", "give exactly one of id, external_id, member_number")
+            )
+
+
+def _check_sums(receipt: ReceiptCreate, errors: list[FieldError]) -> None:
+    lines_total = sum(line.total for line in receipt.lines)
+    if receipt.subtotal != lines_total:
+        errors.append(
+            FieldError(
+                "subtotal", f"is {receipt.subtotal} but the line totals sum to {lines_total}"
+            )
+        )
+    if receipt.taxes:
+        taxes = sum(t.tax_amount for t in receipt.taxes)
+        if taxes != receipt.tax_total:
+            errors.append(
+                FieldError(
+                    "tax_total", f"is {receipt.tax_total} but taxes[].tax_amount sum to {taxes}"
+                )
+            )
+    if receipt.discounts:
+        discounts = sum(d.amount for d in receipt.discounts)
+        if discounts != receipt.discount_total:
+            errors.append(
+                FieldError(
+                    "discount_total",
+                    f"is {receipt.discount_total} but discounts[].amount sum to {discounts}",
+                )
+            )
+    tax = 0 if receipt.prices_include_tax else receipt.tax_total
+    expected = receipt.subtotal + receipt.shipping_total + tax - receipt.discount_total
+    if receipt.total != expected:
+        added = "" if receipt.prices_include_tax else f" + tax_total {tax}"
+        errors.append(
+            FieldError(
+                "total",
+                f"is {receipt.total} but subtotal {receipt.subtotal} + shipping_total "
+                f"{receipt.shipping_total}{added} − discount_total {receipt.discount_total}"
+                f" = {expected}",
+            )
+        )
+    if receipt.payments:
+        paid = sum(p.amount for p in receipt.payments)
+        if paid != receipt.total:
+            errors.append(FieldError("payments", f"sum to {paid} but total is {receipt.total}"))

@@ -1,0 +1,172 @@
+"""Purchase receipts: ingest, read, query, claim."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from tillroll.branches.repository import BranchRepository
+from tillroll.customers.service import customer as customer_service
+from tillroll.errors import Conflict, FieldError, InvalidInput, NotFound, TillrollError
+from tillroll.kit.clock import parse_relative, utc_now
+from tillroll.kit.db import Connection
+from tillroll.kit.pagination import decode_cursor, encode_cursor
+from tillroll.kit.schemas import Page
+from tillroll.receipts.ingest import Outcome, ingest
+from tillroll.receipts.repository import ReceiptFilter, ReceiptRepository
+from tillroll.receipts.schemas import (
+    BatchItem,
+    BatchResult,
+    CustomerRef,
+    ItemError,
+    Receipt,
+    ReceiptCreate,
+    ReceiptQuery,
+)
+
+
+class ReceiptService:
+    async def create(
+        self, conn: Connection, merchant_id: uuid.UUID, body: ReceiptCreate
+    ) -> tuple[Receipt, bool]:
+        """Store one receipt; (receipt, True) if new, (stored receipt, False) if a replay."""
+        [outcome] = await ingest(conn, merchant_id, [body])
+        if outcome.error is not None:
+            raise outcome.error
+        assert outcome.receipt is not None
+        return outcome.receipt, outcome.status == 201
+
+    async def create_batch(
+        self, conn: Connection, merchant_id: uuid.UUID, bodies: list[ReceiptCreate]
+    ) -> BatchResult:
+        outcomes = await ingest(conn, merchant_id, bodies)
+        return BatchResult(results=[_batch_item(i, o) for i, o in enumerate(outcomes)])
+
+    async def get(
+        self,
+        conn: Connection,
+        merchant_id: uuid.UUID,
+        receipt_id: uuid.UUID,
+        shopper: uuid.UUID | None = None,
+    ) -> Receipt:
+        found = await ReceiptRepository.of(conn).get_many(merchant_id, [receipt_id])
+        if not found or (shopper is not None and _owner(found[0]) != shopper):
+            raise NotFound(f"No receipt {receipt_id}.")
+        return found[0]
+
+    async def list(
+        self,
+        conn: Connection,
+        merchant_id: uuid.UUID,
+        query: ReceiptQuery,
+        shopper: uuid.UUID | None = None,
+    ) -> Page[Receipt]:
+        where = await self.filter(conn, merchant_id, query, shopper)
+        if where is None:
+            return Page(data=[], next_cursor=None)
+        after = _after(query.cursor)
+        rows = await ReceiptRepository.of(conn).page(
+            merchant_id,
+            where,
+            after,
+            query.limit + 1,
+        )
+        more = len(rows) > query.limit
+        rows = rows[: query.limit]
+        cursor = encode_cursor(rows[-1].issued_at.isoformat(), rows[-1].number) if more else None
+        return Page(data=rows, next_cursor=cursor)
+
+    async def filter(
+        self,
+        conn: Connection,
+        merchant_id: uuid.UUID,
+        query: ReceiptQuery,
+        shopper: uuid.UUID | None,
+    ) -> ReceiptFilter | None:
+        """The query's filter, or None when it can match nothing (unknown branch code)."""
+        if query.branch_id is not None and query.branch_code is not None:
+            raise InvalidInput.fields(
+                [FieldError("query.branch_code", "give branch_id or branch_code, not both")]
+            )
+        if shopper is not None and query.customer_id not in (None, shopper):
+            return None
+        branch_id = query.branch_id
+        if query.branch_code is not None:
+            branch = await BranchRepository.of(conn).get_by(merchant_id, "code", query.branch_code)
+            if branch is None:
+                return None
+            branch_id = branch.id
+        issued_from, issued_to = query.issued_from, query.issued_to
+        if query.issued_from_relative is not None:
+            issued_from = parse_relative(
+                query.issued_from_relative, field="query.issued_from_relative"
+            )
+        if query.issued_to_relative is not None:
+            issued_to = parse_relative(query.issued_to_relative, field="query.issued_to_relative")
+        return ReceiptFilter(
+            customer_id=shopper or query.customer_id,
+            branch_id=branch_id,
+            external_id=query.external_id,
+            type=query.type,
+            issued_from=issued_from,
+            issued_to=issued_to,
+        )
+
+    async def claim(
+        self, conn: Connection, merchant_id: uuid.UUID, receipt_id: uuid.UUID, ref: CustomerRef
+    ) -> Receipt:
+        """Attach an anonymous receipt to a customer, once."""
+        await self.get(conn, merchant_id, receipt_id)
+        customer = await _resolve_customer(conn, merchant_id, ref)
+        if not await ReceiptRepository.of(conn).claim(merchant_id, receipt_id, customer, utc_now()):
+            raise Conflict("The receipt already belongs to a customer; a claim happens once.")
+        return await self.get(conn, merchant_id, receipt_id)
+
+
+async def _resolve_customer(
+    conn: Connection, merchant_id: uuid.UUID, ref: CustomerRef
+) -> uuid.UUID:
+    given = {k: v for k in ("id", "external_id", "member_number") if (v := getattr(ref, k))}
+    if len(given) != 1:
+        raise InvalidInput.field("customer", "give exactly one of id, external_id, member_number")
+    [(column, value)] = given.items()
+    if column == "id":
+        try:
+            return (await customer_service.get(conn, merchant_id, value)).id
+        except NotFound:
+            raise InvalidInput.field("customer.id", f"no customer with id {value}") from None
+    found = await customer_service.find(conn, merchant_id, column, value)
+    if found is None:
+        raise InvalidInput.field(f"customer.{column}", f"no customer with {column} {value}")
+    return found.id
+
+
+def _after(cursor: str | None) -> tuple[datetime, int] | None:
+    if cursor is None:
+        return None
+    issued_at, number = decode_cursor(cursor, (datetime, int))
+    return issued_at, number
+
+
+def _owner(receipt: Receipt) -> uuid.UUID | None:
+    return receipt.customer.id if receipt.customer else None
+
+
+def _batch_item(index: int, outcome: Outcome) -> BatchItem:
+    error: TillrollError | None = outcome.error
+    return BatchItem(
+        index=index,
+        status=outcome.status,
+        receipt=outcome.receipt,
+        error=None
+        if error is None
+        else ItemError(
+            status=error.status,
+            code=error.code,
+            detail=error.detail,
+            errors=[{"loc": e.loc, "message": e.message} for e in error.errors],
+        ),
+    )
+
+
+receipt = ReceiptService()
