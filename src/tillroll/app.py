@@ -16,8 +16,9 @@ from tillroll.auth.service import auth
 from tillroll.branches import endpoints as branches
 from tillroll.config import Settings
 from tillroll.customers import endpoints as customers
+from tillroll.errors import InternalError
 from tillroll.kit.db import Database, open_database
-from tillroll.kit.http import Endpoint, Router, Runtime, build_route
+from tillroll.kit.http import Endpoint, Router, Runtime, build_route, log, problem_response
 from tillroll.kit.openapi import build_openapi
 from tillroll.merchants import endpoints as merchants
 from tillroll.products import endpoints as products
@@ -42,6 +43,12 @@ _DOCS_PAGE = """<!doctype html>
 <script>SwaggerUIBundle({url: "/openapi.json", dom_id: "#ui"});</script>
 <noscript>The OpenAPI document is at <a href="/openapi.json">/openapi.json</a>.</noscript>
 </body></html>"""
+
+
+async def _internal_error(_: Request, exc: Exception) -> Response:
+    """Unexpected failures: logged in full, answered without internals."""
+    log.exception("unhandled error", exc_info=exc)
+    return problem_response(InternalError("An unexpected error occurred; it has been logged."))
 
 
 def endpoints() -> list[Endpoint]:
@@ -80,6 +87,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             if db is None:
                 await database.close()
 
-    app = Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(
+        routes=routes, lifespan=lifespan, exception_handlers={Exception: _internal_error}
+    )
     app.state.runtime = runtime
     return app

@@ -38,8 +38,35 @@ from tillroll.receipts.schemas import (
 
 DEMO_NAME = "Tillroll Demo Shop"
 _CHUNK = 500
-FIRST = "Anna Bram Chloé Daan Emma Finn Gijs Hanna Ilse Jesse Kim Lars Maud Noah Olga".split()
-LAST = "de Vries|Jansen|Bakker|Visser|Smit|Meijer|de Boer|Mulder|Bos|Vos".split("|")
+FIRST = [
+    "Anna",
+    "Bram",
+    "Chloé",
+    "Daan",
+    "Emma",
+    "Finn",
+    "Gijs",
+    "Hanna",
+    "Ilse",
+    "Jesse",
+    "Kim",
+    "Lars",
+    "Maud",
+    "Noah",
+    "Olga",
+]
+LAST = [
+    "de Vries",
+    "Jansen",
+    "Bakker",
+    "Visser",
+    "Smit",
+    "Meijer",
+    "de Boer",
+    "Mulder",
+    "Bos",
+    "Vos",
+]
 # (sku, name, category, unit price in cents, unit, tax rate)
 CATALOGUE = [
     ("TS-KIT", "Classic t-shirt with kitten", "Clothing > T-shirts", 1500, "item", "0.21"),

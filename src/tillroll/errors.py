@@ -92,3 +92,9 @@ class PayloadTooLarge(TillrollError):
     status = 413
     code = "payload_too_large"
     title = "Payload too large"
+
+
+class InternalError(TillrollError):
+    status = 500
+    code = "internal_error"
+    title = "Internal error"

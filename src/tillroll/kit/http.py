@@ -36,7 +36,7 @@ from tillroll.errors import (
     TillrollError,
 )
 from tillroll.kit import idempotency
-from tillroll.kit.db import Connection, ConflictRetry, Database, UniqueViolation
+from tillroll.kit.db import ConflictRetry, Connection, Database, UniqueViolation
 
 log = logging.getLogger("tillroll")
 
@@ -243,7 +243,7 @@ def _validation_error(message: str, *, root: str) -> InvalidInput:
 def _arguments(endpoint: Endpoint, request: Request) -> dict[str, Any]:
     kwargs: dict[str, Any] = {}
     for name, kind in endpoint.path_params.items():
-        kwargs[name] = _path_value(name, request.path_params[name], kind)
+        kwargs[name] = _path_value(request.path_params[name], kind)
     if endpoint.query is not None:
         try:
             kwargs["query"] = msgspec.convert(
@@ -254,7 +254,7 @@ def _arguments(endpoint: Endpoint, request: Request) -> dict[str, Any]:
     return kwargs
 
 
-def _path_value(name: str, raw: str, kind: Any) -> Any:
+def _path_value(raw: str, kind: Any) -> Any:
     if kind is uuid.UUID:
         try:
             return uuid.UUID(raw)

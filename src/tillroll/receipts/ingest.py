@@ -224,7 +224,7 @@ def _line_rows(merchant_id: uuid.UUID, item: Item) -> list[dict[str, Any]]:
             "metadata": to_json(line.metadata),
             "return_of_receipt_id": item.return_targets.get(index),
             "return_of_line_no": line.return_of.line_no if line.return_of else None,
-        }  # fmt: skip
+        }
         for index, line in enumerate(item.body.lines)
     ]
 
