@@ -14,6 +14,7 @@ from tillroll.auth.principals import Scope
 from tillroll.auth.schemas import ApiKeyCreate
 from tillroll.auth.service import auth as auth_service
 from tillroll.config import Settings
+from tillroll.errors import TillrollError
 from tillroll.kit.db import Connection, Database, open_database, run
 from tillroll.kit.migrate import migrate as apply_migrations
 from tillroll.merchants.service import merchant as merchant_service
@@ -21,17 +22,25 @@ from tillroll.merchants.service import merchant as merchant_service
 T = TypeVar("T")
 
 
-def _with_db(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
+def _with_db(
+    settings: Settings, work: Callable[[Database], Awaitable[T]], *, migrate_first: bool = True
+) -> T:
+    """Run `work` against the database, migrated to the current schema first."""
+
     async def main() -> T:
         db = open_database(settings.database_url, pool_size=2)
         await db.connect()
         try:
-            await apply_migrations(db)
+            if migrate_first:
+                await apply_migrations(db)
             return await work(db)
         finally:
             await db.close()
 
-    return asyncio.run(main())
+    try:
+        return asyncio.run(main())
+    except TillrollError as exc:
+        raise click.ClickException(exc.detail) from None
 
 
 def _in_tx(settings: Settings, work: Callable[[Connection], Awaitable[T]]) -> T:
@@ -56,7 +65,6 @@ def cli(ctx: click.Context, database_url: str | None) -> None:
 
 
 def _replace_url(settings: Settings, url: str) -> Settings:
-    from dataclasses import replace
 
     return replace(settings, database_url=url)
 
@@ -72,7 +80,7 @@ def serve(settings: Settings, host: str | None, port: int | None, workers: int |
 
     import uvicorn
 
-    _with_db(settings, apply_migrations)
+    _with_db(settings, apply_migrations, migrate_first=False)
     os.environ["TILLROLL_DATABASE_URL"] = settings.database_url
     bind_host, bind_port = host or settings.host, port or settings.port
     click.echo(f"Tillroll listening on http://{bind_host}:{bind_port}  (API docs: /docs)")
@@ -93,7 +101,7 @@ def serve(settings: Settings, host: str | None, port: int | None, workers: int |
 @click.pass_obj
 def migrate(settings: Settings) -> None:
     """Apply pending database migrations."""
-    applied = _with_db(settings, apply_migrations)
+    applied = _with_db(settings, apply_migrations, migrate_first=False)
     click.echo(f"applied: {', '.join(applied)}" if applied else "database is up to date")
 
 

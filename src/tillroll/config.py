@@ -23,9 +23,6 @@ class Settings:
         default=4 * 1024 * 1024, metadata={"doc": "Largest request body accepted (413 above)."}
     )
     pool_size: int = field(default=10, metadata={"doc": "PostgreSQL connections per process."})
-    shopper_session_ttl: int = field(
-        default=3600, metadata={"doc": "Default lifetime of a shopper session, in seconds."}
-    )
     idempotency_retention_hours: int = field(
         default=48, metadata={"doc": "How long an Idempotency-Key's response is replayed."}
     )

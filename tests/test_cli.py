@@ -1,0 +1,51 @@
+"""The CLI against a real SQLite file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from tillroll.cli import cli
+
+
+def invoke(db: Path, *args: str) -> str:
+    result = CliRunner().invoke(cli, ["--database-url", f"sqlite:///{db}", *args])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_migrate_is_idempotent(tmp_path: Path) -> None:
+    db = tmp_path / "t.db"
+    assert "applied: 0001_spine" in invoke(db, "migrate")
+    assert "up to date" in invoke(db, "migrate")
+
+
+def test_merchant_and_keys_lifecycle(tmp_path: Path) -> None:
+    db = tmp_path / "t.db"
+    created = invoke(db, "merchants", "create", "--name", "Kitten Tees")
+    assert "number 1" in created and "tr_sk_" in created
+    assert "Kitten Tees" in invoke(db, "merchants", "list")
+    secret = invoke(db, "keys", "create", "--merchant", "1", "--name", "till", "--scope", "write")
+    assert secret.startswith("tr_sk_")
+    listing = invoke(db, "keys", "list", "--merchant", "1")
+    assert "till" in listing and secret.strip() not in listing
+    key_id = next(line.split("\t")[0] for line in listing.splitlines() if "\ttill" in line)
+    invoke(db, "keys", "revoke", "--merchant", "1", key_id)
+    assert "revoked" in invoke(db, "keys", "list", "--merchant", "1")
+
+
+def test_unknown_merchant_fails_cleanly(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["--database-url", f"sqlite:///{tmp_path / 't.db'}", "keys", "list", "--merchant", "9"]
+    )
+    assert result.exit_code == 1
+    assert "No merchant number 9" in result.output
+
+
+def test_demo_loads_once_and_prints_a_key_each_time(tmp_path: Path) -> None:
+    db = tmp_path / "t.db"
+    first = invoke(db, "demo", "--receipts", "60")
+    second = invoke(db, "demo", "--receipts", "60")
+    assert "tr_sk_" in first and "tr_sk_" in second and first != second
+    assert invoke(db, "merchants", "list").count("Tillroll Demo Shop") == 1
