@@ -49,3 +49,16 @@ def test_demo_loads_once_and_prints_a_key_each_time(tmp_path: Path) -> None:
     second = invoke(db, "demo", "--receipts", "60")
     assert "tr_sk_" in first and "tr_sk_" in second and first != second
     assert invoke(db, "merchants", "list").count("Tillroll Demo Shop") == 1
+
+
+def test_export_receipts_streams_csv_with_progress(tmp_path: Path) -> None:
+    db = tmp_path / "t.db"
+    invoke(db, "demo", "--receipts", "40")
+    result = CliRunner().invoke(
+        cli, ["--database-url", f"sqlite:///{db}", "export", "receipts", "--merchant", "1"]
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("id,retailer_basket_code,timestamp")
+    assert len(lines) == 41
+    assert "receipts" in result.stderr

@@ -31,6 +31,7 @@ ROUTERS: list[Router] = [
     customers.router,
     auth_endpoints.sessions,
     products.router,
+    receipts.exports,
     receipts.router,
     receipts.by_customer,
 ]

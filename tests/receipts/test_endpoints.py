@@ -1,23 +1,11 @@
 from __future__ import annotations
 
 import asyncio
-import copy
-import json
-from pathlib import Path
-from typing import Any
 
 import httpx
 
 from tests.conftest import Tenant
-
-EXAMPLE = json.loads((Path(__file__).parents[2] / "docs/examples/receipt.json").read_text())
-
-
-def receipt(external_id: str = "R-1", **changes: Any) -> dict[str, Any]:
-    body = copy.deepcopy(EXAMPLE)
-    body["external_id"] = external_id
-    body.update(changes)
-    return body
+from tests.factories import EXAMPLE, receipt
 
 
 class TestCreate:

@@ -29,7 +29,7 @@ class MerchantKey:
     scopes: frozenset[Scope]
     last_used_at: datetime | None
 
-    def may(self, access: Access, *, shopper_ok: bool) -> bool:  # noqa: ARG002
+    def may(self, access: Access, *, shopper_ok: bool) -> bool:
         return max(_RANK[s] for s in self.scopes) >= _NEEDS[access]
 
 

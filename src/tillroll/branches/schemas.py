@@ -28,10 +28,10 @@ class BranchUpdate(Schema):
 
     code: Code | UnsetType = UNSET
     name: Name | UnsetType = UNSET
-    address: Address | None | UnsetType = UNSET
-    phone: str | None | UnsetType = UNSET
-    email: str | None | UnsetType = UNSET
-    website: str | None | UnsetType = UNSET
+    address: Address | UnsetType | None = UNSET
+    phone: str | UnsetType | None = UNSET
+    email: str | UnsetType | None = UNSET
+    website: str | UnsetType | None = UNSET
     timezone: str | UnsetType = UNSET
 
 

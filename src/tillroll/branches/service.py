@@ -10,8 +10,8 @@ from tillroll.branches.schemas import Branch, BranchCreate, BranchUpdate
 from tillroll.errors import Conflict, FieldError, InvalidInput
 from tillroll.kit.address import check_address
 from tillroll.kit.clock import utc_now
-from tillroll.kit.db import Connection
 from tillroll.kit.crud import get_or_404, list_page
+from tillroll.kit.db import Connection
 from tillroll.kit.schemas import Page
 from tillroll.kit.updates import given, merged
 from tillroll.kit.validate import check_email, check_timezone

@@ -38,20 +38,20 @@ class CustomerCreate(CustomerFields):
 class CustomerUpdate(Schema):
     """Fields to change; omitted fields keep their value, null clears."""
 
-    external_id: Ref | None | UnsetType = UNSET
-    member_number: Ref | None | UnsetType = UNSET
-    first_name: str | None | UnsetType = UNSET
-    last_name: str | None | UnsetType = UNSET
-    email: str | None | UnsetType = UNSET
-    phone: str | None | UnsetType = UNSET
-    gender: Gender | None | UnsetType = UNSET
-    birthday: date | None | UnsetType = UNSET
-    country: Country | None | UnsetType = UNSET
-    shipping_address: Address | None | UnsetType = UNSET
-    billing_address: Address | None | UnsetType = UNSET
+    external_id: Ref | UnsetType | None = UNSET
+    member_number: Ref | UnsetType | None = UNSET
+    first_name: str | UnsetType | None = UNSET
+    last_name: str | UnsetType | None = UNSET
+    email: str | UnsetType | None = UNSET
+    phone: str | UnsetType | None = UNSET
+    gender: Gender | UnsetType | None = UNSET
+    birthday: date | UnsetType | None = UNSET
+    country: Country | UnsetType | None = UNSET
+    shipping_address: Address | UnsetType | None = UNSET
+    billing_address: Address | UnsetType | None = UNSET
     registered: bool | UnsetType = UNSET
     send_email_receipt: bool | UnsetType = UNSET
-    metadata: dict[str, Any] | None | UnsetType = UNSET
+    metadata: dict[str, Any] | UnsetType | None = UNSET
 
 
 class Customer(Schema):

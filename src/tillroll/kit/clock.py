@@ -29,13 +29,16 @@ def parse_relative(text: str, *, field: str, now: datetime | None = None) -> dat
             field, f"{text!r} is not a relative time such as '-13 weeks' or '+6 months -5 days'"
         )
     result = now or utc_now()
-    for m in terms:
-        amount = int(m.group(2)) * (-1 if m.group(1) == "-" else 1)
-        unit = m.group(3).lower()
-        if unit == "month":
-            result = add_months(result, amount)
-        else:
-            result += timedelta(**{unit + "s": amount})
+    try:
+        for m in terms:
+            amount = int(m.group(2)) * (-1 if m.group(1) == "-" else 1)
+            unit = m.group(3).lower()
+            if unit == "month":
+                result = add_months(result, amount)
+            else:
+                result += timedelta(**{unit + "s": amount})
+    except (ValueError, OverflowError):
+        raise InvalidInput.field(field, f"{text!r} leaves the supported date range") from None
     return result
 
 

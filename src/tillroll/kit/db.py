@@ -35,11 +35,11 @@ class Row(Protocol):
     def __getitem__(self, key: str, /) -> Any: ...
 
 
-class ConflictRetry(Exception):  # noqa: N818 - a signal, not an error the user sees
+class ConflictRetry(Exception):
     """Raised inside a transaction when a concurrent writer won a race: rerun it."""
 
 
-class UniqueViolation(Exception):  # noqa: N818
+class UniqueViolation(Exception):
     """A unique constraint refused a row; `constraint` names it when the driver says."""
 
     def __init__(self, constraint: str | None) -> None:
@@ -136,7 +136,7 @@ class SQLiteConnection:
         return None if row is None else row[0]  # type: ignore[index]
 
 
-class _sqlite_errors:  # noqa: N801 - used as a context manager
+class _sqlite_errors:
     def __enter__(self) -> None:
         return None
 

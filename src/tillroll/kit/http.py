@@ -76,6 +76,7 @@ class Call:
     principal: Principal
     request: Request
     settings: Settings
+    db: Database
     after_commit: list[AfterCommit] = field(default_factory=list)
 
 
@@ -104,7 +105,7 @@ class Endpoint:
     shopper_ok: bool = False
     idempotent: bool = False
     errors: tuple[int, ...] = ()
-    raw_response: bool = False
+    produces: str | None = None  # a streamed non-JSON body (CSV …)
 
 
 class Router:
@@ -125,7 +126,7 @@ class Router:
         shopper_ok: bool = False,
         idempotent: bool = False,
         errors: tuple[int, ...] = (),
-        raw_response: bool = False,
+        produces: str | None = None,
     ) -> Callable[[Callable[..., Awaitable[Any]]], Callable[..., Awaitable[Any]]]:
         def register(handler: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
             hints = get_type_hints(handler, include_extras=True)
@@ -141,12 +142,12 @@ class Router:
                     tags=(self.tag,),
                     body=hints.get("body"),
                     query=hints.get("query"),
-                    response=None if raw_response else _response_type(hints.get("return")),
+                    response=None if produces else _response_type(hints.get("return")),
                     path_params={p: hints[p] for p in params if p not in ("body", "query")},
                     shopper_ok=shopper_ok,
                     idempotent=idempotent,
                     errors=errors,
-                    raw_response=raw_response,
+                    produces=produces,
                 )
             )
             return handler
@@ -191,29 +192,34 @@ def build_route(endpoint: Endpoint, runtime: Runtime) -> Route:
 
     async def asgi(request: Request) -> Response:
         try:
-            body = await _decode_body(request, decoder, runtime.settings.max_body_bytes)
-            kwargs = _arguments(endpoint, request)
-            if body is not None:
-                kwargs["body"] = body
-            return await _run(endpoint, runtime, request, kwargs)
+            raw = await _read_body(request, decoder, runtime.settings.max_body_bytes)
+
+            def inputs() -> dict[str, Any]:
+                """The handler's arguments, decoded once the caller is authorized."""
+                kwargs = _arguments(endpoint, request)
+                if decoder is not None:
+                    kwargs["body"] = decode_json(decoder, raw)
+                return kwargs
+
+            return await _run(endpoint, runtime, request, inputs)
         except TillrollError as exc:
             return problem_response(exc)
 
     return Route(endpoint.path, asgi, methods=[endpoint.method])
 
 
-async def _decode_body(
+async def _read_body(
     request: Request, decoder: msgspec.json.Decoder[Any] | None, limit: int
-) -> Any:
+) -> bytes:
     if decoder is None:
-        return None
+        return b""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(f"The body is larger than {limit} bytes.")
     raw = await request.body()
     if len(raw) > limit:
         raise PayloadTooLarge(f"The body is larger than {limit} bytes.")
-    return decode_json(decoder, raw)
+    return raw
 
 
 def decode_json(decoder: msgspec.json.Decoder[Any], raw: bytes) -> Any:
@@ -236,6 +242,9 @@ def _validation_error(message: str, *, root: str) -> InvalidInput:
     if text.startswith("Object contains unknown field"):
         name = text.split("`")[1]
         path, text = f"{path}.{name}", "unknown field"
+    elif text.startswith("Object missing required field"):
+        name = text.split("`")[1]
+        path, text = f"{path}.{name}", "required field missing"
     loc = (root + path) if path.startswith(("[", ".")) or not path else f"{root}.{path}"
     return InvalidInput.fields([FieldError(loc.removeprefix("body."), text)])
 
@@ -264,9 +273,13 @@ def _path_value(raw: str, kind: Any) -> Any:
 
 
 async def _run(
-    endpoint: Endpoint, runtime: Runtime, request: Request, kwargs: dict[str, Any]
+    endpoint: Endpoint,
+    runtime: Runtime,
+    request: Request,
+    inputs: Callable[[], dict[str, Any]],
 ) -> Response:
     write = endpoint.method != "GET"
+    kwargs: dict[str, Any] | None = None
     key = request.headers.get("idempotency-key") if endpoint.idempotent else None
     fingerprint = _fingerprint(request, await request.body()) if key else ""
     for attempt in range(4):
@@ -277,7 +290,10 @@ async def _run(
                     await _authorize(endpoint, runtime, conn, request),
                     request,
                     runtime.settings,
+                    runtime.db,
                 )
+                if kwargs is None:  # after 401/403: a stranger learns nothing from 404/422
+                    kwargs = inputs()
                 if key:
                     stored = await idempotency.lookup(
                         conn, call.principal.merchant_id, key, fingerprint, runtime.settings

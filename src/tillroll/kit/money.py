@@ -53,7 +53,22 @@ def from_decimal_string(text: str, currency: str) -> int:
         value = Decimal(text)
     except InvalidOperation:
         raise ValueError(f"{text!r} is not a decimal number") from None
+    if not value.is_finite():
+        raise ValueError(f"{text!r} is not a finite decimal number")
     minor = value.scaleb(EXPONENTS[currency])
     if minor != minor.to_integral_value():
         raise ValueError(f"{text!r} has more decimals than {currency} allows")
     return int(minor)
+
+
+SYMBOLS: dict[str, str] = {
+    "EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥", "CNY": "¥", "CHF": "CHF", "SEK": "kr",
+    "NOK": "kr", "DKK": "kr", "PLN": "zł", "CZK": "Kč", "HUF": "Ft", "INR": "₹", "KRW": "₩",
+    "TRY": "₺", "ILS": "₪", "BRL": "R$", "CAD": "CA$", "AUD": "A$", "NZD": "NZ$", "MXN": "MX$",
+    "ZAR": "R", "RUB": "₽", "UAH": "₴", "THB": "฿", "VND": "₫", "PHP": "₱", "NGN": "₦",
+}  # fmt: skip
+"""Display symbols of common currencies; others display their ISO code."""
+
+
+def symbol(currency: str) -> str:
+    return SYMBOLS.get(currency, currency)

@@ -98,9 +98,10 @@ def _responses(e: Endpoint, lookup: dict[Any, dict[str, Any]]) -> dict[str, Any]
     ok: dict[str, Any] = {"description": "OK"}
     if e.response is not None:
         ok["content"] = {"application/json": {"schema": lookup[e.response]}}
-    responses: dict[str, Any] = {
-        str(204 if e.response is None and e.status == 200 else e.status): ok
-    }
+    if e.produces is not None:
+        ok["content"] = {e.produces: {"schema": {"type": "string"}}}
+    empty = e.response is None and e.produces is None and e.status == 200
+    responses: dict[str, Any] = {str(204 if empty else e.status): ok}
     problem = {"application/problem+json": {"schema": lookup[Problem]}}
     for status in sorted({401, 403, *e.errors}):
         responses[str(status)] = {"description": _ERROR_TEXT[status], "content": problem}

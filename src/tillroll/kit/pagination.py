@@ -21,5 +21,5 @@ def decode_cursor(cursor: str, kinds: tuple[type, ...]) -> tuple[Any, ...]:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         values = msgspec.json.decode(raw, type=tuple[kinds], strict=False)  # type: ignore[valid-type]
     except (binascii.Error, ValueError, msgspec.DecodeError, msgspec.ValidationError):
-        raise InvalidInput.field("cursor", "is not a cursor returned by this list") from None
+        raise InvalidInput.field("query.cursor", "is not a cursor returned by this list") from None
     return tuple(values)

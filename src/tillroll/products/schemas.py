@@ -26,12 +26,12 @@ class ProductCreate(Schema):
 class ProductUpdate(Schema):
     external_id: Sku | UnsetType = UNSET
     name: Name | UnsetType = UNSET
-    barcode: str | None | UnsetType = UNSET
-    description: str | None | UnsetType = UNSET
-    category: str | None | UnsetType = UNSET
-    brand: str | None | UnsetType = UNSET
-    image_url: str | None | UnsetType = UNSET
-    metadata: dict[str, Any] | None | UnsetType = UNSET
+    barcode: str | UnsetType | None = UNSET
+    description: str | UnsetType | None = UNSET
+    category: str | UnsetType | None = UNSET
+    brand: str | UnsetType | None = UNSET
+    image_url: str | UnsetType | None = UNSET
+    metadata: dict[str, Any] | UnsetType | None = UNSET
 
 
 class Product(Schema):

@@ -2,17 +2,21 @@ from __future__ import annotations
 
 import uuid
 
+from starlette.responses import StreamingResponse
+
 from tillroll.auth.principals import shopper_of
 from tillroll.customers.service import customer as customer_service
 from tillroll.errors import NotFound
 from tillroll.kit.http import Access, Call, Reply, Router
 from tillroll.kit.schemas import Page
+from tillroll.receipts.export import Window, stream_csv, stream_jsonl
 from tillroll.receipts.schemas import (
     BatchResult,
     ClaimBody,
     Receipt,
     ReceiptBatch,
     ReceiptCreate,
+    ReceiptFilters,
     ReceiptQuery,
 )
 from tillroll.receipts.service import receipt as receipt_service
@@ -70,3 +74,37 @@ async def list_for_customer(
         raise NotFound(f"No customer {customer_id}.")
     query.customer_id = customer_id
     return await receipt_service.list(call.conn, merchant_id, query, shopper)
+
+
+exports = Router("/v1/receipts", tag="exports")
+_CSV = "text/csv; charset=utf-8"
+
+
+@exports.get("/export.csv", access=Access.read, shopper_ok=True, produces=_CSV, errors=(422,))
+async def export_csv(call: Call, query: ReceiptFilters) -> StreamingResponse:
+    """Stream the receipts as CSV (Spaaza's 27 columns), oldest first, in constant memory."""
+    window = await _window(call, query)
+    return StreamingResponse(
+        stream_csv(call.db, call.principal.merchant_id, window),
+        media_type=_CSV,
+        headers={"Content-Disposition": 'attachment; filename="receipts.csv"'},
+    )
+
+
+@exports.get(
+    "/export.jsonl", access=Access.read, shopper_ok=True, produces="application/jsonl",
+    errors=(422,),
+)  # fmt: skip
+async def export_jsonl(call: Call, query: ReceiptFilters) -> StreamingResponse:
+    """Stream the receipts as JSON lines (one receipt object each), oldest first."""
+    window = await _window(call, query)
+    return StreamingResponse(
+        stream_jsonl(call.db, call.principal.merchant_id, window),
+        media_type="application/jsonl",
+        headers={"Content-Disposition": 'attachment; filename="receipts.jsonl"'},
+    )
+
+
+async def _window(call: Call, query: ReceiptFilters) -> Window:
+    merchant_id, shopper = call.principal.merchant_id, shopper_of(call.principal)
+    return Window(await receipt_service.filter(call.conn, merchant_id, query, shopper))

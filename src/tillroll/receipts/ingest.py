@@ -197,6 +197,7 @@ def _receipt_row(merchant_id: uuid.UUID, item: Item, number: int, now: Any) -> d
         "discounts": to_json(body.discounts), "notes": body.notes,
         "metadata": to_json(body.metadata), "is_return": bool(item.return_targets),
         "body_hash": item.body_hash, "created_at": now,
+        "items_micro": sum(quantity_micro(line.quantity) for line in body.lines),
     }  # fmt: skip
 
 

@@ -42,7 +42,7 @@ RECEIPT_COLUMNS = (
     "merchant_id", "id", "number", "external_id", "type", "issued_at", "branch_id",
     "customer_id", "employee", "currency", "prices_include_tax", "subtotal", "tax_total",
     "shipping_total", "discount_total", "total", "taxes", "payments", "discounts", "notes",
-    "metadata", "is_return", "body_hash", "created_at",
+    "metadata", "is_return", "body_hash", "created_at", "items_micro",
 )  # fmt: skip
 LINE_COLUMNS = (
     "merchant_id", "receipt_id", "line_no", "sku", "barcode", "product_id", "name",
@@ -76,9 +76,10 @@ class ReceiptFilter:
     type: str | None = None
     issued_from: datetime | None = None
     issued_to: datetime | None = None
+    nothing: bool = False  # e.g. an unknown branch code: no receipt can match
 
     def where(self) -> tuple[str, dict[str, Any]]:
-        clauses: list[str] = []
+        clauses: list[str] = ["1 = 0"] if self.nothing else []
         params: dict[str, Any] = {}
         for column, value, op in (
             ("r.customer_id", self.customer_id, "="),
@@ -235,6 +236,14 @@ class ReceiptRepository(Repository):
             {"m": merchant_id, "limit": limit, **params},
         )
         return await self._with_lines(merchant_id, rows)
+
+    async def count(self, merchant_id: uuid.UUID, where: ReceiptFilter) -> int:
+        clauses, params = where.where()
+        value = await self.conn.fetchval(
+            f"SELECT COUNT(*) FROM receipts r WHERE r.merchant_id = :m{clauses}",
+            {"m": merchant_id, **params},
+        )
+        return int(value)
 
     async def claim(
         self, merchant_id: uuid.UUID, receipt_id: uuid.UUID, customer_id: uuid.UUID, now: datetime

@@ -206,7 +206,9 @@ class ClaimBody(Schema):
     customer: CustomerRef
 
 
-class ReceiptQuery(Schema):
+class ReceiptFilters(Schema):
+    """Which receipts: the filters shared by lists and exports."""
+
     customer_id: uuid.UUID | None = None
     branch_id: uuid.UUID | None = None
     branch_code: Annotated[str | None, Meta(description="Not together with branch_id.")] = None
@@ -220,5 +222,8 @@ class ReceiptQuery(Schema):
     issued_to_relative: Annotated[
         str | None, Meta(description="e.g. `+6 months -5 days`; overrides issued_to.")
     ] = None
+
+
+class ReceiptQuery(ReceiptFilters):
     limit: Limit = 50
     cursor: str | None = None

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Annotated
+
+from msgspec import Meta
 
 from tillroll.branches.repository import BranchRepository
 from tillroll.customers.service import customer as customer_service
@@ -21,6 +24,7 @@ from tillroll.receipts.schemas import (
     ItemError,
     Receipt,
     ReceiptCreate,
+    ReceiptFilters,
     ReceiptQuery,
 )
 
@@ -62,8 +66,6 @@ class ReceiptService:
         shopper: uuid.UUID | None = None,
     ) -> Page[Receipt]:
         where = await self.filter(conn, merchant_id, query, shopper)
-        if where is None:
-            return Page(data=[], next_cursor=None)
         after = _after(query.cursor)
         rows = await ReceiptRepository.of(conn).page(
             merchant_id,
@@ -80,21 +82,21 @@ class ReceiptService:
         self,
         conn: Connection,
         merchant_id: uuid.UUID,
-        query: ReceiptQuery,
+        query: ReceiptFilters,
         shopper: uuid.UUID | None,
-    ) -> ReceiptFilter | None:
-        """The query's filter, or None when it can match nothing (unknown branch code)."""
+    ) -> ReceiptFilter:
+        """The query as a filter (one that matches nothing for an unknown branch code)."""
         if query.branch_id is not None and query.branch_code is not None:
             raise InvalidInput.fields(
                 [FieldError("query.branch_code", "give branch_id or branch_code, not both")]
             )
         if shopper is not None and query.customer_id not in (None, shopper):
-            return None
+            return ReceiptFilter(nothing=True)
         branch_id = query.branch_id
         if query.branch_code is not None:
             branch = await BranchRepository.of(conn).get_by(merchant_id, "code", query.branch_code)
             if branch is None:
-                return None
+                return ReceiptFilter(nothing=True)
             branch_id = branch.id
         issued_from, issued_to = query.issued_from, query.issued_to
         if query.issued_from_relative is not None:
@@ -144,8 +146,12 @@ async def _resolve_customer(
 def _after(cursor: str | None) -> tuple[datetime, int] | None:
     if cursor is None:
         return None
-    issued_at, number = decode_cursor(cursor, (datetime, int))
+    issued_at, number = decode_cursor(cursor, (_CursorTime, _CursorNumber))
     return issued_at, number
+
+
+_CursorTime = Annotated[datetime, Meta(tz=True)]
+_CursorNumber = Annotated[int, Meta(ge=0, le=2**63 - 1)]
 
 
 def _owner(receipt: Receipt) -> uuid.UUID | None:

@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from tests.conftest import Tenant
+from tests.receipts.test_endpoints import receipt
+from tillroll.receipts.export import HEADER
+
+
+async def export(tenant: Tenant, fmt: str, **params: Any) -> str:
+    response = await tenant.client.get(f"/v1/receipts/export.{fmt}", params=params)
+    assert response.status_code == 200, response.text
+    return response.text
+
+
+def rows(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+async def test_csv_has_spaazas_27_columns_in_order(tenant: Tenant) -> None:
+    await tenant.client.post("/v1/receipts", json=receipt("A"))
+    text = await export(tenant, "csv")
+    header = text.splitlines()[0]
+    assert header == HEADER.strip()
+    assert len(header.split(",")) == 27
+    [row] = rows(text)
+    assert row["id"] == "1"
+    assert row["retailer_basket_code"] == "A"
+    assert row["subtotal"] == "31.40" and row["total_value"] == "31.40"
+    assert row["shipping_charge"] == "0.00"
+    assert row["items_count"] == "4.055"
+    assert row["currency_code"] == "EUR" and row["currency_symbol"] == "€"
+    assert row["employee_code"] == "E07" and row["employee_name"] == "Sanne"
+    assert row["notes"] == "Thank you for shopping with us!"
+
+
+async def test_csv_quotes_commas_quotes_and_neutralises_formulas(tenant: Tenant) -> None:
+    await tenant.client.post("/v1/receipts", json=receipt("B", notes='He said "hi", then left'))
+    await tenant.client.post("/v1/receipts", json=receipt("=HYPERLINK(1)", notes="@SUM(A1)"))
+    parsed = {r["retailer_basket_code"]: r for r in rows(await export(tenant, "csv"))}
+    assert parsed["B"]["notes"] == 'He said "hi", then left'
+    assert "'=HYPERLINK(1)" in parsed
+    assert parsed["'=HYPERLINK(1)"]["notes"] == "'@SUM(A1)"
+
+
+async def test_negative_amounts_stay_numbers(tenant: Tenant) -> None:
+    await tenant.client.post("/v1/receipts", json=receipt("ORIG"))
+    back = receipt(
+        "RET",
+        lines=[
+            {"name": "Paper bag", "quantity": "-1", "unit_price": 25, "total": -25,
+             "return_of": {"receipt_external_id": "ORIG", "line_no": 3}}
+        ],
+        subtotal=-25, total=-25, taxes=[], tax_total=0, payments=[],
+    )  # fmt: skip
+    assert (await tenant.client.post("/v1/receipts", json=back)).status_code == 201
+    parsed = {r["retailer_basket_code"]: r for r in rows(await export(tenant, "csv"))}
+    assert parsed["RET"]["total_value"] == "-0.25"
+    assert parsed["RET"]["items_count"] == "-1"
+
+
+async def test_export_streams_every_receipt_across_batches(tenant: Tenant, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr("tillroll.receipts.export.BATCH", 7)
+    batch = [receipt(f"N-{i:03d}") for i in range(30)]
+    await tenant.client.post("/v1/receipts/batch", json={"receipts": batch})
+    parsed = rows(await export(tenant, "csv"))
+    assert [r["retailer_basket_code"] for r in parsed] == [f"N-{i:03d}" for i in range(30)]
+    lines = (await export(tenant, "jsonl")).splitlines()
+    assert [json.loads(line)["external_id"] for line in lines] == [f"N-{i:03d}" for i in range(30)]
+
+
+async def test_filters_apply_and_scope_holds(tenant: Tenant, other: Tenant) -> None:
+    await tenant.client.post("/v1/receipts", json=receipt("X", type="online"))
+    await tenant.client.post("/v1/receipts", json=receipt("Y"))
+    assert [
+        r["retailer_basket_code"] for r in rows(await export(tenant, "csv", type="online"))
+    ] == ["X"]
+    assert rows(await export(other, "csv")) == []
+    assert rows(await export(tenant, "csv", branch_code="NOPE")) == []
+
+
+async def test_both_branch_filters_are_422(tenant: Tenant) -> None:
+    response = await tenant.client.get(
+        "/v1/receipts/export.csv",
+        params={"branch_code": "A", "branch_id": "01a20124-bce8-7993-a97b-5eb1d2bc2f87"},
+    )
+    assert response.status_code == 422
+
+
+async def test_failure_midstream_ends_with_an_error_line(tenant: Tenant, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from tillroll.receipts import export as module
+
+    monkeypatch.setattr(module, "BATCH", 5)
+    real = module._Reader.render
+    calls = 0
+
+    async def flaky(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            raise RuntimeError("disk on fire")
+        return await real(self, *args, **kwargs)
+
+    monkeypatch.setattr(module._Reader, "render", flaky)
+    await tenant.client.post(
+        "/v1/receipts/batch", json={"receipts": [receipt(f"F-{i}") for i in range(12)]}
+    )
+    text = await export(tenant, "csv")
+    assert text.rstrip().splitlines()[-1] == (
+        "#ERROR: export failed after 5 rows (RuntimeError); file incomplete"
+    )
