@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from msgspec import Meta
 
 from tillroll.kit.money import MAX_AMOUNT
-from tillroll.kit.schemas import Limit, Schema
+from tillroll.kit.schemas import Limit, ProblemError, Schema
 
 Amount = Annotated[
     int, Meta(ge=-MAX_AMOUNT, le=MAX_AMOUNT, description="Integer minor units (cents).")
@@ -188,7 +188,7 @@ class ItemError(Schema):
     status: int
     code: str
     detail: str
-    errors: list[dict[str, str]] = []
+    errors: list[ProblemError] = []
 
 
 class BatchItem(Schema):

@@ -14,7 +14,7 @@ from tillroll.errors import Conflict, FieldError, InvalidInput, NotFound, Tillro
 from tillroll.kit.clock import parse_relative, utc_now
 from tillroll.kit.db import Connection
 from tillroll.kit.pagination import decode_cursor, encode_cursor
-from tillroll.kit.schemas import Page
+from tillroll.kit.schemas import Page, ProblemError
 from tillroll.receipts.ingest import Outcome, ingest
 from tillroll.receipts.repository import ReceiptFilter, ReceiptRepository
 from tillroll.receipts.schemas import (
@@ -170,7 +170,7 @@ def _batch_item(index: int, outcome: Outcome) -> BatchItem:
             status=error.status,
             code=error.code,
             detail=error.detail,
-            errors=[{"loc": e.loc, "message": e.message} for e in error.errors],
+            errors=[ProblemError(loc=e.loc, message=e.message) for e in error.errors],
         ),
     )
 
