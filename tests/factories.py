@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 from datetime import UTC, datetime
+from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,11 @@ def receipt(external_id: str = "R-1", **changes: Any) -> dict[str, Any]:
     return body
 
 
+def line_total(unit_price: int, quantity: str) -> int:
+    """round(unit_price × quantity) in minor units, without floats."""
+    return int((Decimal(quantity) * unit_price).to_integral_value(ROUND_HALF_EVEN))
+
+
 def iso(moment: datetime) -> str:
     return moment.isoformat()
 
@@ -36,7 +42,7 @@ def simple_receipt(
     **changes: Any,
 ) -> dict[str, Any]:
     """A one-line receipt (prices include tax, no payments) whose numbers are easy to follow."""
-    total = int(round(unit_price * float(quantity)))
+    total = line_total(unit_price, quantity)
     body: dict[str, Any] = {
         "external_id": external_id,
         "issued_at": iso(issued_at) if isinstance(issued_at, datetime) else issued_at,
@@ -61,7 +67,7 @@ def return_line(
         "name": "Shirt (returned)",
         "quantity": quantity,
         "unit_price": unit_price,
-        "total": int(round(unit_price * float(quantity))),
+        "total": line_total(unit_price, quantity),
         "return_of": {"line_no": line_no, **of},
     }
 

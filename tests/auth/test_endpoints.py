@@ -171,6 +171,29 @@ class TestUnauthenticated:
             response = await client.get("/v1/receipts", headers={"Authorization": raw})
             assert response.status_code == 401, (raw, response.text)
 
+    @pytest.mark.parametrize(
+        ("method", "path", "body"),
+        [
+            ("POST", "/v1/receipts", {"external_id": 5}),
+            ("POST", "/v1/branches", {}),
+            ("GET", "/v1/receipts/not-a-uuid", None),
+            ("GET", "/v1/receipts?limit=9999", None),
+            ("PATCH", "/v1/customers/0190a1b2-0000-7000-8000-000000000000", {"x": 1}),
+        ],
+    )
+    async def test_401_comes_before_404_and_422(
+        self, client: httpx.AsyncClient, method: str, path: str, body: Any
+    ) -> None:
+        response = await client.request(method, path, json=body)
+        assert response.status_code == 401, response.text
+
+    async def test_403_comes_before_422(self, tenant: Tenant) -> None:
+        key = await make_key(tenant.client, "read")
+        response = await tenant.client.post(
+            "/v1/receipts", json={"external_id": 5}, headers=bearer(key["secret"])
+        )
+        assert response.status_code == 403
+
 
 def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
@@ -363,6 +386,15 @@ class TestShopperSessions:
             assert response.status_code == 401, token
         assert (await tenant.client.get("/v1/receipts", headers=bearer(anna))).status_code == 200
 
+    async def test_non_ascii_signature_is_401(self, tenant: Tenant) -> None:
+        customer = await make_customer(tenant.client)
+        token = (await make_session(tenant.client, customer["id"]))["token"]
+        payload = token.partition(".")[0]
+        for signature in (b"\xe9t\xe9", b"\xff" * 43):
+            raw = f"Bearer {payload}.".encode() + signature
+            response = await tenant.client.get("/v1/receipts", headers={"Authorization": raw})
+            assert response.status_code == 401, response.text
+
     async def test_expired_token_is_401(self, tenant: Tenant, db: Database) -> None:
         customer = await make_customer(tenant.client)
         ids = tenant.id.bytes + uuid.UUID(customer["id"]).bytes
@@ -401,3 +433,10 @@ class TestShopperSessions:
         swapped = other.id.bytes + uuid.UUID(theirs.anna["id"]).bytes + raw[32:]
         forged = f"tr_ss_{_b64(swapped)}.{signature}"
         assert (await other.client.get("/v1/receipts", headers=bearer(forged))).status_code == 401
+
+
+async def test_session_without_a_body_uses_the_defaults(tenant: Tenant) -> None:
+    customer = await make_customer(tenant.client)
+    response = await tenant.client.post(f"/v1/customers/{customer['id']}/sessions")
+    assert response.status_code == 201, response.text
+    assert response.json()["token"].startswith("tr_ss_")

@@ -135,9 +135,7 @@ class TestList:
             ({"sort": "name"}, "query.sort"),
         ],
     )
-    async def test_bad_query_is_422(
-        self, tenant: Tenant, params: dict[str, Any], loc: str
-    ) -> None:
+    async def test_bad_query_is_422(self, tenant: Tenant, params: dict[str, Any], loc: str) -> None:
         response = await tenant.client.get("/v1/branches", params=params)
         assert response.status_code == 422, response.text
         assert locs(response) == [loc]

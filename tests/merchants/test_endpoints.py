@@ -68,6 +68,14 @@ class TestUpdate:
         assert response.json()["settings"] == SETTINGS
         assert response.json()["name"] == "Renamed"
 
+    async def test_partial_settings_keep_the_others(self, tenant: Tenant) -> None:
+        await tenant.client.patch("/v1/merchant", json={"settings": SETTINGS})
+        response = await tenant.client.patch(
+            "/v1/merchant", json={"settings": {"email_subject": "Your receipt"}}
+        )
+        assert response.status_code == 200, response.text
+        assert response.json()["settings"] == {**SETTINGS, "email_subject": "Your receipt"}
+
     @pytest.mark.parametrize(
         ("change", "loc"),
         [

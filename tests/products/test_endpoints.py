@@ -39,7 +39,9 @@ class TestCreate:
 
     async def test_duplicate_external_id_is_409(self, tenant: Tenant, other: Tenant) -> None:
         await make_product(tenant.client, "SKU")
-        response = await tenant.client.post("/v1/products", json={"external_id": "SKU", "name": "B"})
+        response = await tenant.client.post(
+            "/v1/products", json={"external_id": "SKU", "name": "B"}
+        )
         assert response.status_code == 409
         assert len((await tenant.client.get("/v1/products")).json()["data"]) == 1
         await make_product(other.client, "SKU")  # SKUs are per merchant

@@ -97,7 +97,10 @@ class TestIssuedWindow:
             body = simple_receipt(f"t{i}", issued_at=BASE + timedelta(hours=i))
             await make_receipt(tenant.client, body)
         # t1 = 11:00Z written as 13:00+02:00; t2 = 12:00Z written as 07:00-05:00
-        window = {"issued_from": "2026-03-01T13:00:00+02:00", "issued_to": "2026-03-01T07:00:00-05:00"}
+        window = {
+            "issued_from": "2026-03-01T13:00:00+02:00",
+            "issued_to": "2026-03-01T07:00:00-05:00",
+        }
         assert await ids(tenant.client, **window) == ["t2", "t1"]
         assert await ids(tenant.client, issued_from="2026-03-01T12:00:00Z") == ["t3", "t2"]
         assert await ids(tenant.client, issued_to="2026-03-01T10:00:00Z") == ["t0"]
@@ -137,9 +140,11 @@ class TestIssuedWindow:
         assert await ids(client, issued_to="2000-01-01T00:00:00Z", issued_to_relative=to) == [
             "soon", "new", "recent", "old",
         ]  # fmt: skip
-        assert await ids(
-            client, issued_from_relative="-13 weeks", issued_to_relative=to
-        ) == ["soon", "new", "recent"]
+        assert await ids(client, issued_from_relative="-13 weeks", issued_to_relative=to) == [
+            "soon",
+            "new",
+            "recent",
+        ]
         assert await ids(client, issued_from_relative="-2 hours", issued_to_relative="1 day") == [
             "new"
         ]
@@ -226,7 +231,9 @@ class TestPagination:
     async def test_filters_apply_on_every_page(self, tenant: Tenant) -> None:
         for i in range(7):
             body = simple_receipt(
-                f"f{i}", issued_at=BASE + timedelta(minutes=i), type="online" if i % 2 else "in_store"
+                f"f{i}",
+                issued_at=BASE + timedelta(minutes=i),
+                type="online" if i % 2 else "in_store",
             )
             await make_receipt(tenant.client, body)
         pages = await all_pages(tenant.client, "/v1/receipts", limit=2, type="in_store")

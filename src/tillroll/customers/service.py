@@ -50,6 +50,19 @@ class CustomerService:
         assert column in _UNIQUE
         return await CustomerRepository.of(conn).get_by(merchant_id, column, value)
 
+    async def by_number(
+        self, conn: Connection, merchant_id: uuid.UUID, number: int
+    ) -> Customer | None:
+        """By the integer `number` the merchant's customers are counted with."""
+        if not 0 < number < 2**63:
+            return None
+        return await CustomerRepository.of(conn).get_by(merchant_id, "number", number)
+
+    async def get_many(
+        self, conn: Connection, merchant_id: uuid.UUID, ids: list[uuid.UUID]
+    ) -> dict[uuid.UUID, Customer]:
+        return await CustomerRepository.of(conn).get_many(merchant_id, ids)
+
     async def list(
         self, conn: Connection, merchant_id: uuid.UUID, cursor: str | None, limit: int
     ) -> Page[Customer]:

@@ -56,6 +56,18 @@ class TableRepository(Repository, Generic[S]):
         )
         return None if row is None else self.row_to_schema(row)
 
+    async def get_many(self, merchant_id: uuid.UUID, ids: list[uuid.UUID]) -> dict[uuid.UUID, S]:
+        """Rows by id (missing ones left out)."""
+        if not ids:
+            return {}
+        params = {f"i{n}": v for n, v in enumerate(ids)}
+        marks = ", ".join(":" + k for k in params)
+        rows = await self.conn.fetchall(
+            f"SELECT {self.columns()} FROM {self.table} WHERE merchant_id = :m AND id IN ({marks})",
+            {"m": merchant_id, **params},
+        )
+        return {row["id"]: self.row_to_schema(row) for row in rows}
+
     async def page(self, merchant_id: uuid.UUID, after: uuid.UUID | None, limit: int) -> list[S]:
         """Rows in id order (ids are time-ordered UUIDs), after the cursor id."""
         rows = await self.conn.fetchall(

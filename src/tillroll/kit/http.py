@@ -66,6 +66,8 @@ class AuthBackend(Protocol):
 
 
 AfterCommit = Callable[[], Awaitable[None]]
+ErrorRenderer = Callable[[TillrollError], Response]
+"""Turns an expected error into a response (a facade renders its system's error envelope)."""
 
 
 @dataclass(slots=True)
@@ -106,14 +108,16 @@ class Endpoint:
     idempotent: bool = False
     errors: tuple[int, ...] = ()
     produces: str | None = None  # a streamed non-JSON body (CSV …)
+    render_error: ErrorRenderer | None = None  # None: RFC 9457 problem details
 
 
 class Router:
     """Collects the endpoints of one domain under a prefix."""
 
-    def __init__(self, prefix: str, *, tag: str) -> None:
+    def __init__(self, prefix: str, *, tag: str, render_error: ErrorRenderer | None = None) -> None:
         self.prefix = prefix
         self.tag = tag
+        self.render_error = render_error
         self.endpoints: list[Endpoint] = []
 
     def route(
@@ -148,6 +152,7 @@ class Router:
                     idempotent=idempotent,
                     errors=errors,
                     produces=produces,
+                    render_error=self.render_error,
                 )
             )
             return handler
@@ -203,7 +208,7 @@ def build_route(endpoint: Endpoint, runtime: Runtime) -> Route:
 
             return await _run(endpoint, runtime, request, inputs)
         except TillrollError as exc:
-            return problem_response(exc)
+            return (endpoint.render_error or problem_response)(exc)
 
     return Route(endpoint.path, asgi, methods=[endpoint.method])
 
@@ -219,7 +224,7 @@ async def _read_body(
     raw = await request.body()
     if len(raw) > limit:
         raise PayloadTooLarge(f"The body is larger than {limit} bytes.")
-    return raw
+    return raw if raw.strip() else b"{}"  # no body: an empty object (422 names what is missing)
 
 
 def decode_json(decoder: msgspec.json.Decoder[Any], raw: bytes) -> Any:

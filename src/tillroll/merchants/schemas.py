@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from msgspec import Meta
+from msgspec import UNSET, Meta, UnsetType
 
 from tillroll.kit.schemas import Schema
 
@@ -27,11 +27,25 @@ class MerchantSettings(Schema):
     ) = None
 
 
+class MerchantSettingsPatch(Schema):
+    """Settings to change; omitted ones keep their value, null clears."""
+
+    default_currency: Annotated[str, Meta(pattern=r"^[A-Z]{3}$")] | UnsetType = UNSET
+    timezone: str | UnsetType = UNSET
+    logo_url: str | None | UnsetType = UNSET
+    website_url: str | None | UnsetType = UNSET
+    email: str | None | UnsetType = UNSET
+    phone: str | None | UnsetType = UNSET
+    brand_color: Color | None | UnsetType = UNSET
+    background_color: Color | None | UnsetType = UNSET
+    email_subject: Annotated[str, Meta(max_length=200)] | None | UnsetType = UNSET
+
+
 class MerchantSettingsUpdate(Schema):
     """Fields to change; omitted fields keep their value."""
 
     name: Annotated[str, Meta(min_length=1, max_length=200)] | None = None
-    settings: MerchantSettings | None = None
+    settings: MerchantSettingsPatch | None = None
 
 
 class Merchant(Schema):

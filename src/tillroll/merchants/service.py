@@ -11,6 +11,7 @@ from tillroll.auth.service import auth as auth_service
 from tillroll.errors import FieldError, InvalidInput, NotFound
 from tillroll.kit.clock import utc_now
 from tillroll.kit.db import Connection
+from tillroll.kit.updates import merged
 from tillroll.kit.validate import check_currency, check_email, check_timezone
 from tillroll.merchants.repository import MerchantRepository
 from tillroll.merchants.schemas import Merchant, MerchantSettings, MerchantSettingsUpdate
@@ -59,7 +60,9 @@ class MerchantService:
         self, conn: Connection, merchant_id: uuid.UUID, update: MerchantSettingsUpdate
     ) -> Merchant:
         current = await self.get(conn, merchant_id)
-        settings = update.settings or current.settings
+        settings = (
+            merged(current.settings, update.settings) if update.settings else current.settings
+        )
         _check(settings)
         return await MerchantRepository.of(conn).update(
             merchant_id, name=update.name or current.name, settings=settings, now=utc_now()

@@ -1,0 +1,147 @@
+"""Every endpoint that takes an id answers another tenant's object with 404 and leaves it alone.
+
+The endpoints are enumerated from the app, so a new one is covered (or fails here, asking for
+a factory for its path parameter or a sample body) without anyone remembering to add it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import msgspec
+import pytest
+
+from tests.conftest import Tenant
+from tests.factories import (
+    make_branch,
+    make_customer,
+    make_key,
+    make_product,
+    make_receipt,
+    simple_receipt,
+)
+from tillroll.app import endpoints
+from tillroll.kit.http import Endpoint
+
+WITH_IDS = [e for e in endpoints() if e.path_params]
+
+# Bodies valid for the caller (tenant A), so that only tenancy can refuse the request.
+SAMPLE_BODIES: dict[tuple[str, str], dict[str, Any]] = {
+    ("PATCH", "/v1/branches/{branch_id}"): {"name": "Hijacked", "code": "HIJACK"},
+    ("PATCH", "/v1/customers/{customer_id}"): {"first_name": "Hijacked", "member_number": "X"},
+    ("PATCH", "/v1/products/{product_id}"): {"name": "Hijacked"},
+    ("POST", "/v1/receipts/{receipt_id}/claim"): {"customer": {"member_number": "A-MEMBER"}},
+}
+
+
+def _id(endpoint: Endpoint) -> str:
+    return f"{endpoint.method} {endpoint.path}"
+
+
+def sample_body(endpoint: Endpoint) -> dict[str, Any] | None:
+    if endpoint.body is None:
+        return None
+    body = SAMPLE_BODIES.get((endpoint.method, endpoint.path))
+    if body is None:
+        try:
+            msgspec.convert({}, endpoint.body)
+        except msgspec.ValidationError:
+            pytest.fail(f"add a valid sample body for {_id(endpoint)} to SAMPLE_BODIES")
+        body = {}
+    return body
+
+
+class World:
+    """One object of every kind under a tenant, and a way to read them all back."""
+
+    def __init__(self, tenant: Tenant) -> None:
+        self.tenant = tenant
+        self.ids: dict[str, str] = {}
+
+    async def build(self) -> World:
+        client = self.tenant.client
+        branch = await make_branch(client, "B-OWN")
+        customer = await make_customer(client, member_number="B-MEMBER", external_id="B-EXT")
+        product = await make_product(client, "B-SKU")
+        anonymous = await make_receipt(client, simple_receipt("B-ANON", branch={"code": "B-OWN"}))
+        await make_receipt(client, simple_receipt("B-OWNED", customer={"id": customer["id"]}))
+        key = await make_key(client, "read")
+        self.ids = {
+            "branch_id": branch["id"],
+            "customer_id": customer["id"],
+            "product_id": product["id"],
+            "receipt_id": anonymous["id"],
+            "key_id": key["id"],
+        }
+        return self
+
+    async def snapshot(self) -> dict[str, Any]:
+        client = self.tenant.client
+        ids = self.ids
+        keys = (await client.get("/v1/keys")).json()
+        return {
+            "branch": (await client.get(f"/v1/branches/{ids['branch_id']}")).json(),
+            "customer": (await client.get(f"/v1/customers/{ids['customer_id']}")).json(),
+            "product": (await client.get(f"/v1/products/{ids['product_id']}")).json(),
+            "receipts": (await client.get("/v1/receipts")).json(),
+            "customers": (await client.get("/v1/customers")).json(),
+            "keys": [{k: v for k, v in key.items() if k != "last_used_at"} for key in keys],
+        }
+
+    def path(self, endpoint: Endpoint) -> str:
+        def value(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name not in self.ids:
+                pytest.fail(f"no factory for path parameter {name!r} of {_id(endpoint)}")
+            return self.ids[name]
+
+        return re.sub(r"\{(\w+)\}", value, endpoint.path)
+
+
+def test_the_id_endpoints_are_found() -> None:
+    found = {_id(e) for e in WITH_IDS}
+    assert {
+        "GET /v1/receipts/{receipt_id}",
+        "DELETE /v1/branches/{branch_id}",
+        "POST /v1/customers/{customer_id}/sessions",
+        "DELETE /v1/keys/{key_id}",
+    } <= found
+
+
+@pytest.mark.parametrize("endpoint", WITH_IDS, ids=_id)
+async def test_another_tenants_object_is_404_and_unchanged(
+    endpoint: Endpoint, tenant: Tenant, other: Tenant
+) -> None:
+    # the caller has objects of its own that a request could be confused with
+    await make_customer(tenant.client, member_number="A-MEMBER")
+    await make_branch(tenant.client, "A-OWN")
+    theirs = await World(other).build()
+    before = await theirs.snapshot()
+    response = await tenant.client.request(
+        endpoint.method, theirs.path(endpoint), json=sample_body(endpoint)
+    )
+    assert response.status_code == 404, response.text
+    assert response.json()["code"] == "not_found"
+    assert await theirs.snapshot() == before
+    # the object is still the other tenant's to use
+    assert (await other.client.get(f"/v1/receipts/{theirs.ids['receipt_id']}")).status_code == 200
+
+
+@pytest.mark.parametrize("endpoint", WITH_IDS, ids=_id)
+async def test_own_object_is_not_404(endpoint: Endpoint, tenant: Tenant) -> None:
+    """The control: the same request on the caller's own object gets past the lookup."""
+    await make_customer(tenant.client, member_number="A-MEMBER")
+    mine = await World(tenant).build()
+    response = await tenant.client.request(
+        endpoint.method, mine.path(endpoint), json=sample_body(endpoint)
+    )
+    assert response.status_code != 404, response.text
+    assert response.status_code < 500
+
+
+@pytest.mark.parametrize("endpoint", WITH_IDS, ids=_id)
+async def test_malformed_id_is_404(endpoint: Endpoint, tenant: Tenant) -> None:
+    path = re.sub(r"\{\w+\}", "not-a-uuid", endpoint.path)
+    response = await tenant.client.request(endpoint.method, path, json=sample_body(endpoint))
+    assert response.status_code == 404, response.text
