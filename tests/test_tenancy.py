@@ -24,7 +24,9 @@ from tests.factories import (
 from tillroll.app import endpoints
 from tillroll.kit.http import Endpoint
 
-WITH_IDS = [e for e in endpoints() if e.path_params]
+# Native endpoints; the compat facades have their systems' own ids and error envelopes, and
+# their tenancy is tested beside them (tests/compat/).
+WITH_IDS = [e for e in endpoints() if e.path_params and not e.path.startswith("/compat/")]
 
 # Bodies valid for the caller (tenant A), so that only tenancy can refuse the request.
 SAMPLE_BODIES: dict[tuple[str, str], dict[str, Any]] = {

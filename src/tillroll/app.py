@@ -14,6 +14,7 @@ from tillroll import __version__
 from tillroll.auth import endpoints as auth_endpoints
 from tillroll.auth.service import auth
 from tillroll.branches import endpoints as branches
+from tillroll.compat import spaaza
 from tillroll.config import Settings
 from tillroll.customers import endpoints as customers
 from tillroll.errors import InternalError
@@ -34,6 +35,7 @@ ROUTERS: list[Router] = [
     receipts.exports,
     receipts.router,
     receipts.by_customer,
+    spaaza.router,
 ]
 
 _DOCS_PAGE = """<!doctype html>
@@ -61,7 +63,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     settings = settings or Settings.from_env()
     database = db or open_database(settings.database_url, pool_size=settings.pool_size)
     runtime = Runtime(db=database, settings=settings, auth=auth)
-    spec = build_openapi(endpoints(), title="Tillroll", version=__version__)
+    native = [e for e in endpoints() if not e.path.startswith("/compat/")]  # facades: docs/compat-*
+    spec = build_openapi(native, title="Tillroll", version=__version__)
 
     async def openapi(_: Request) -> Response:
         return JSONResponse(spec)

@@ -39,6 +39,19 @@ class BranchService:
     async def get(self, conn: Connection, merchant_id: uuid.UUID, branch_id: uuid.UUID) -> Branch:
         return await get_or_404(BranchRepository.of(conn), merchant_id, branch_id, "branch")
 
+    async def by_number(
+        self, conn: Connection, merchant_id: uuid.UUID, number: int
+    ) -> Branch | None:
+        """By the integer `number` (Spaaza's branch business id)."""
+        if not 0 < number < 2**63:
+            return None
+        return await BranchRepository.of(conn).get_by(merchant_id, "number", number)
+
+    async def get_many(
+        self, conn: Connection, merchant_id: uuid.UUID, ids: list[uuid.UUID]
+    ) -> dict[uuid.UUID, Branch]:
+        return await BranchRepository.of(conn).get_many(merchant_id, ids)
+
     async def list(
         self, conn: Connection, merchant_id: uuid.UUID, cursor: str | None, limit: int
     ) -> Page[Branch]:

@@ -32,13 +32,13 @@ class MerchantSettingsPatch(Schema):
 
     default_currency: Annotated[str, Meta(pattern=r"^[A-Z]{3}$")] | UnsetType = UNSET
     timezone: str | UnsetType = UNSET
-    logo_url: str | None | UnsetType = UNSET
-    website_url: str | None | UnsetType = UNSET
-    email: str | None | UnsetType = UNSET
-    phone: str | None | UnsetType = UNSET
-    brand_color: Color | None | UnsetType = UNSET
-    background_color: Color | None | UnsetType = UNSET
-    email_subject: Annotated[str, Meta(max_length=200)] | None | UnsetType = UNSET
+    logo_url: str | UnsetType | None = UNSET
+    website_url: str | UnsetType | None = UNSET
+    email: str | UnsetType | None = UNSET
+    phone: str | UnsetType | None = UNSET
+    brand_color: Color | UnsetType | None = UNSET
+    background_color: Color | UnsetType | None = UNSET
+    email_subject: Annotated[str, Meta(max_length=200)] | UnsetType | None = UNSET
 
 
 class MerchantSettingsUpdate(Schema):

@@ -54,9 +54,7 @@ async def get(call: Call, receipt_id: uuid.UUID) -> Receipt:
     )
 
 
-@router.post(
-    "/{receipt_id}/claim", access=Access.write, idempotent=True, errors=(404, 409, 422)
-)
+@router.post("/{receipt_id}/claim", access=Access.write, idempotent=True, errors=(404, 409, 422))
 async def claim(call: Call, receipt_id: uuid.UUID, body: ClaimBody) -> Receipt:
     """Attach an anonymous receipt to a customer (once)."""
     return await receipt_service.claim(

@@ -237,6 +237,43 @@ class ReceiptRepository(Repository):
         )
         return await self._with_lines(merchant_id, rows)
 
+    async def id_by_number(self, merchant_id: uuid.UUID, number: int) -> uuid.UUID | None:
+        value: uuid.UUID | None = await self.conn.fetchval(
+            "SELECT id FROM receipts WHERE merchant_id = :m AND number = :n",
+            {"m": merchant_id, "n": number},
+        )
+        return value
+
+    async def window_ids(
+        self, merchant_id: uuid.UUID, where: ReceiptFilter, offset: int, limit: int
+    ) -> list[uuid.UUID]:
+        """Ids of the receipts `offset` … `offset + limit`, oldest first (as the export)."""
+        clauses, params = where.where()
+        rows = await self.conn.fetchall(
+            f"SELECT r.id FROM receipts r WHERE r.merchant_id = :m{clauses} "
+            "ORDER BY r.issued_at, r.number LIMIT :limit OFFSET :offset",
+            {"m": merchant_id, "limit": limit, "offset": offset, **params},
+        )
+        return [r["id"] for r in rows]
+
+    async def lines_by_sku(
+        self, merchant_id: uuid.UUID, external_id: str, sku: str
+    ) -> list[tuple[int, int, int]]:
+        """(line_no, quantity_micro, returned_micro) of the purchase lines with `sku` on the
+        receipt `external_id`, in line order."""
+        rows = await self.conn.fetchall(
+            "SELECT l.line_no, l.quantity_micro, "
+            "(SELECT COALESCE(-SUM(x.quantity_micro), 0) FROM receipt_lines x "
+            " WHERE x.merchant_id = l.merchant_id AND x.return_of_receipt_id = l.receipt_id "
+            " AND x.return_of_line_no = l.line_no) AS returned "
+            "FROM receipts r JOIN receipt_lines l "
+            "ON l.merchant_id = r.merchant_id AND l.receipt_id = r.id "
+            "WHERE r.merchant_id = :m AND r.external_id = :e AND l.sku = :s "
+            "AND l.return_of_receipt_id IS NULL ORDER BY l.line_no",
+            {"m": merchant_id, "e": external_id, "s": sku},
+        )
+        return [(r["line_no"], r["quantity_micro"], int(r["returned"])) for r in rows]
+
     async def count(self, merchant_id: uuid.UUID, where: ReceiptFilter) -> int:
         clauses, params = where.where()
         value = await self.conn.fetchval(

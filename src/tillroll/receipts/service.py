@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import uuid
 from datetime import datetime
 from typing import Annotated
@@ -17,6 +18,7 @@ from tillroll.kit.pagination import decode_cursor, encode_cursor
 from tillroll.kit.schemas import Page, ProblemError
 from tillroll.receipts.ingest import Outcome, ingest
 from tillroll.receipts.repository import ReceiptFilter, ReceiptRepository
+from tillroll.receipts.rules import quantity_micro
 from tillroll.receipts.schemas import (
     BatchItem,
     BatchResult,
@@ -77,6 +79,50 @@ class ReceiptService:
         rows = rows[: query.limit]
         cursor = encode_cursor(rows[-1].issued_at.isoformat(), rows[-1].number) if more else None
         return Page(data=rows, next_cursor=cursor)
+
+    async def window(
+        self,
+        conn: Connection,
+        merchant_id: uuid.UUID,
+        where: ReceiptFilter,
+        offset: int,
+        limit: int,
+    ) -> builtins.list[Receipt]:
+        """Receipts by position, oldest first (the export's order): skip `offset`, take `limit`."""
+        repo = ReceiptRepository.of(conn)
+        return await repo.get_many(
+            merchant_id, await repo.window_ids(merchant_id, where, offset, limit)
+        )
+
+    async def by_number(
+        self,
+        conn: Connection,
+        merchant_id: uuid.UUID,
+        number: int,
+        shopper: uuid.UUID | None = None,
+    ) -> Receipt:
+        """By the per-merchant sequential `number` (the integer id facades show)."""
+        receipt_id = None
+        if 0 < number < 2**63:
+            receipt_id = await ReceiptRepository.of(conn).id_by_number(merchant_id, number)
+        if receipt_id is None:
+            raise NotFound(f"No receipt number {number}.")
+        try:
+            return await self.get(conn, merchant_id, receipt_id, shopper)
+        except NotFound:
+            raise NotFound(f"No receipt number {number}.") from None
+
+    async def line_to_return(
+        self, conn: Connection, merchant_id: uuid.UUID, external_id: str, sku: str, quantity: str
+    ) -> int | None:
+        """The `line_no` of the line with `sku` on receipt `external_id` that a return of
+        `quantity` (positive) gives back: the first with that much left, else the first."""
+        lines = await ReceiptRepository.of(conn).lines_by_sku(merchant_id, external_id, sku)
+        wanted = quantity_micro(quantity)
+        for line_no, bought, returned in lines:
+            if bought - returned >= wanted:
+                return line_no
+        return lines[0][0] if lines else None
 
     async def filter(
         self,

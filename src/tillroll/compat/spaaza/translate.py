@@ -1,0 +1,565 @@
+"""Shapes both ways: native receipts → Spaaza's receipt objects, Spaaza baskets → native receipts.
+
+Money crosses here and only here: `money()` turns integer minor units into an exact `Decimal`
+in major units (encoded as a JSON number, never through a float) and `minor()` turns a
+Spaaza decimal back into minor units, refusing more decimals than the currency has.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from tillroll.branches.schemas import Branch
+from tillroll.compat.spaaza.schemas import AddBasket, Item
+from tillroll.customers.schemas import Customer
+from tillroll.errors import FieldError, InvalidInput
+from tillroll.kit.address import Address
+from tillroll.kit.money import from_decimal_string, symbol, to_decimal_string
+from tillroll.merchants.schemas import Merchant
+from tillroll.receipts.schemas import Line, Receipt
+
+OK = {"code": 1, "status": "ok"}
+
+# ISO 4217 numeric code (Spaaza's `currency_id` here) and English name of common currencies.
+CURRENCIES: dict[str, tuple[int, str]] = {
+    "EUR": (978, "Euro"), "USD": (840, "US Dollar"), "GBP": (826, "Pound Sterling"),
+    "JPY": (392, "Yen"), "CNY": (156, "Yuan Renminbi"), "CHF": (756, "Swiss Franc"),
+    "SEK": (752, "Swedish Krona"), "NOK": (578, "Norwegian Krone"), "DKK": (208, "Danish Krone"),
+    "PLN": (985, "Zloty"), "CZK": (203, "Czech Koruna"), "HUF": (348, "Forint"),
+    "INR": (356, "Indian Rupee"), "KRW": (410, "Won"), "TRY": (949, "Turkish Lira"),
+    "ILS": (376, "New Israeli Sheqel"), "BRL": (986, "Brazilian Real"),
+    "CAD": (124, "Canadian Dollar"), "AUD": (36, "Australian Dollar"),
+    "NZD": (554, "New Zealand Dollar"), "MXN": (484, "Mexican Peso"),
+    "ZAR": (710, "South African Rand"), "RUB": (643, "Russian Ruble"), "UAH": (980, "Hryvnia"),
+    "THB": (764, "Baht"), "VND": (704, "Dong"), "PHP": (608, "Philippine Peso"),
+    "NGN": (566, "Naira"), "KWD": (414, "Kuwaiti Dinar"), "BHD": (48, "Bahraini Dinar"),
+}  # fmt: skip
+CURRENCY_BY_ID = {number: code for code, (number, _) in CURRENCIES.items()}
+
+
+def money(amount: int, currency: str) -> Decimal:
+    """Minor units → exact major units (`3800, "EUR"` → `Decimal("38.00")`)."""
+    return Decimal(to_decimal_string(amount, currency))
+
+
+def minor(value: Decimal, currency: str, loc: str) -> int:
+    """A Spaaza decimal → minor units; too many decimals is invalid input naming `loc`."""
+    try:
+        return from_decimal_string(str(value), currency)
+    except ValueError as exc:
+        raise InvalidInput.field(loc, str(exc)) from None
+
+
+def currency_name(code: str) -> str:
+    return CURRENCIES.get(code, (0, code))[1]
+
+
+def currency_object(code: str) -> dict[str, Any]:
+    number, name = CURRENCIES.get(code, (0, code))
+    return {
+        "currency_id": number,
+        "currency_code": code,
+        "currency_name_en": name,
+        "currency_symbol": symbol(code),
+    }
+
+
+def shopper_id(customer: Customer) -> int:
+    """The member number when it is all digits, else the customer's own number."""
+    member = customer.member_number
+    return int(member) if member and member.isascii() and member.isdigit() else customer.number
+
+
+def timestamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What the receipts reference, loaded once per response."""
+
+    merchant: Merchant
+    branches: dict[uuid.UUID, Branch] = field(default_factory=dict)
+    customers: dict[uuid.UUID, Customer] = field(default_factory=dict)
+
+    def branch(self, receipt: Receipt) -> Branch | None:
+        return self.branches.get(receipt.branch.id) if receipt.branch else None
+
+    def customer(self, receipt: Receipt) -> Customer | None:
+        return self.customers.get(receipt.customer.id) if receipt.customer else None
+
+
+# --- native → Spaaza -----------------------------------------------------------------------
+
+
+def _meta(line: Line, *names: str) -> str:
+    data = line.metadata or {}
+    for name in names:
+        value = data.get(name)
+        if value is not None:
+            return str(value)
+    return ""
+
+
+def _items(receipt: Receipt) -> Decimal:
+    return sum((Decimal(line.quantity) for line in receipt.lines), Decimal(0))
+
+
+def _sale_price(line: Line, currency: str) -> Decimal:
+    """What one unit finally sold for: the line total over its quantity."""
+    unit = (Decimal(line.total) / Decimal(line.quantity)).quantize(Decimal(1), ROUND_HALF_EVEN)
+    return money(int(unit), currency)
+
+
+def _payment_method(receipt: Receipt) -> str:
+    methods = {p.method for p in receipt.payments}
+    return methods.pop() if len(methods) == 1 else ("multiple" if methods else "unknown")
+
+
+def _address(address: Address | None) -> dict[str, Any]:
+    a = address or Address()
+    lines = [*a.lines, "", "", ""]
+    return {
+        "address_1": lines[0],
+        "address_2": lines[1],
+        "address_3": lines[2],
+        "towncity": a.city or "",
+        "postal_code": a.postal_code or "",
+        "country_code": a.country or "",
+        "location": {"lat": a.lat or 0, "lon": a.lon or 0},
+    }
+
+
+def _line_item(line: Line, currency: str) -> dict[str, Any]:
+    return {
+        "product_id": 0,
+        "barcode": line.barcode or "",
+        "sku": line.sku or "",
+        "name": line.name,
+        "description": line.description or "",
+        "type": line.category or "",
+        "original_price": money(line.original_price or line.unit_price, currency),
+        "quantity": Decimal(line.quantity),
+        "quantity_unit": line.unit,
+        "sale_price": _sale_price(line, currency),
+        "vouchers": money(line.vouchers, currency),
+        "metadata": {
+            "color": _meta(line, "color", "colour"),
+            "size": _meta(line, "size"),
+            "image": _meta(line, "image", "image_url"),
+        },
+        "sale_discount": str(money(line.discount, currency)) if line.discount else "",
+    }
+
+
+def _business(branch: Branch | None) -> dict[str, Any] | None:
+    if branch is None:
+        return None
+    return {
+        "id": branch.number,
+        "name": branch.name,
+        "branch_code": branch.code,
+        "address": _address(branch.address),
+        "phone_number": branch.phone or "",
+        "email": branch.email or "",
+        "website_url": branch.website or "",
+    }
+
+
+def _chain(ctx: Context, branch: Branch | None) -> dict[str, Any]:
+    m = ctx.merchant
+    return {
+        "id": m.number,
+        "name": m.name,
+        "email": m.settings.email or "",
+        "logo_url": m.settings.logo_url or "",
+        "website_url": m.settings.website_url or "",
+        "currency": currency_name(m.settings.default_currency),
+        "currency_code": m.settings.default_currency,
+        "currency_symbol": symbol(m.settings.default_currency),
+        "business": _business(branch),
+        "receipts_service_active": True,
+    }
+
+
+def _shopper(customer: Customer | None) -> dict[str, Any] | None:
+    if customer is None:
+        return None
+    return {
+        "id": shopper_id(customer),
+        "user_name": customer.email or "",
+        "entity_code": customer.member_number or "",
+        "first_name": customer.first_name or "",
+        "last_name": customer.last_name or "",
+        "country_code": customer.country or "",
+        "gender": customer.gender or "",
+        "birthday": customer.birthday.isoformat() if customer.birthday else "",
+        "total_points_balance": 0,
+        "email": customer.email or "",
+        "registered": customer.registered,
+        "shipping_address": _address(customer.shipping_address),
+        "billing_address": _address(customer.billing_address),
+    }
+
+
+def _common(receipt: Receipt) -> dict[str, Any]:
+    cur = receipt.currency
+    return {
+        "id": receipt.number,
+        "retailer_basket_code": receipt.external_id,
+        "timestamp": timestamp(receipt.issued_at),
+        "type": receipt.type,
+        "quantity": _items(receipt),
+        "currency": currency_object(cur),
+        "total_value": money(receipt.total, cur),
+        "shipping_charge": money(receipt.shipping_total, cur),
+        "payment_methods": [
+            {"payment_method": p.method, "payment_amount": money(p.amount, cur)}
+            for p in receipt.payments
+        ],
+        "employee": {
+            "code": receipt.employee.code if receipt.employee else None,
+            "name": receipt.employee.name if receipt.employee else None,
+        },
+        "notes": receipt.notes,
+        "tax_lines": [
+            {
+                "tax_value": money(t.tax_amount, cur),
+                "order_value": money(t.taxable_amount, cur),
+                "rate": Decimal(t.rate),
+            }
+            for t in receipt.taxes
+        ],
+        "monetary_wallet": None,
+        "points_wallet": None,
+        "basket_vouchers": [],
+    }
+
+
+def receipt_object(receipt: Receipt, ctx: Context) -> dict[str, Any]:
+    """The receipts-service object (`GET /receipts`, `GET /receipts/{id}`), seed 001."""
+    cur = receipt.currency
+    net = receipt.subtotal - (receipt.tax_total if receipt.prices_include_tax else 0)
+    settings = ctx.merchant.settings
+    return {
+        **_common(receipt),
+        "download_url": "",
+        "subtotal": money(net, cur),
+        "payment_method": _payment_method(receipt),
+        "line_items": [_line_item(line, cur) for line in receipt.lines],
+        "chain": _chain(ctx, ctx.branch(receipt)),
+        "shopper": _shopper(ctx.customer(receipt)),
+        "loyalty_status": None,
+        "template_content": {
+            "subject": settings.email_subject or "",
+            "background_color": settings.background_color or "",
+        },
+    }
+
+
+def _export_line(line: Line, currency: str) -> dict[str, Any]:
+    promotional = line.discount > 0 or (line.original_price or line.unit_price) > line.unit_price
+    return {
+        "name": line.name,
+        "retailer_product_code": _meta(line, "retailer_product_code") or line.sku,
+        "quantity": Decimal(line.quantity),
+        "item_is_promotional": promotional,
+        "sale_price": _sale_price(line, currency),
+        "original_price": money(line.original_price or line.unit_price, currency),
+        "basket_item_subtotal": money(line.total, currency),
+        "is_identified": line.product_id is not None or line.sku is not None,
+        "excluded_from_spaaza": bool((line.metadata or {}).get("excluded_from_spaaza", False)),
+        "barcode": line.barcode,
+        "sku": line.sku,
+        "description": line.description,
+        "metadata": {
+            "barcode": line.barcode,
+            "color": _meta(line, "color", "colour"),
+            "size": _meta(line, "size") or None,
+        },
+    }
+
+
+def _export_business(branch: Branch | None) -> dict[str, Any] | None:
+    if branch is None:
+        return None
+    a = branch.address or Address()
+    lines: list[str | None] = [*a.lines, None, None, None]
+    return {
+        "id": branch.number,
+        "name": branch.name,
+        "branch_code": branch.code,
+        "address": {
+            "address_1": lines[0],
+            "address_2": lines[1],
+            "address_3": lines[2],
+            "towncity": a.city,
+            "postalcode": a.postal_code,
+            "latitude": a.lat,
+            "longitude": a.lon,
+        },
+    }
+
+
+def _export_shopper(customer: Customer | None) -> dict[str, Any] | None:
+    if customer is None:
+        return None
+    a = customer.billing_address or customer.shipping_address or Address()
+    lines: list[str | None] = [*a.lines, None, None, None]
+    member = customer.member_number
+    return {
+        "id": shopper_id(customer),
+        "first_name": customer.first_name,
+        "last_name": customer.last_name,
+        "address_streetname": lines[0],
+        "address_housenumber": None,
+        "address_housenumber_extension": None,
+        "address_towncity": a.city,
+        "address_postalcode": a.postal_code,
+        "country_code": customer.country,
+        "gender": customer.gender,
+        "birthday": customer.birthday.isoformat() if customer.birthday else None,
+        "username": customer.email,
+        "signup_channel": None,
+        "address_line_2": lines[1],
+        "address_line_3": lines[2],
+        "address_regionstate": a.region,
+        "member_number": member,
+        "email": customer.email,
+        "registered": customer.registered,
+        "send_email_receipt": customer.send_email_receipt,
+        "member_program": {"program_name": "spaaza", "member_number": member} if member else None,
+        "shipping_address": _address(customer.shipping_address)
+        if customer.shipping_address
+        else None,
+        "billing_address": _address(customer.billing_address) if customer.billing_address else None,
+    }
+
+
+def export_object(receipt: Receipt, ctx: Context) -> dict[str, Any]:
+    """The get-receipts variant of the receipt object (seed 001, "Get All Receipts for a Chain")."""
+    cur, m = receipt.currency, ctx.merchant
+    common = _common(receipt)
+    return {
+        **common,
+        "subtotal": money(receipt.subtotal, cur),
+        "payment_methods": common["payment_methods"] or None,
+        "tax_lines": common["tax_lines"] or None,
+        "line_items": [_export_line(line, cur) for line in receipt.lines],
+        "chain": {
+            "id": m.number,
+            "name": m.name,
+            "type": "chain",
+            "email": m.settings.email,
+            "currency": currency_name(m.settings.default_currency),
+            "currency_symbol": symbol(m.settings.default_currency),
+            "receipts_service_active": True,
+            "business": _export_business(ctx.branch(receipt)),
+            "webhook_config_url": None,
+            "webhook_config_basic_auth_user": None,
+            "webhook_config_basic_auth_pass": None,
+        },
+        "shopper": _export_shopper(ctx.customer(receipt)),
+    }
+
+
+# --- Spaaza → native ---------------------------------------------------------------------
+
+ITEM_FIELDS = {
+    "total": "item_subtotal", "unit_price": "item_price", "quantity": "item_quantity",
+    "name": "item_name", "original_price": "item_original_price", "unit": "item_quantity_unit",
+    "return_of": "original_retailer_item_code", "sku": "retailer_item_code",
+    "barcode": "item_barcode", "description": "item_description", "category": "item_category",
+}  # fmt: skip
+BASKET_FIELDS = {
+    "external_id": "basket.retailer_basket_code", "issued_at": "basket.basket_timestamp_iso8601",
+    "currency": "basket.basket_currency.currency_code", "subtotal": "basket.basket_items",
+    "total": "basket.basket_total_price", "tax_total": "basket.basket_tax",
+    "taxes": "basket.basket_tax", "payments": "basket.payment_methods",
+    "shipping_total": "basket.shipping_charge", "notes": "basket.basket_notes",
+    "type": "basket.basket_platform_type", "customer.member_number": "user.member_number",
+    "customer.external_id": "user.authentication_point_identifier", "customer.id": "user.user_id",
+    "customer": "user", "branch": "entity.branch_business_owner_code",
+    "employee": "entity.employee_code",
+}  # fmt: skip
+
+
+def basket_loc(loc: str) -> str:
+    """A native field path (`lines[2].total`) as the basket's
+    (`basket.basket_items[2].item_subtotal`)."""
+    if loc.startswith("lines["):
+        index, _, rest = loc.partition("]")
+        name, dot, tail = rest.lstrip(".").partition(".")
+        spaaza = ITEM_FIELDS.get(name, name)
+        return f"basket.basket_items[{index[6:]}]" + (f".{spaaza}{dot}{tail}" if name else "")
+    for native in sorted(BASKET_FIELDS, key=len, reverse=True):
+        if loc == native or loc.startswith((native + ".", native + "[")):
+            return BASKET_FIELDS[native] + loc[len(native) :]
+    return loc
+
+
+def _text(value: Decimal) -> str:
+    """An exact decimal as plain text (`1.050` → `1.05`, `1E+2` → `100`)."""
+    text = format(value.normalize(), "f")
+    return "0" if text in ("-0", "0") else text
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnTarget:
+    """Where a returned item goes back to: a line of an original receipt, or nowhere known."""
+
+    line_no: int | None
+
+
+def item_line(item: Item, index: int, currency: str, target: ReturnTarget | None) -> dict[str, Any]:
+    """One basket item as a native line (prices include tax, as Spaaza's do).
+
+    The line total is `item_subtotal`, or `item_price × item_quantity`; when the subtotal is
+    lower, the difference is the line's discount. A returned item is a line with a negative
+    quantity pointing at its original, or (original not found) a negatively priced item.
+    """
+    loc = f"basket.basket_items[{index}]"
+    if item.item_price is None:
+        raise InvalidInput.field(f"{loc}.item_price", "required field missing")
+    quantity = abs(item.item_quantity) if item.return_item else item.item_quantity
+    price = minor(abs(item.item_price) if item.return_item else item.item_price, currency,
+                  f"{loc}.item_price")  # fmt: skip
+    gross = (Decimal(price) * quantity).quantize(Decimal(1), ROUND_HALF_EVEN)
+    if item.item_subtotal is not None:
+        subtotal = minor(item.item_subtotal, currency, f"{loc}.item_subtotal")
+        total = abs(subtotal) if item.return_item else subtotal
+    else:
+        total = int(gross)
+    discount = max(int(gross) - total, 0)
+    metadata: dict[str, Any] = {
+        key: value
+        for key, value in (
+            ("colour", item.item_colour), ("size", item.item_size), ("brand", item.item_brand),
+            ("gender", item.item_gender), ("season", item.item_season),
+            ("image_url", item.item_image_url), ("item_type", item.item_type),
+            ("retailer_product_code", item.retailer_product_code),
+        )
+        if value is not None
+    }  # fmt: skip
+    line: dict[str, Any] = {
+        "name": item.item_name or item.retailer_item_code or "Item",
+        "sku": item.retailer_item_code,
+        "barcode": item.item_barcode,
+        "description": item.item_description,
+        "category": item.item_category,
+        "quantity": _text(quantity),
+        "unit": item.item_quantity_unit or "item",
+        "unit_price": price,
+        "total": total,
+        "discount": discount,
+    }
+    if item.item_original_price is not None:
+        original = minor(abs(item.item_original_price), currency, f"{loc}.item_original_price")
+        line["original_price"] = original
+    if target is not None and target.line_no is not None:
+        line["quantity"] = _text(-quantity)
+        line["total"] = -total
+        line["return_of"] = {
+            "receipt_external_id": item.original_retailer_basket_code,
+            "line_no": target.line_no,
+        }
+    elif target is not None:  # Spaaza ≥ 1.5.5: a negatively priced item, excluded from Spaaza
+        line["unit_price"], line["total"] = -price, -total
+        line["discount"] = 0
+        metadata["excluded_from_spaaza"] = True
+    line["metadata"] = metadata or None
+    return line
+
+
+def issued_at(body: AddBasket) -> datetime:
+    moment = body.basket.basket_timestamp_iso8601
+    if moment is None:
+        return datetime.now(UTC)
+    if moment.tzinfo is not None:
+        return moment
+    name = body.basket.basket_timezone_name
+    if not name:
+        raise InvalidInput.field(
+            "basket.basket_timestamp_iso8601",
+            "has no UTC offset; add one or give basket.basket_timezone_name",
+        )
+    try:
+        return moment.replace(tzinfo=ZoneInfo(name))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidInput.field(
+            "basket.basket_timezone_name", f"{name!r} is not an IANA time zone"
+        ) from None
+
+
+def basket_receipt(
+    body: AddBasket,
+    currency: str,
+    targets: dict[int, ReturnTarget],
+    customer: dict[str, Any] | None,
+    branch: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """The native `ReceiptCreate` document of a basket (validated by the caller)."""
+    basket, entity = body.basket, body.entity
+    lines = [
+        item_line(item, i, currency, targets.get(i)) for i, item in enumerate(basket.basket_items)
+    ]
+    taxes = [
+        {
+            "rate": _text(t.tax_rate),
+            "taxable_amount": int(
+                (Decimal(minor(t.tax_total, currency, f"basket.basket_tax[{i}].tax_total"))
+                 / t.tax_rate).quantize(Decimal(1), ROUND_HALF_EVEN)
+            ) if t.tax_rate else 0,
+            "tax_amount": minor(t.tax_total, currency, f"basket.basket_tax[{i}].tax_total"),
+        }
+        for i, t in enumerate(basket.basket_tax or [])
+    ]  # fmt: skip
+    shipping = (
+        minor(basket.shipping_charge, currency, "basket.shipping_charge")
+        if basket.shipping_charge is not None
+        else 0
+    )
+    subtotal = sum(line["total"] for line in lines)
+    total = (
+        minor(basket.basket_total_price, currency, "basket.basket_total_price")
+        if basket.basket_total_price is not None
+        else subtotal + shipping
+    )
+    employee = None
+    if entity is not None and (entity.employee_code or entity.employee_name):
+        employee = {"code": entity.employee_code, "name": entity.employee_name}
+    return {
+        "external_id": basket.retailer_basket_code,
+        "issued_at": issued_at(body),
+        "currency": currency,
+        "type": basket.basket_platform_type,
+        "prices_include_tax": True,
+        "lines": lines,
+        "subtotal": subtotal,
+        "shipping_total": shipping,
+        "tax_total": sum(t["tax_amount"] for t in taxes),
+        "taxes": taxes,
+        "total": total,
+        "payments": [
+            {
+                "method": p.payment_method,
+                "amount": minor(
+                    p.payment_amount, currency, f"basket.payment_methods[{i}].payment_amount"
+                ),
+            }
+            for i, p in enumerate(basket.payment_methods or [])
+        ],
+        "employee": employee,
+        "notes": basket.basket_notes,
+        "customer": customer,
+        "branch": branch,
+    }
+
+
+def field_errors(errors: list[FieldError]) -> list[FieldError]:
+    return [FieldError(basket_loc(e.loc), e.message) for e in errors]
