@@ -20,7 +20,7 @@ from tillroll.errors import TillrollError
 from tillroll.kit.db import Connection, Database, open_database, run
 from tillroll.kit.migrate import migrate as apply_migrations
 from tillroll.merchants.service import merchant as merchant_service
-from tillroll.receipts.export import Window, stream_csv, stream_jsonl
+from tillroll.receipts.export import Window, render_missing, stream_csv, stream_jsonl
 from tillroll.receipts.repository import ReceiptFilter, ReceiptRepository
 from tillroll.receipts.schemas import ReceiptFilters
 from tillroll.receipts.service import receipt as receipt_service
@@ -39,7 +39,7 @@ def _with_db(
         await db.connect()
         try:
             if migrate_first:
-                await apply_migrations(db)
+                await upgrade(db)
             return await work(db)
         finally:
             await db.close()
@@ -48,6 +48,13 @@ def _with_db(
         return asyncio.run(main())
     except TillrollError as exc:
         raise click.ClickException(exc.detail) from None
+
+
+async def upgrade(db: Database) -> list[str]:
+    """Apply pending migrations, then render what they left to render."""
+    applied = await apply_migrations(db)
+    await render_missing(db)
+    return applied
 
 
 def _in_tx(settings: Settings, work: Callable[[Connection], Awaitable[T]]) -> T:
@@ -87,7 +94,7 @@ def serve(settings: Settings, host: str | None, port: int | None, workers: int |
 
     import uvicorn
 
-    _with_db(settings, apply_migrations, migrate_first=False)
+    _with_db(settings, upgrade, migrate_first=False)
     os.environ["TILLROLL_DATABASE_URL"] = settings.database_url
     bind_host, bind_port = host or settings.host, port or settings.port
     click.echo(f"Tillroll listening on http://{bind_host}:{bind_port}  (API docs: /docs)")
@@ -108,7 +115,7 @@ def serve(settings: Settings, host: str | None, port: int | None, workers: int |
 @click.pass_obj
 def migrate(settings: Settings) -> None:
     """Apply pending database migrations."""
-    applied = _with_db(settings, apply_migrations, migrate_first=False)
+    applied = _with_db(settings, upgrade, migrate_first=False)
     click.echo(f"applied: {', '.join(applied)}" if applied else "database is up to date")
 
 

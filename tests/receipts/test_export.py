@@ -94,7 +94,7 @@ async def test_failure_midstream_ends_with_an_error_line(tenant: Tenant, monkeyp
     from tillroll.receipts import export as module
 
     monkeypatch.setattr(module, "BATCH", 5)
-    real = module._Reader.render
+    real = module._Reader.fragments
     calls = 0
 
     async def flaky(self, *args, **kwargs):  # type: ignore[no-untyped-def]
@@ -104,7 +104,7 @@ async def test_failure_midstream_ends_with_an_error_line(tenant: Tenant, monkeyp
             raise RuntimeError("disk on fire")
         return await real(self, *args, **kwargs)
 
-    monkeypatch.setattr(module._Reader, "render", flaky)
+    monkeypatch.setattr(module._Reader, "fragments", flaky)
     await tenant.client.post(
         "/v1/receipts/batch", json={"receipts": [receipt(f"F-{i}") for i in range(12)]}
     )
@@ -112,3 +112,21 @@ async def test_failure_midstream_ends_with_an_error_line(tenant: Tenant, monkeyp
     assert text.rstrip().splitlines()[-1] == (
         "#ERROR: export failed after 5 rows (RuntimeError); file incomplete"
     )
+
+
+async def test_render_missing_restores_the_same_lines(tenant: Tenant, db) -> None:  # type: ignore[no-untyped-def]
+    from tillroll.kit.db import run
+    from tillroll.receipts.export import render_missing
+
+    await tenant.client.post("/v1/receipts", json=receipt("OLD", notes='kept, "quoted"'))
+    before = await export(tenant, "csv")
+
+    async def forget(conn) -> None:  # type: ignore[no-untyped-def]
+        await conn.execute(
+            "UPDATE receipts SET csv_head = NULL, csv_tail = NULL WHERE merchant_id = :m",
+            {"m": tenant.id},
+        )
+
+    await run(db, forget, write=True)
+    assert await render_missing(db) >= 1
+    assert await export(tenant, "csv") == before

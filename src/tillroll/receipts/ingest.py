@@ -20,10 +20,17 @@ from tillroll.kit.clock import utc_now
 from tillroll.kit.db import Connection
 from tillroll.kit.ids import uuid7
 from tillroll.kit.repository import next_number, to_json
+from tillroll.receipts.export import ReceiptCells
 from tillroll.receipts.repository import ReceiptRepository
 from tillroll.receipts.returns import check_returns
 from tillroll.receipts.rules import check_receipt, normal_quantity, quantity_micro
-from tillroll.receipts.schemas import BranchSummary, CustomerSummary, Receipt, ReceiptCreate
+from tillroll.receipts.schemas import (
+    BranchSummary,
+    CustomerSummary,
+    Employee,
+    Receipt,
+    ReceiptCreate,
+)
 
 
 @dataclass(slots=True)
@@ -184,6 +191,12 @@ async def _write(
 
 def _receipt_row(merchant_id: uuid.UUID, item: Item, number: int, now: Any) -> dict[str, Any]:
     body = item.body
+    employee = body.employee or Employee()
+    head, tail = ReceiptCells(
+        number, body.external_id, body.issued_at, body.type,
+        sum(quantity_micro(line.quantity) for line in body.lines), body.currency,
+        body.subtotal, body.total, body.shipping_total, employee.code, employee.name, body.notes,
+    ).fragments()  # fmt: skip
     return {
         "merchant_id": merchant_id, "id": item.new_id, "number": number,
         "external_id": body.external_id, "type": body.type, "issued_at": body.issued_at,
@@ -197,7 +210,7 @@ def _receipt_row(merchant_id: uuid.UUID, item: Item, number: int, now: Any) -> d
         "discounts": to_json(body.discounts), "notes": body.notes,
         "metadata": to_json(body.metadata), "is_return": bool(item.return_targets),
         "body_hash": item.body_hash, "created_at": now,
-        "items_micro": sum(quantity_micro(line.quantity) for line in body.lines),
+        "csv_head": head, "csv_tail": tail,
     }  # fmt: skip
 
 

@@ -42,7 +42,7 @@ RECEIPT_COLUMNS = (
     "merchant_id", "id", "number", "external_id", "type", "issued_at", "branch_id",
     "customer_id", "employee", "currency", "prices_include_tax", "subtotal", "tax_total",
     "shipping_total", "discount_total", "total", "taxes", "payments", "discounts", "notes",
-    "metadata", "is_return", "body_hash", "created_at", "items_micro",
+    "metadata", "is_return", "body_hash", "created_at", "csv_head", "csv_tail",
 )  # fmt: skip
 LINE_COLUMNS = (
     "merchant_id", "receipt_id", "line_no", "sku", "barcode", "product_id", "name",
