@@ -94,6 +94,17 @@ class PayloadTooLarge(TillrollError):
     title = "Payload too large"
 
 
+class Unavailable(TillrollError):
+    """The database stayed busy; retry shortly (503 with Retry-After)."""
+
+    status = 503
+    code = "unavailable"
+    title = "Service unavailable"
+
+    def __init__(self, detail: str = "The database is busy; retry in a moment.") -> None:
+        super().__init__(detail, headers={"Retry-After": "1"})
+
+
 class InternalError(TillrollError):
     status = 500
     code = "internal_error"

@@ -246,3 +246,36 @@ class TestRefused:
 def test_simple_receipt_helper_is_valid() -> None:
     body = simple_receipt("X", quantity="1.5", unit_price=300)
     assert body["lines"][0]["total"] == body["subtotal"] == body["total"] == 450
+
+
+class TestRefunds:
+    async def test_refund_above_what_was_paid_is_422(self, tenant: Tenant) -> None:
+        await tenant.client.post(
+            "/v1/receipts", json=simple_receipt("PAID", quantity="2", unit_price=500)
+        )
+        greedy = with_lines(
+            "GREEDY", [return_line("-2", unit_price=1_000_000, receipt_external_id="PAID")]
+        )
+        response = await tenant.client.post("/v1/receipts", json=greedy)
+        assert response.status_code == 422, response.text
+        assert response.json()["errors"][0]["loc"] == "lines[0].total"
+
+    async def test_a_return_that_charges_is_422(self, tenant: Tenant) -> None:
+        await tenant.client.post(
+            "/v1/receipts", json=simple_receipt("PAID2", quantity="2", unit_price=500)
+        )
+        charging = with_lines(
+            "CHARGE", [return_line("-1", unit_price=-500, receipt_external_id="PAID2")]
+        )
+        response = await tenant.client.post("/v1/receipts", json=charging)
+        assert response.status_code == 422, response.text
+
+    async def test_refunds_add_up_to_at_most_the_line(self, tenant: Tenant) -> None:
+        await tenant.client.post(
+            "/v1/receipts", json=simple_receipt("THREE", quantity="3", unit_price=333)
+        )
+        for n in range(3):
+            back = with_lines(
+                f"BACK-{n}", [return_line("-1", unit_price=333, receipt_external_id="THREE")]
+            )
+            assert (await tenant.client.post("/v1/receipts", json=back)).status_code == 201

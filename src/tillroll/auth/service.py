@@ -127,8 +127,10 @@ class AuthService:
         if secret is None:
             raise invalid
         expected = _b64(hmac.new(secret.encode(), payload.encode(), "sha256").digest())
-        expires = datetime.fromtimestamp(int.from_bytes(raw[32:], "big"), UTC)
-        if not hmac.compare_digest(expected.encode(), signature.encode()) or expires <= utc_now():
+        if not hmac.compare_digest(expected.encode(), signature.encode()):
+            raise invalid
+        expires = datetime.fromtimestamp(int.from_bytes(raw[32:], "big"), UTC)  # signed by us
+        if expires <= utc_now():
             raise invalid
         return ShopperSession(merchant_id, customer_id, expires)
 

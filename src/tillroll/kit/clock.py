@@ -48,3 +48,15 @@ def add_months(moment: datetime, months: int) -> datetime:
     year, month = divmod(index, 12)
     day = min(moment.day, calendar.monthrange(year, month + 1)[1])
     return moment.replace(year=year, month=month + 1, day=day)
+
+
+EARLIEST_YEAR, LATEST_YEAR = 1900, 9998
+
+
+def check_moment(loc: str, moment: datetime | None) -> datetime | None:
+    """Refuse times outside 1900–9998 (422): they are typos, and break time arithmetic."""
+    if moment is not None and not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
+        raise InvalidInput.field(
+            loc, f"{moment.isoformat()} is outside {EARLIEST_YEAR}–{LATEST_YEAR}"
+        )
+    return moment

@@ -96,7 +96,8 @@ def open_database(url: str, *, pool_size: int = 10) -> Database:
 def _adapt_datetime(value: datetime) -> str:
     if value.tzinfo is None:
         raise ValueError("naive datetime given to the database")
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+    # Fixed width (4-digit year, microseconds), so stored times sort as text.
+    return value.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 sqlite3.register_adapter(uuid.UUID, str)
@@ -145,6 +146,8 @@ class _sqlite_errors:
     ) -> None:
         if isinstance(exc, sqlite3.IntegrityError) and "UNIQUE" in str(exc):
             raise UniqueViolation(str(exc).removeprefix("UNIQUE constraint failed: ")) from exc
+        if isinstance(exc, sqlite3.OperationalError) and _is_locked(exc):
+            raise ConflictRetry(str(exc)) from exc
 
 
 def sqlite_connect(path: str, *, convert: bool = True) -> sqlite3.Connection:
@@ -154,14 +157,44 @@ def sqlite_connect(path: str, *, convert: bool = True) -> sqlite3.Connection:
         isolation_level=None,
         detect_types=sqlite3.PARSE_DECLTYPES if convert else 0,
         check_same_thread=False,
-        timeout=30.0,
+        timeout=_BUSY_MS / 1000,
     )
     raw.row_factory = sqlite3.Row
     raw.execute("PRAGMA journal_mode=WAL")
     raw.execute("PRAGMA synchronous=FULL")
     raw.execute("PRAGMA foreign_keys=ON")
-    raw.execute("PRAGMA busy_timeout=30000")
+    raw.execute(f"PRAGMA busy_timeout={_BUSY_MS}")
     return raw
+
+
+_BUSY_MS = 50
+"""How long one statement may block the event loop waiting for another process's lock;
+`BEGIN IMMEDIATE` then retries asynchronously, up to `WRITE_WAIT` seconds."""
+WRITE_WAIT = 15.0
+
+
+class DatabaseBusy(Exception):
+    """Another process held the write lock for longer than `WRITE_WAIT`."""
+
+
+def _is_locked(exc: sqlite3.OperationalError) -> bool:
+    return "locked" in str(exc) or "busy" in str(exc)
+
+
+async def _begin(raw: sqlite3.Connection, write: bool) -> None:
+    """BEGIN, waiting for another process's write lock without blocking the event loop."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + WRITE_WAIT
+    pause = 0.002
+    while True:
+        try:
+            raw.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            return
+        except sqlite3.OperationalError as exc:
+            if not _is_locked(exc) or loop.time() > deadline:
+                raise DatabaseBusy(str(exc)) from exc
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, 0.1)
 
 
 class SQLiteDatabase:
@@ -195,16 +228,17 @@ class SQLiteDatabase:
         assert self._raw is not None, "database not connected"
         async with self._lock:
             raw = self._raw
-            raw.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            await _begin(raw, write)
             try:
                 yield SQLiteConnection(raw)
+                raw.execute("COMMIT")
             except BaseException:
-                raw.execute("ROLLBACK")
+                if raw.in_transaction:
+                    raw.execute("ROLLBACK")
                 raise
-            raw.execute("COMMIT")
 
-    def reader(self) -> sqlite3.Connection:
-        """A separate connection for a long read (a streamed export) that must not hold the lock."""
+    def connection(self) -> sqlite3.Connection:
+        """A separate connection of its own (migrations, streamed exports)."""
         return sqlite_connect(self.path)
 
 
@@ -275,7 +309,11 @@ async def _pg_errors() -> AsyncIterator[None]:
         yield
     except asyncpg.UniqueViolationError as exc:
         raise UniqueViolation(exc.constraint_name) from exc
-    except (asyncpg.SerializationError, asyncpg.DeadlockDetectedError) as exc:
+    except (
+        asyncpg.SerializationError,
+        asyncpg.DeadlockDetectedError,
+        asyncpg.ForeignKeyViolationError,  # a referenced row deleted concurrently: rerun
+    ) as exc:
         raise ConflictRetry(str(exc)) from exc
 
 

@@ -34,9 +34,16 @@ from tillroll.errors import (
     NotFound,
     PayloadTooLarge,
     TillrollError,
+    Unavailable,
 )
 from tillroll.kit import idempotency
-from tillroll.kit.db import ConflictRetry, Connection, Database, UniqueViolation
+from tillroll.kit.db import (
+    ConflictRetry,
+    Connection,
+    Database,
+    DatabaseBusy,
+    UniqueViolation,
+)
 
 log = logging.getLogger("tillroll")
 
@@ -65,7 +72,6 @@ class AuthBackend(Protocol):
     async def record_use(self, db: Database, principal: Principal) -> None: ...
 
 
-AfterCommit = Callable[[], Awaitable[None]]
 ErrorRenderer = Callable[[TillrollError], Response]
 """Turns an expected error into a response (a facade renders its system's error envelope)."""
 
@@ -79,7 +85,6 @@ class Call:
     request: Request
     settings: Settings
     db: Database
-    after_commit: list[AfterCommit] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,7 +211,7 @@ def build_route(endpoint: Endpoint, runtime: Runtime) -> Route:
                     kwargs["body"] = decode_json(decoder, raw)
                 return kwargs
 
-            return await _run(endpoint, runtime, request, inputs)
+            return await _run(endpoint, runtime, request, inputs, raw)
         except TillrollError as exc:
             return (endpoint.render_error or problem_response)(exc)
 
@@ -216,25 +221,35 @@ def build_route(endpoint: Endpoint, runtime: Runtime) -> Route:
 async def _read_body(
     request: Request, decoder: msgspec.json.Decoder[Any] | None, limit: int
 ) -> bytes:
+    """The body, read up to `limit` bytes (413 beyond, chunked uploads included)."""
     if decoder is None:
         return b""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(f"The body is larger than {limit} bytes.")
-    raw = await request.body()
-    if len(raw) > limit:
-        raise PayloadTooLarge(f"The body is larger than {limit} bytes.")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"The body is larger than {limit} bytes.")
+        chunks.append(chunk)
+    raw = b"".join(chunks)
     return raw if raw.strip() else b"{}"  # no body: an empty object (422 names what is missing)
 
 
 def decode_json(decoder: msgspec.json.Decoder[Any], raw: bytes) -> Any:
     """Decode and validate a JSON body; 400 when unparseable, 422 naming the field."""
+    if b"\\u0000" in raw:
+        raise InvalidInput.field("body", "text must not contain NUL (\\u0000) characters")
     try:
         return decoder.decode(raw)
     except msgspec.ValidationError as exc:
         raise _validation_error(str(exc), root="body") from None
     except msgspec.DecodeError as exc:
         raise MalformedRequest(f"The body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise MalformedRequest("The body is nested too deeply.") from None
 
 
 _AT = re.compile(r" - at `\$(.*)`$")
@@ -259,10 +274,12 @@ def _arguments(endpoint: Endpoint, request: Request) -> dict[str, Any]:
     for name, kind in endpoint.path_params.items():
         kwargs[name] = _path_value(request.path_params[name], kind)
     if endpoint.query is not None:
+        params = dict(request.query_params)
+        for name, value in params.items():
+            if "\x00" in value:
+                raise InvalidInput.field(f"query.{name}", "must not contain NUL characters")
         try:
-            kwargs["query"] = msgspec.convert(
-                dict(request.query_params), endpoint.query, strict=False
-            )
+            kwargs["query"] = msgspec.convert(params, endpoint.query, strict=False)
         except msgspec.ValidationError as exc:
             raise _validation_error(str(exc), root="query") from None
     return kwargs
@@ -282,42 +299,43 @@ async def _run(
     runtime: Runtime,
     request: Request,
     inputs: Callable[[], dict[str, Any]],
+    body: bytes,
 ) -> Response:
     write = endpoint.method != "GET"
     kwargs: dict[str, Any] | None = None
     key = request.headers.get("idempotency-key") if endpoint.idempotent else None
-    fingerprint = _fingerprint(request, await request.body()) if key else ""
+    fingerprint = _fingerprint(request, body) if key else ""
     for attempt in range(4):
         try:
             async with runtime.db.transaction(write=write) as conn:
-                call = Call(
-                    conn,
-                    await _authorize(endpoint, runtime, conn, request),
-                    request,
-                    runtime.settings,
-                    runtime.db,
-                )
+                principal = await _authorize(endpoint, runtime, conn, request)
                 if kwargs is None:  # after 401/403: a stranger learns nothing from 404/422
                     kwargs = inputs()
-                if key:
-                    stored = await idempotency.lookup(
-                        conn, call.principal.merchant_id, key, fingerprint, runtime.settings
-                    )
-                    if stored is not None:
-                        return stored
+                call = Call(conn, principal, request, runtime.settings, runtime.db)
+                stored = key and await idempotency.lookup(
+                    conn, principal.merchant_id, key, fingerprint, runtime.settings
+                )
+                if stored:
+                    return stored
                 response = await _respond(endpoint, await endpoint.handler(call, **kwargs))
                 if key and response.status_code < 300:
-                    await idempotency.store(
-                        conn, call.principal.merchant_id, key, fingerprint, response
-                    )
-            for hook in call.after_commit:
-                await hook()
-            await runtime.auth.record_use(runtime.db, call.principal)
-            return response
+                    await idempotency.store(conn, principal.merchant_id, key, fingerprint, response)
+            break
         except (ConflictRetry, UniqueViolation) as exc:
             if attempt == 3:
                 raise Conflict("A concurrent request changed the same data; retry.") from exc
-    raise AssertionError("unreachable")
+        except DatabaseBusy as exc:
+            raise Unavailable() from exc
+    await _record_use(runtime, principal)
+    return response
+
+
+async def _record_use(runtime: Runtime, principal: Principal) -> None:
+    """Note the key's use after the request committed; never fail the request over it."""
+    try:
+        await runtime.auth.record_use(runtime.db, principal)
+    except Exception:  # the answer is already committed; a missed timestamp is harmless
+        log.warning("could not record the use of a credential", exc_info=True)
 
 
 async def _authorize(

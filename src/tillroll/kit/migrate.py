@@ -26,23 +26,39 @@ async def migrate(db: Database) -> list[str]:
 
 
 def _migrate_sqlite(db: SQLiteDatabase) -> list[str]:
-    raw = db.reader()
+    """Each pending file in one `BEGIN IMMEDIATE` transaction, checked under that lock,
+    so two processes migrating at once apply each file once."""
+    raw = db.connection()
     try:
         raw.execute(_TABLE)
-        done = {r[0] for r in raw.execute("SELECT version FROM schema_migrations")}
         applied = []
         for version, sql in migration_files("sqlite"):
-            if version in done:
-                continue
-            stamp = utc_now().isoformat()
-            raw.executescript(
-                f"BEGIN IMMEDIATE;\n{sql}\n"
-                f"INSERT INTO schema_migrations VALUES ('{version}', '{stamp}');\nCOMMIT;"
-            )
-            applied.append(version)
+            raw.execute("BEGIN IMMEDIATE")
+            try:
+                done = raw.execute(
+                    "SELECT 1 FROM schema_migrations WHERE version = ?", (version,)
+                ).fetchone()
+                if done is None:
+                    for statement in _statements(sql):
+                        raw.execute(statement)
+                    raw.execute(
+                        "INSERT INTO schema_migrations VALUES (?, ?)",
+                        (version, utc_now().isoformat()),
+                    )
+                    applied.append(version)
+                raw.execute("COMMIT")
+            except BaseException:
+                raw.execute("ROLLBACK")
+                raise
         return applied
     finally:
         raw.close()
+
+
+def _statements(sql: str) -> list[str]:
+    """The statements of a migration file (they end with `;` at the end of a line)."""
+    body = "\n".join(line for line in sql.splitlines() if not line.lstrip().startswith("--"))
+    return [s.strip() for s in body.split(";\n") if s.strip().rstrip(";")]
 
 
 async def _migrate_postgres(db: PostgresDatabase) -> list[str]:

@@ -96,8 +96,9 @@ class ReceiptCells:
         """(`csv_head`, `csv_tail`): the cells before the branch's, and the notes."""
         money = [Raw(to_decimal_string(v, self.currency))
                  for v in (self.subtotal, self.total, self.shipping_total)]  # fmt: skip
+        issued_at = Raw(self.issued_at.astimezone(UTC).isoformat())
         head = cells([
-            self.number, self.external_id, Raw(self.issued_at.astimezone(UTC).isoformat()), self.type,
+            self.number, self.external_id, issued_at, self.type,
             Raw(_quantity(self.items_micro)), self.currency, symbol(self.currency), *money,
             self.employee_code, self.employee_name,
         ])  # fmt: skip

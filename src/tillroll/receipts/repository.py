@@ -103,8 +103,23 @@ class OriginalLine:
     currency: str
     line_no: int
     quantity_micro: int
+    total: int
     is_return_line: bool
     returned_micro: int
+    refunded: int
+
+
+def _given_back(expression: str) -> str:
+    """Σ over the return lines pointing at line `l` (negated: a positive amount given back)."""
+    return (
+        f"(SELECT COALESCE(-SUM(x.{expression}), 0) FROM receipt_lines x "
+        "WHERE x.merchant_id = l.merchant_id AND x.return_of_receipt_id = l.receipt_id "
+        "AND x.return_of_line_no = l.line_no)"
+    )
+
+
+_RETURNED = _given_back("quantity_micro")
+_REFUNDED = _given_back("total")
 
 
 class ReceiptRepository(Repository):
@@ -179,11 +194,8 @@ class ReceiptRepository(Repository):
             {"m": merchant_id, **params},
         )
         rows = await self.conn.fetchall(
-            "SELECT r.id, r.external_id, r.currency, l.line_no, l.quantity_micro, "
-            "l.return_of_receipt_id, "
-            "(SELECT COALESCE(-SUM(x.quantity_micro), 0) FROM receipt_lines x "
-            " WHERE x.merchant_id = l.merchant_id AND x.return_of_receipt_id = l.receipt_id "
-            " AND x.return_of_line_no = l.line_no) AS returned "
+            "SELECT r.id, r.external_id, r.currency, l.line_no, l.quantity_micro, l.total, "
+            f"l.return_of_receipt_id, {_RETURNED} AS returned, {_REFUNDED} AS refunded "
             "FROM receipts r JOIN receipt_lines l "
             "ON l.merchant_id = r.merchant_id AND l.receipt_id = r.id "
             f"WHERE r.merchant_id = :m AND r.{column} IN {marks}",
@@ -196,8 +208,10 @@ class ReceiptRepository(Repository):
                 currency=r["currency"],
                 line_no=r["line_no"],
                 quantity_micro=r["quantity_micro"],
+                total=r["total"],
                 is_return_line=r["return_of_receipt_id"] is not None,
                 returned_micro=int(r["returned"]),
+                refunded=int(r["refunded"]),
             )
             for r in rows
         ]
@@ -262,10 +276,7 @@ class ReceiptRepository(Repository):
         """(line_no, quantity_micro, returned_micro) of the purchase lines with `sku` on the
         receipt `external_id`, in line order."""
         rows = await self.conn.fetchall(
-            "SELECT l.line_no, l.quantity_micro, "
-            "(SELECT COALESCE(-SUM(x.quantity_micro), 0) FROM receipt_lines x "
-            " WHERE x.merchant_id = l.merchant_id AND x.return_of_receipt_id = l.receipt_id "
-            " AND x.return_of_line_no = l.line_no) AS returned "
+            f"SELECT l.line_no, l.quantity_micro, {_RETURNED} AS returned "
             "FROM receipts r JOIN receipt_lines l "
             "ON l.merchant_id = r.merchant_id AND l.receipt_id = r.id "
             "WHERE r.merchant_id = :m AND r.external_id = :e AND l.sku = :s "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING
 
-from tillroll.errors import Conflict, InvalidInput
+from tillroll.errors import Conflict, InvalidInput, TillrollError
 from tillroll.receipts.repository import OriginalLine, ReceiptRepository
 from tillroll.receipts.rules import MICRO, quantity_micro
 
@@ -28,21 +28,23 @@ async def check_returns(repo: ReceiptRepository, merchant_id: uuid.UUID, items: 
     )
     by_id = {(o.receipt_id, o.line_no): o for o in originals}
     by_external = {(o.external_id, o.line_no): o for o in originals}
-    consumed: dict[tuple[uuid.UUID, int], int] = {}
+    consumed: dict[tuple[uuid.UUID, int], tuple[int, int]] = {}
     for item in items:
         taken = _check_item(item, by_id, by_external, consumed)
         if item.error is None:
-            for key, amount in taken.items():
-                consumed[key] = consumed.get(key, 0) + amount
+            for key, (quantity, refund) in taken.items():
+                before = consumed.get(key, (0, 0))
+                consumed[key] = (before[0] + quantity, before[1] + refund)
 
 
 def _check_item(
     item: Item,
     by_id: dict[tuple[uuid.UUID, int], OriginalLine],
     by_external: dict[tuple[str, int], OriginalLine],
-    consumed: dict[tuple[uuid.UUID, int], int],
-) -> dict[tuple[uuid.UUID, int], int]:
-    taken: dict[tuple[uuid.UUID, int], int] = {}
+    consumed: dict[tuple[uuid.UUID, int], tuple[int, int]],
+) -> dict[tuple[uuid.UUID, int], tuple[int, int]]:
+    """What this receipt returns of each original line: (quantity in millionths, refund)."""
+    taken: dict[tuple[uuid.UUID, int], tuple[int, int]] = {}
     for index, line in enumerate(item.body.lines):
         ref = line.return_of
         if ref is None:
@@ -67,7 +69,7 @@ def _check_item(
             return taken
         key = (original.receipt_id, original.line_no)
         wanted = -quantity_micro(line.quantity)
-        already = original.returned_micro + consumed.get(key, 0) + taken.get(key, 0)
+        already = original.returned_micro + consumed.get(key, (0, 0))[0] + taken.get(key, (0, 0))[0]
         if already + wanted > original.quantity_micro:
             item.error = Conflict(
                 f"lines[{index}] returns {wanted / MICRO:g} of line {original.line_no} of receipt "
@@ -75,6 +77,30 @@ def _check_item(
                 f"and {already / MICRO:g} already returned."
             )
             return taken
-        taken[key] = taken.get(key, 0) + wanted
+        refunded = original.refunded + consumed.get(key, (0, 0))[1] + taken.get(key, (0, 0))[1]
+        error = _refund_error(index, line.total, wanted, original, refunded)
+        if error is not None:
+            item.error = error
+            return taken
+        before = taken.get(key, (0, 0))
+        taken[key] = (before[0] + wanted, before[1] - line.total)
         item.return_targets[index] = original.receipt_id
     return taken
+
+
+def _refund_error(
+    index: int, total: int, wanted: int, original: OriginalLine, refunded: int
+) -> TillrollError | None:
+    """A return line refunds at most what the original line charged for that quantity."""
+    refund = -total
+    if refund < 0:
+        return InvalidInput.field(f"lines[{index}].total", f"a return line refunds; got +{total}")
+    share = -(-original.total * wanted // original.quantity_micro)  # rounded up, in favour
+    if refund > share or refunded + refund > original.total:
+        return InvalidInput.field(
+            f"lines[{index}].total",
+            f"refunds {refund}, but line {original.line_no} of receipt {original.external_id!r} "
+            f"charged {original.total} for {original.quantity_micro / MICRO:g} "
+            f"({share} for {wanted / MICRO:g}) and {refunded} was already refunded",
+        )
+    return None

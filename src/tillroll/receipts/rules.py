@@ -8,6 +8,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from tillroll.errors import FieldError
+from tillroll.kit.clock import EARLIEST_YEAR, LATEST_YEAR
 from tillroll.kit.validate import check_currency
 from tillroll.receipts.schemas import LineIn, ReceiptCreate
 
@@ -35,6 +36,8 @@ def expected_line_total(line: LineIn) -> Decimal:
 def check_receipt(receipt: ReceiptCreate) -> list[FieldError]:
     errors: list[FieldError] = []
     check_currency("currency", receipt.currency, errors)
+    if not EARLIEST_YEAR <= receipt.issued_at.year <= LATEST_YEAR:
+        errors.append(FieldError("issued_at", f"is outside {EARLIEST_YEAR}–{LATEST_YEAR}"))
     for index, line in enumerate(receipt.lines):
         _check_line(f"lines[{index}]", line, errors)
     _check_refs(receipt, errors)

@@ -12,7 +12,7 @@ from msgspec import Meta
 from tillroll.branches.repository import BranchRepository
 from tillroll.customers.service import customer as customer_service
 from tillroll.errors import Conflict, FieldError, InvalidInput, NotFound, TillrollError
-from tillroll.kit.clock import parse_relative, utc_now
+from tillroll.kit.clock import check_moment, parse_relative, utc_now
 from tillroll.kit.db import Connection
 from tillroll.kit.pagination import decode_cursor, encode_cursor
 from tillroll.kit.schemas import Page, ProblemError
@@ -144,13 +144,14 @@ class ReceiptService:
             if branch is None:
                 return ReceiptFilter(nothing=True)
             branch_id = branch.id
-        issued_from, issued_to = query.issued_from, query.issued_to
+        issued_from = check_moment("query.issued_from", query.issued_from)
+        issued_to = check_moment("query.issued_to", query.issued_to)
         if query.issued_from_relative is not None:
-            issued_from = parse_relative(
-                query.issued_from_relative, field="query.issued_from_relative"
-            )
+            loc = "query.issued_from_relative"
+            issued_from = check_moment(loc, parse_relative(query.issued_from_relative, field=loc))
         if query.issued_to_relative is not None:
-            issued_to = parse_relative(query.issued_to_relative, field="query.issued_to_relative")
+            loc = "query.issued_to_relative"
+            issued_to = check_moment(loc, parse_relative(query.issued_to_relative, field=loc))
         return ReceiptFilter(
             customer_id=shopper or query.customer_id,
             branch_id=branch_id,
@@ -193,6 +194,7 @@ def _after(cursor: str | None) -> tuple[datetime, int] | None:
     if cursor is None:
         return None
     issued_at, number = decode_cursor(cursor, (_CursorTime, _CursorNumber))
+    check_moment("query.cursor", issued_at)
     return issued_at, number
 
 

@@ -1,0 +1,123 @@
+"""Baseline 2 of bench.ingest: a bare Starlette app doing the minimum for one receipt.
+
+README: not run directly; bench.ingest serves it exactly like Tillroll:
+    BENCH_DATABASE_URL=sqlite:///… BENCH_MERCHANT_ID=<uuid> \
+    uvicorn bench.baseline_app:create_app --factory --workers 2 --loop uvloop --http httptools
+
+POST /v1/receipts decodes the body with msgspec into the same `ReceiptCreate` struct Tillroll
+uses and, in one transaction, takes a receipt number from the same counter row and inserts the
+same receipt row and 5 line rows with the raw driver (sqlite3 on the loop, WAL,
+synchronous=FULL, BEGIN IMMEDIATE; or an asyncpg pool of 10). It answers 201 with the id and
+number. No auth, no rules, no duplicate check, no read-back: the floor Tillroll is compared to.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import asyncpg
+import msgspec
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from bench._receipt import (
+    COUNTER_PG,
+    COUNTER_SQLITE,
+    DECODER,
+    LINE_COLUMNS,
+    RECEIPT_COLUMNS,
+    insert_sql,
+    rows,
+)
+
+
+def _sqlite_connect(path: str) -> sqlite3.Connection:
+    raw = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30.0)
+    raw.execute("PRAGMA journal_mode=WAL")
+    raw.execute("PRAGMA synchronous=FULL")
+    raw.execute("PRAGMA foreign_keys=ON")
+    raw.execute("PRAGMA busy_timeout=30000")
+    return raw
+
+
+def create_app() -> Starlette:
+    url = os.environ["BENCH_DATABASE_URL"]
+    merchant_id = uuid.UUID(os.environ["BENCH_MERCHANT_ID"])
+    sqlite = url.startswith("sqlite:///")
+    insert_receipt = insert_sql("receipts", RECEIPT_COLUMNS, sqlite=sqlite)
+    insert_lines = insert_sql("receipt_lines", LINE_COLUMNS, sqlite=sqlite)
+    state: dict[str, Any] = {}
+
+    def bad(exc: Exception) -> Response:
+        return Response(msgspec.json.encode({"detail": str(exc)}), 422)
+
+    async def create_sqlite(request: Request) -> Response:
+        try:
+            receipt = DECODER.decode(await request.body())
+        except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+            return bad(exc)
+        raw: sqlite3.Connection = state["raw"]
+        raw.execute("BEGIN IMMEDIATE")
+        try:
+            number = raw.execute(COUNTER_SQLITE, (str(merchant_id), 1)).fetchone()[0]
+            row, lines = rows(receipt, merchant_id, number, sqlite=True)
+            raw.execute(insert_receipt, row)
+            raw.executemany(insert_lines, lines)
+        except BaseException:
+            raw.execute("ROLLBACK")
+            raise
+        raw.execute("COMMIT")
+        return Response(
+            msgspec.json.encode({"id": row[1], "number": number}),
+            201,
+            media_type="application/json",
+        )
+
+    async def create_pg(request: Request) -> Response:
+        try:
+            receipt = DECODER.decode(await request.body())
+        except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+            return bad(exc)
+        pool: asyncpg.Pool[Any] = state["pool"]
+        async with pool.acquire() as conn, conn.transaction():
+            number = await conn.fetchval(COUNTER_PG, merchant_id, 1)
+            row, lines = rows(receipt, merchant_id, number, sqlite=False)
+            await conn.execute(insert_receipt, *row)
+            await conn.executemany(insert_lines, lines)
+        return Response(
+            msgspec.json.encode({"id": row[1], "number": number}),
+            201,
+            media_type="application/json",
+        )
+
+    async def health(_: Request) -> Response:
+        return Response(b'{"status":"ok"}', media_type="application/json")
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        if sqlite:
+            state["raw"] = _sqlite_connect(url.removeprefix("sqlite:///"))
+        else:
+            state["pool"] = await asyncpg.create_pool(url, min_size=1, max_size=10)
+        try:
+            yield
+        finally:
+            if sqlite:
+                state["raw"].close()
+            else:
+                await state["pool"].close()
+
+    return Starlette(
+        routes=[
+            Route("/health", health),
+            Route("/v1/receipts", create_sqlite if sqlite else create_pg, methods=["POST"]),
+        ],
+        lifespan=lifespan,
+    )
