@@ -19,18 +19,17 @@ from tillroll.errors import Conflict, InvalidInput, TillrollError
 from tillroll.kit.clock import utc_now
 from tillroll.kit.db import Connection
 from tillroll.kit.ids import uuid7
-from tillroll.kit.repository import next_number, to_json
-from tillroll.receipts.export import ReceiptCells
+from tillroll.kit.repository import next_number
 from tillroll.receipts.repository import ReceiptRepository
 from tillroll.receipts.returns import check_returns
-from tillroll.receipts.rules import check_receipt, normal_quantity, quantity_micro
+from tillroll.receipts.rules import check_receipt
 from tillroll.receipts.schemas import (
     BranchSummary,
     CustomerSummary,
-    Employee,
     Receipt,
     ReceiptCreate,
 )
+from tillroll.receipts.stored import as_stored, line_rows, receipt_row
 
 
 @dataclass(slots=True)
@@ -42,8 +41,8 @@ class Item:
     body_hash: str = ""
     error: TillrollError | None = None
     stored_id: uuid.UUID | None = None  # already stored (replay)
+    stored: Receipt | None = None  # stored by this request
     duplicate_of: Item | None = None  # the same receipt earlier in this batch
-    new_id: uuid.UUID | None = None
     branch: BranchSummary | None = None
     customer: CustomerSummary | None = None
     return_targets: dict[int, uuid.UUID] = field(default_factory=dict)  # line index → receipt
@@ -51,12 +50,6 @@ class Item:
     @property
     def pending(self) -> bool:
         return self.error is None and self.stored_id is None and self.duplicate_of is None
-
-    @property
-    def receipt_id(self) -> uuid.UUID | None:
-        if self.duplicate_of is not None:
-            return self.duplicate_of.receipt_id
-        return self.stored_id or self.new_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,77 +176,25 @@ async def _write(
     receipts: list[dict[str, Any]] = []
     lines: list[dict[str, Any]] = []
     for offset, item in enumerate(items):
-        item.new_id = uuid7()
-        receipts.append(_receipt_row(merchant_id, item, number + offset, now))
-        lines += _line_rows(merchant_id, item)
+        item.stored = as_stored(item, uuid7(), number + offset, now)
+        receipts.append(receipt_row(merchant_id, item.stored, item.body_hash))
+        lines += line_rows(merchant_id, item.stored)
     await repo.insert(receipts, lines)
-
-
-def _receipt_row(merchant_id: uuid.UUID, item: Item, number: int, now: Any) -> dict[str, Any]:
-    body = item.body
-    employee = body.employee or Employee()
-    head, tail = ReceiptCells(
-        number, body.external_id, body.issued_at, body.type,
-        sum(quantity_micro(line.quantity) for line in body.lines), body.currency,
-        body.subtotal, body.total, body.shipping_total, employee.code, employee.name, body.notes,
-    ).fragments()  # fmt: skip
-    return {
-        "merchant_id": merchant_id, "id": item.new_id, "number": number,
-        "external_id": body.external_id, "type": body.type, "issued_at": body.issued_at,
-        "branch_id": item.branch.id if item.branch else None,
-        "customer_id": item.customer.id if item.customer else None,
-        "employee": to_json(body.employee), "currency": body.currency,
-        "prices_include_tax": body.prices_include_tax, "subtotal": body.subtotal,
-        "tax_total": body.tax_total, "shipping_total": body.shipping_total,
-        "discount_total": body.discount_total, "total": body.total,
-        "taxes": to_json(body.taxes), "payments": to_json(body.payments),
-        "discounts": to_json(body.discounts), "notes": body.notes,
-        "metadata": to_json(body.metadata), "is_return": bool(item.return_targets),
-        "body_hash": item.body_hash, "created_at": now,
-        "csv_head": head, "csv_tail": tail,
-    }  # fmt: skip
-
-
-def _line_rows(merchant_id: uuid.UUID, item: Item) -> list[dict[str, Any]]:
-    return [
-        {
-            "merchant_id": merchant_id,
-            "receipt_id": item.new_id,
-            "line_no": index + 1,
-            "sku": line.sku,
-            "barcode": line.barcode,
-            "product_id": line.product_id,
-            "name": line.name,
-            "description": line.description,
-            "category": line.category,
-            "quantity": normal_quantity(line.quantity),
-            "quantity_micro": quantity_micro(line.quantity),
-            "unit": line.unit,
-            "unit_price": line.unit_price,
-            "original_price": line.original_price,
-            "discount": line.discount,
-            "vouchers": line.vouchers,
-            "total": line.total,
-            "tax_rate": line.tax_rate,
-            "metadata": to_json(line.metadata),
-            "return_of_receipt_id": item.return_targets.get(index),
-            "return_of_line_no": line.return_of.line_no if line.return_of else None,
-        }
-        for index, line in enumerate(item.body.lines)
-    ]
 
 
 async def _outcomes(
     repo: ReceiptRepository, merchant_id: uuid.UUID, items: list[Item]
 ) -> list[Outcome]:
-    ids = sorted({i.receipt_id for i in items if i.receipt_id is not None})
-    receipts = {r.id: r for r in await repo.get_many(merchant_id, ids)}
+    """One outcome per item; only receipts stored by earlier requests are read back."""
+    replays = sorted({i.stored_id for i in items if i.stored_id is not None and not i.error})
+    receipts = {r.id: r for r in await repo.get_many(merchant_id, replays)}
     outcomes = []
     for item in items:
-        error = item.error or (item.duplicate_of.error if item.duplicate_of else None)
+        first = item.duplicate_of or item
+        error = item.error or first.error
         if error is not None:
             outcomes.append(Outcome(error.status, error=error))
         else:
-            receipt = receipts[item.receipt_id]  # type: ignore[index]
-            outcomes.append(Outcome(201 if item.new_id else 200, receipt=receipt))
+            receipt = first.stored or receipts[first.stored_id]  # type: ignore[index]
+            outcomes.append(Outcome(201 if item.stored else 200, receipt=receipt))
     return outcomes
