@@ -43,8 +43,12 @@ def exponent(currency: str) -> int:
 def to_decimal_string(amount: int, currency: str, places: int | None = None) -> str:
     """`3800, "USD"` → `"38.00"`; `places` pads further (`"38.0000"`)."""
     exp = EXPONENTS[currency]
-    value = Decimal(amount).scaleb(-exp)
-    return f"{value:.{exp if places is None else places}f}"
+    whole, minor = divmod(abs(amount), 10**exp)
+    sign = "-" if amount < 0 else ""
+    text = f"{sign}{whole}.{minor:0{exp}d}" if exp else f"{sign}{whole}"
+    if places is not None and places > exp:
+        text += ("" if exp else ".") + "0" * (places - exp)
+    return text
 
 
 def from_decimal_string(text: str, currency: str) -> int:

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 from tillroll.kit.db import Row
@@ -50,16 +51,6 @@ LINE_COLUMNS = (
     "original_price", "discount", "vouchers", "total", "tax_rate", "metadata",
     "return_of_receipt_id", "return_of_line_no",
 )  # fmt: skip
-
-
-def _insert_sql(table: str, columns: Sequence[str]) -> str:
-    return (
-        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)})"
-    )
-
-
-_INSERT_RECEIPT = _insert_sql("receipts", RECEIPT_COLUMNS)
-_INSERT_LINE = _insert_sql("receipt_lines", LINE_COLUMNS)
 
 
 def in_list(prefix: str, values: Sequence[Any]) -> tuple[str, dict[str, Any]]:
@@ -217,8 +208,11 @@ class ReceiptRepository(Repository):
         ]
 
     async def insert(self, receipts: list[dict[str, Any]], lines: list[dict[str, Any]]) -> None:
-        await self.conn.executemany(_INSERT_RECEIPT, receipts)
-        await self.conn.executemany(_INSERT_LINE, lines)
+        receipt_values, line_values = itemgetter(*RECEIPT_COLUMNS), itemgetter(*LINE_COLUMNS)
+        await self.conn.insert_rows(
+            "receipts", RECEIPT_COLUMNS, [receipt_values(r) for r in receipts]
+        )
+        await self.conn.insert_rows("receipt_lines", LINE_COLUMNS, [line_values(r) for r in lines])
 
     async def get_many(self, merchant_id: uuid.UUID, ids: Sequence[uuid.UUID]) -> list[Receipt]:
         """Receipts by id, in the order of `ids` (missing ones left out)."""

@@ -6,6 +6,7 @@ Each violated rule becomes a `FieldError` naming the field and the numbers invol
 from __future__ import annotations
 
 from decimal import ROUND_HALF_EVEN, Decimal
+from functools import lru_cache
 
 from tillroll.errors import FieldError
 from tillroll.kit.clock import EARLIEST_YEAR, LATEST_YEAR
@@ -15,22 +16,26 @@ from tillroll.receipts.schemas import LineIn, ReceiptCreate
 MICRO = 1_000_000
 
 
+@lru_cache(maxsize=4096)
 def quantity_micro(quantity: str) -> int:
     """`"1.055"` → 1_055_000 (quantities carry at most six decimals)."""
     return int(Decimal(quantity) * MICRO)
 
 
+@lru_cache(maxsize=4096)
 def normal_quantity(quantity: str) -> str:
     """`"2.500"` → `"2.5"`, `"3.0"` → `"3"`: one spelling per value."""
     text = format(Decimal(quantity).normalize(), "f")
     return "0" if text in ("-0", "0") else text
 
 
-def expected_line_total(line: LineIn) -> Decimal:
-    """unit_price × quantity, less discount and vouchers (added back on return lines)."""
-    gross = Decimal(line.unit_price) * Decimal(line.quantity)
-    sign = -1 if Decimal(line.quantity) < 0 else 1
-    return gross - sign * (line.discount + line.vouchers)
+def expected_line_total_micro(line: LineIn) -> int:
+    """unit_price × quantity, less discount and vouchers (added back on return lines), in
+    millionths of a minor unit: exact integer arithmetic."""
+    quantity = quantity_micro(line.quantity)
+    adjustment = (line.discount + line.vouchers) * MICRO
+    gross = line.unit_price * quantity
+    return gross + adjustment if quantity < 0 else gross - adjustment
 
 
 def check_receipt(receipt: ReceiptCreate) -> list[FieldError]:
@@ -46,7 +51,7 @@ def check_receipt(receipt: ReceiptCreate) -> list[FieldError]:
 
 
 def _check_line(loc: str, line: LineIn, errors: list[FieldError]) -> None:
-    quantity = Decimal(line.quantity)
+    quantity = quantity_micro(line.quantity)
     if line.return_of is None and quantity <= 0:
         errors.append(FieldError(f"{loc}.quantity", f"must be > 0, got {line.quantity}"))
     elif line.return_of is not None and quantity >= 0:
@@ -61,10 +66,10 @@ def _check_line(loc: str, line: LineIn, errors: list[FieldError]) -> None:
         errors.append(
             FieldError(f"{loc}.return_of", "give exactly one of receipt_id, receipt_external_id")
         )
-    expected = expected_line_total(line)
-    tolerance = 0 if quantity == quantity.to_integral_value() else 1
-    if abs(expected - line.total) > tolerance:
-        rounded = expected.quantize(Decimal(1), ROUND_HALF_EVEN)
+    expected = expected_line_total_micro(line)
+    tolerance = 0 if quantity % MICRO == 0 else MICRO  # 1 minor unit for fractional amounts
+    if abs(expected - line.total * MICRO) > tolerance:
+        rounded = (Decimal(expected) / MICRO).quantize(Decimal(1), ROUND_HALF_EVEN)
         errors.append(
             FieldError(
                 f"{loc}.total",
