@@ -130,3 +130,23 @@ async def test_render_missing_restores_the_same_lines(tenant: Tenant, db) -> Non
     await run(db, forget, write=True)
     assert await render_missing(db) >= 1
     assert await export(tenant, "csv") == before
+
+
+async def test_a_shopper_session_exports_only_its_own_receipts(tenant: Tenant) -> None:
+    from tests.factories import bearer, make_customer, make_session
+
+    anna = await make_customer(tenant.client, member_number="1001")
+    await make_customer(tenant.client, member_number="1002")
+    await tenant.client.post(
+        "/v1/receipts", json=receipt("ANNA", customer={"member_number": "1001"})
+    )
+    await tenant.client.post(
+        "/v1/receipts", json=receipt("BOB", customer={"member_number": "1002"})
+    )
+    await tenant.client.post("/v1/receipts", json=receipt("ANON"))
+    session = await make_session(tenant.client, anna["id"])
+    response = await tenant.client.get("/v1/receipts/export.csv", headers=bearer(session["token"]))
+    assert response.status_code == 200
+    assert [r["retailer_basket_code"] for r in rows(response.text)] == ["ANNA"]
+    jsonl = await tenant.client.get("/v1/receipts/export.jsonl", headers=bearer(session["token"]))
+    assert [json.loads(x)["external_id"] for x in jsonl.text.splitlines()] == ["ANNA"]
