@@ -109,3 +109,34 @@ class TestIdempotencyKey:
         else:
             assert response.status_code == 422
             assert locs(response) == ["Idempotency-Key"]
+
+
+async def test_sweep_forgets_keys_past_retention(tenant: Tenant, db, settings) -> None:  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    from tillroll.kit import idempotency
+    from tillroll.kit.clock import utc_now
+    from tillroll.kit.db import run
+
+    for key in ("old", "new"):
+        response = await tenant.client.post(
+            "/v1/customers", json={"external_id": key}, headers={"Idempotency-Key": key}
+        )
+        assert response.status_code == 201
+
+    async def age(conn) -> None:  # type: ignore[no-untyped-def]
+        await conn.execute(
+            "UPDATE idempotency_keys SET created_at = :t WHERE merchant_id = :m AND key = 'old'",
+            {"t": utc_now() - timedelta(hours=settings.idempotency_retention_hours + 1),
+             "m": tenant.id},
+        )  # fmt: skip
+
+    async def keys(conn) -> list[str]:  # type: ignore[no-untyped-def]
+        rows = await conn.fetchall(
+            "SELECT key FROM idempotency_keys WHERE merchant_id = :m ORDER BY key", {"m": tenant.id}
+        )
+        return [r["key"] for r in rows]
+
+    await run(db, age, write=True)
+    await run(db, lambda conn: idempotency.sweep(conn, settings), write=True)
+    assert await run(db, keys, write=False) == ["new"]

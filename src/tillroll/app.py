@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -18,7 +19,8 @@ from tillroll.compat import spaaza
 from tillroll.config import Settings
 from tillroll.customers import endpoints as customers
 from tillroll.errors import InternalError
-from tillroll.kit.db import Database, open_database
+from tillroll.kit import idempotency
+from tillroll.kit.db import Database, open_database, run
 from tillroll.kit.http import Endpoint, Router, Runtime, build_route, log, problem_response
 from tillroll.kit.openapi import build_openapi
 from tillroll.merchants import endpoints as merchants
@@ -54,6 +56,16 @@ async def _internal_error(_: Request, exc: Exception) -> Response:
     return problem_response(InternalError("An unexpected error occurred; it has been logged."))
 
 
+async def _sweep_hourly(db: Database, settings: Settings) -> None:
+    """Housekeeping while the server runs: expired idempotency keys, once an hour."""
+    while True:
+        try:
+            await run(db, lambda conn: idempotency.sweep(conn, settings), write=True)
+        except Exception:  # the next hour tries again; requests are unaffected
+            log.warning("idempotency key sweep failed", exc_info=True)
+        await asyncio.sleep(3600)
+
+
 def endpoints() -> list[Endpoint]:
     return [e for router in ROUTERS for e in router.endpoints]
 
@@ -85,9 +97,11 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         await database.connect()
+        sweeper = asyncio.create_task(_sweep_hourly(database, settings))
         try:
             yield
         finally:
+            sweeper.cancel()
             if db is None:
                 await database.close()
 

@@ -66,3 +66,9 @@ async def store(
             "t": utc_now(),
         },
     )
+
+
+async def sweep(conn: Connection, settings: Settings) -> None:
+    """Forget the keys older than the retention period (run hourly by the server)."""
+    cutoff = utc_now() - timedelta(hours=settings.idempotency_retention_hours)
+    await conn.execute("DELETE FROM idempotency_keys WHERE created_at < :c", {"c": cutoff})
