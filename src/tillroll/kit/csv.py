@@ -2,33 +2,24 @@
 
 Text cells are always double-quoted (quotes doubled), so commas, quotes and line breaks
 survive; a text cell that starts with `= + - @`, a tab or a carriage return gets a leading
-`'` so a spreadsheet shows it instead of running it (OWASP "CSV injection"). Numbers are
-written as they are: wrap them in `Raw`.
+`'` so a spreadsheet shows it instead of running it (OWASP "CSV injection"). Numbers, dates
+and amounts are written as they are (`number()`), never neutralised.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_STARTS = frozenset("=+-@\t\r")
 
 
-class Raw(str):
-    """A cell written as it is: a number, a date, a decimal amount."""
-
-    __slots__ = ()
-
-
-def cell(value: str | int | None) -> str:
+def text(value: str | None) -> str:
+    """A text cell; None is an empty cell."""
     if value is None:
         return ""
-    if isinstance(value, (int, Raw)):
-        return str(value)
-    if value.startswith(_FORMULA_STARTS):
+    if value[:1] in _FORMULA_STARTS:
         value = "'" + value
     return '"' + value.replace('"', '""') + '"'
 
 
-def cells(values: Iterable[str | int | None]) -> str:
-    """Cells joined by commas (a fragment of a line)."""
-    return ",".join(cell(v) for v in values)
+def number(value: int | str | None) -> str:
+    """A number, date or decimal amount, as it is; None is an empty cell."""
+    return "" if value is None else str(value)

@@ -20,7 +20,7 @@ from typing import Any
 
 import msgspec
 
-from tillroll.kit.csv import Raw, cells
+from tillroll.kit.csv import number, text
 from tillroll.kit.db import Database, SQLiteDatabase, sqlite_connect
 from tillroll.kit.money import symbol, to_decimal_string
 from tillroll.receipts.repository import ReceiptFilter, ReceiptRepository, in_list
@@ -94,15 +94,16 @@ class ReceiptCells:
 
     def fragments(self) -> tuple[str, str]:
         """(`csv_head`, `csv_tail`): the cells before the branch's, and the notes."""
-        money = [Raw(to_decimal_string(v, self.currency))
-                 for v in (self.subtotal, self.total, self.shipping_total)]  # fmt: skip
-        issued_at = Raw(self.issued_at.astimezone(UTC).isoformat())
-        head = cells([
-            self.number, self.external_id, issued_at, self.type,
-            Raw(_quantity(self.items_micro)), self.currency, symbol(self.currency), *money,
-            self.employee_code, self.employee_name,
+        currency = self.currency
+        head = ",".join([
+            str(self.number), text(self.external_id),
+            self.issued_at.astimezone(UTC).isoformat(), text(self.type),
+            _quantity(self.items_micro), text(currency), text(symbol(currency)),
+            to_decimal_string(self.subtotal, currency), to_decimal_string(self.total, currency),
+            to_decimal_string(self.shipping_total, currency),
+            text(self.employee_code), text(self.employee_name),
         ])  # fmt: skip
-        return head, cells([self.notes])
+        return head, text(self.notes)
 
 
 def _quantity(micro: int) -> str:
@@ -112,18 +113,18 @@ def _quantity(micro: int) -> str:
 
 
 def _branch_cells(row: Any) -> str:
-    return cells([row["number"], row["name"], row["code"]])
+    return ",".join([number(row["number"]), text(row["name"]), text(row["code"])])
 
 
 def _customer_cells(row: Any) -> str:
     member = row["member_number"]
-    shopper_id = member if member and member.isdigit() else str(row["number"])
+    shopper_id = member if member and member.isascii() and member.isdigit() else row["number"]
     birthday = row["birthday"]
-    return cells([
-        Raw(shopper_id), None, member, row["external_id"], row["email"], row["first_name"],
-        row["last_name"], row["gender"],
-        Raw(birthday.isoformat() if isinstance(birthday, date) else birthday or ""),
-        row["country"], row["postal_code"],
+    return ",".join([
+        number(shopper_id), "", text(member), text(row["external_id"]), text(row["email"]),
+        text(row["first_name"]), text(row["last_name"]), text(row["gender"]),
+        number(birthday.isoformat() if isinstance(birthday, date) else birthday),
+        text(row["country"]), text(row["postal_code"]),
     ])  # fmt: skip
 
 
