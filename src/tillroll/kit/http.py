@@ -203,12 +203,23 @@ def build_route(endpoint: Endpoint, runtime: Runtime) -> Route:
     async def asgi(request: Request) -> Response:
         try:
             raw = await _read_body(request, decoder, runtime.settings.max_body_bytes)
+            # Decoded now, before the transaction (so not under SQLite's write lock); an
+            # invalid body is reported only once the caller is authorized.
+            body: Any = None
+            invalid: TillrollError | None = None
+            if decoder is not None:
+                try:
+                    body = decode_json(decoder, raw)
+                except TillrollError as exc:
+                    invalid = exc
 
             def inputs() -> dict[str, Any]:
-                """The handler's arguments, decoded once the caller is authorized."""
+                """The handler's arguments, once the caller is authorized."""
                 kwargs = _arguments(endpoint, request)
+                if invalid is not None:
+                    raise invalid
                 if decoder is not None:
-                    kwargs["body"] = decode_json(decoder, raw)
+                    kwargs["body"] = body
                 return kwargs
 
             return await _run(endpoint, runtime, request, inputs, raw)
