@@ -64,6 +64,10 @@ class MerchantRepository(Repository):
             },
         )
         assert row is not None
+        await self.conn.execute(
+            "INSERT INTO counters (merchant_id, name, value) VALUES (:m, 'receipt', 0)",
+            {"m": row["id"]},
+        )
         return _merchant(row)
 
     async def update(

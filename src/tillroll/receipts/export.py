@@ -77,9 +77,9 @@ class Window:
 
 @dataclass(frozen=True, slots=True)
 class ReceiptCells:
-    """What a receipt contributes to its CSV line."""
+    """What a receipt contributes to its CSV line (its `id` cell, the number, comes from the
+    row: it is allocated last, just before commit)."""
 
-    number: int
     external_id: str
     issued_at: datetime
     type: str
@@ -93,10 +93,10 @@ class ReceiptCells:
     notes: str | None
 
     def fragments(self) -> tuple[str, str]:
-        """(`csv_head`, `csv_tail`): the cells before the branch's, and the notes."""
+        """(`csv_head`, `csv_tail`): the cells after `id` and before the branch's; the notes."""
         currency = self.currency
         head = ",".join([
-            str(self.number), text(self.external_id),
+            text(self.external_id),
             self.issued_at.astimezone(UTC).isoformat(), text(self.type),
             _quantity(self.items_micro), text(currency), text(symbol(currency)),
             to_decimal_string(self.subtotal, currency), to_decimal_string(self.total, currency),
@@ -233,10 +233,10 @@ async def stream_csv(
             yield HEADER.encode()
         async for rows in reader.batches(_CSV_ROWS, merchant_id, window, BATCH):
             await reader.fragments(merchant_id, rows)
-            branches, customers = reader.branches, reader.customers
+            branch, customer = reader.branches.get, reader.customers.get
             yield "".join(
-                f"{head},{branches.get(b, NO_BRANCH)},{customers.get(c, NO_CUSTOMER)},{tail}\r\n"
-                for head, b, c, tail, _, _ in rows
+                f"{n},{head},{branch(b, NO_BRANCH)},{customer(c, NO_CUSTOMER)},{tail}\r\n"
+                for head, b, c, tail, _, n in rows
             ).encode()
             rows_sent += len(rows)
     except Exception as exc:  # the file must say it is incomplete
@@ -291,7 +291,7 @@ async def render_missing(db: Database, batch: int = 2000) -> int:
             for r in rows:
                 employee = msgspec.json.decode(r["employee"]) if r["employee"] else {}
                 head, tail = ReceiptCells(
-                    r["number"], r["external_id"], r["issued_at"], r["type"], int(r["items"]),
+                    r["external_id"], r["issued_at"], r["type"], int(r["items"]),
                     r["currency"], r["subtotal"], r["total"], r["shipping_total"],
                     employee.get("code"), employee.get("name"), r["notes"],
                 ).fragments()  # fmt: skip

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
 
 import msgspec
 
@@ -19,7 +18,6 @@ from tillroll.errors import Conflict, InvalidInput, TillrollError
 from tillroll.kit.clock import utc_now
 from tillroll.kit.db import Connection
 from tillroll.kit.ids import uuid7
-from tillroll.kit.repository import next_number
 from tillroll.receipts.repository import ReceiptRepository
 from tillroll.receipts.returns import check_returns
 from tillroll.receipts.rules import check_receipt
@@ -79,7 +77,7 @@ async def ingest(
     await _resolve_customers(repo, merchant_id, [i for i in items if i.pending])
     await _check_products(repo, merchant_id, [i for i in items if i.pending])
     await check_returns(repo, merchant_id, [i for i in items if i.pending])
-    await _write(conn, repo, merchant_id, [i for i in items if i.pending])
+    await _write(repo, merchant_id, [i for i in items if i.pending])
     return await _outcomes(repo, merchant_id, items)
 
 
@@ -166,20 +164,17 @@ async def _check_products(
                 item.error = InvalidInput.field(f"lines[{index}].product_id", "no such product")
 
 
-async def _write(
-    conn: Connection, repo: ReceiptRepository, merchant_id: uuid.UUID, items: list[Item]
-) -> None:
+async def _write(repo: ReceiptRepository, merchant_id: uuid.UUID, items: list[Item]) -> None:
+    """Lines first, the numbered receipts last (see `ReceiptRepository.insert_numbered`)."""
     if not items:
         return
-    number = await next_number(conn, merchant_id, "receipt", len(items))
     now = utc_now()
-    receipts: list[dict[str, Any]] = []
-    lines: list[dict[str, Any]] = []
-    for offset, item in enumerate(items):
-        item.stored = as_stored(item, uuid7(), number + offset, now)
-        receipts.append(receipt_row(merchant_id, item.stored, item.body_hash))
-        lines += line_rows(merchant_id, item.stored)
-    await repo.insert(receipts, lines)
+    drafts = [as_stored(item, uuid7(), 0, now) for item in items]
+    await repo.insert_lines([row for draft in drafts for row in line_rows(merchant_id, draft)])
+    rows = [receipt_row(merchant_id, d, i.body_hash) for d, i in zip(drafts, items, strict=True)]
+    await repo.insert_numbered(merchant_id, rows)
+    for draft, row, item in zip(drafts, rows, items, strict=True):
+        item.stored = msgspec.structs.replace(draft, number=row["number"])
 
 
 async def _outcomes(

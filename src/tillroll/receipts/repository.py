@@ -10,7 +10,7 @@ from operator import itemgetter
 from typing import Any
 
 from tillroll.kit.db import Row
-from tillroll.kit.repository import Repository, from_json
+from tillroll.kit.repository import Repository, from_json, next_number
 from tillroll.receipts.schemas import (
     BasketDiscount,
     BranchSummary,
@@ -113,6 +113,15 @@ _RETURNED = _given_back("quantity_micro")
 _REFUNDED = _given_back("total")
 
 
+_INSERT_ONE_NUMBERED = (
+    "WITH c AS (UPDATE counters SET value = value + 1 "
+    "WHERE merchant_id = :merchant_id AND name = 'receipt' RETURNING value) "
+    f"INSERT INTO receipts ({', '.join(RECEIPT_COLUMNS)}) VALUES ("
+    + ", ".join("(SELECT value FROM c)" if c == "number" else f":{c}" for c in RECEIPT_COLUMNS)
+    + ") RETURNING number"
+)
+
+
 class ReceiptRepository(Repository):
     async def existing(self, merchant_id: uuid.UUID, external_ids: Sequence[str]) -> dict[str, Row]:
         """external_id → (id, body_hash) of receipts already stored."""
@@ -207,12 +216,28 @@ class ReceiptRepository(Repository):
             for r in rows
         ]
 
-    async def insert(self, receipts: list[dict[str, Any]], lines: list[dict[str, Any]]) -> None:
-        receipt_values, line_values = itemgetter(*RECEIPT_COLUMNS), itemgetter(*LINE_COLUMNS)
-        await self.conn.insert_rows(
-            "receipts", RECEIPT_COLUMNS, [receipt_values(r) for r in receipts]
-        )
-        await self.conn.insert_rows("receipt_lines", LINE_COLUMNS, [line_values(r) for r in lines])
+    async def insert_lines(self, lines: list[dict[str, Any]]) -> None:
+        """Lines before their receipts: their reference is checked at commit."""
+        if self.conn.dialect == "sqlite":
+            await self.conn.execute("PRAGMA defer_foreign_keys = ON")  # until this commit
+        values = itemgetter(*LINE_COLUMNS)
+        await self.conn.insert_rows("receipt_lines", LINE_COLUMNS, [values(r) for r in lines])
+
+    async def insert_numbered(self, merchant_id: uuid.UUID, receipts: list[dict[str, Any]]) -> None:
+        """Insert the receipts, numbered from the merchant's counter (filled into each row).
+
+        The counter's row lock is held until commit, so it is taken here, last. On
+        PostgreSQL a single receipt is numbered and inserted in one statement, which keeps
+        that lock for one round trip less.
+        """
+        if self.conn.dialect == "postgresql" and len(receipts) == 1:
+            receipts[0]["number"] = await self.conn.fetchval(_INSERT_ONE_NUMBERED, receipts[0])
+            return
+        first = await next_number(self.conn, merchant_id, "receipt", len(receipts))
+        for offset, row in enumerate(receipts):
+            row["number"] = first + offset
+        values = itemgetter(*RECEIPT_COLUMNS)
+        await self.conn.insert_rows("receipts", RECEIPT_COLUMNS, [values(r) for r in receipts])
 
     async def get_many(self, merchant_id: uuid.UUID, ids: Sequence[uuid.UUID]) -> list[Receipt]:
         """Receipts by id, in the order of `ids` (missing ones left out)."""

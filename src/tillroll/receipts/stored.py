@@ -55,7 +55,7 @@ def _line(item: Item, index: int) -> Line:
 def receipt_row(merchant_id: uuid.UUID, receipt: Receipt, body_hash: str) -> dict[str, Any]:
     employee = receipt.employee
     head, tail = ReceiptCells(
-        receipt.number, receipt.external_id, receipt.issued_at, receipt.type,
+        receipt.external_id, receipt.issued_at, receipt.type,
         sum(quantity_micro(line.quantity) for line in receipt.lines), receipt.currency,
         receipt.subtotal, receipt.total, receipt.shipping_total,
         employee.code if employee else None, employee.name if employee else None, receipt.notes,
