@@ -282,8 +282,8 @@ def fill_sqlite(path: str, data: Dataset) -> None:
         if done % 200_000 == 0:
             log(f"  filled {done:,} receipts")
     raw.execute(
-        "INSERT INTO counters (merchant_id, name, value) VALUES (?, 'receipt', ?)",
-        (str(data.merchant_id), data.n),
+        "UPDATE counters SET value = ? WHERE merchant_id = ? AND name = 'receipt'",
+        (data.n, str(data.merchant_id)),
     )
     raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     raw.close()
@@ -312,7 +312,7 @@ async def fill_pg(url: str, data: Dataset) -> None:
             if done % 200_000 == 0:
                 log(f"  filled {done:,} receipts")
         await conn.execute(
-            "INSERT INTO counters (merchant_id, name, value) VALUES ($1, 'receipt', $2)",
+            "UPDATE counters SET value = $2 WHERE merchant_id = $1 AND name = 'receipt'",
             data.merchant_id,
             data.n,
         )
