@@ -132,7 +132,7 @@ async def _pg_admin(url: str, sql: str) -> None:
 # --- the tillroll CLI ---------------------------------------------------------------------
 
 
-def tillroll_cli(url: str, *args: str) -> str:
+def tillroll_cli(url: str, *args: str, timeout: int = 120) -> str:
     env = {**os.environ, "TILLROLL_DATABASE_URL": url}
     out = subprocess.run(
         [str(VENV_BIN / "tillroll"), *args],
@@ -141,7 +141,7 @@ def tillroll_cli(url: str, *args: str) -> str:
         check=True,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=timeout,
     )
     return out.stdout
 

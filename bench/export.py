@@ -128,7 +128,7 @@ def fill(db: Any, n: int) -> tuple[str, str, int]:
         asyncio.run(fill_pg(db.url, data))
     log(f"filled {n:,} receipts in {time.perf_counter() - t0:.0f}s")
     t0 = time.perf_counter()
-    tillroll_cli(db.url, "migrate")  # renders each receipt's stored CSV cells, as ingest does
+    tillroll_cli(db.url, "migrate", timeout=1800)  # renders the stored CSV cells ingest would
     log(f"rendered their CSV cells in {time.perf_counter() - t0:.0f}s")
     number = int(tillroll_cli(db.url, "merchants", "list").split("\t", 1)[0])
     return merchant, key, number
