@@ -14,7 +14,7 @@ import logging
 import sqlite3
 import uuid
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -161,22 +161,22 @@ class _Reader:
         self, select: str, merchant_id: uuid.UUID, window: Window, size: int
     ) -> AsyncIterator[Sequence[Any]]:
         """Rows of `select` (ending with issued_at, number) in keyset batches of `size`."""
-        clauses, params = window.where.where()
-        params["m"] = merchant_id
+        where = window.where
         skip, left = window.offset, window.limit
-        after = ""
         while left is None or left > 0:
             take = size if left is None else min(size, left)
+            clauses, params = where.where()
             sql = (
-                f"{select} FROM receipts r WHERE r.merchant_id = :m{clauses}{after}{_ORDER}"
+                f"{select} FROM receipts r WHERE r.merchant_id = :m{clauses}{_ORDER}"
                 " LIMIT :take OFFSET :skip"
             )
-            rows = await self.fetchall(sql, {**params, "take": take, "skip": skip})
+            rows = await self.fetchall(
+                sql, {**params, "m": merchant_id, "take": take, "skip": skip}
+            )
             if not rows:
                 return
             yield rows
-            params |= {"after_at": rows[-1][-2], "after_n": rows[-1][-1]}
-            after = " AND (r.issued_at, r.number) > (:after_at, :after_n)"
+            where = replace(window.where, after=(rows[-1][-2], rows[-1][-1]))
             skip = 0
             left = None if left is None else left - len(rows)
 

@@ -61,6 +61,8 @@ def in_list(prefix: str, values: Sequence[Any]) -> tuple[str, dict[str, Any]]:
 
 @dataclass(frozen=True, slots=True)
 class ReceiptFilter:
+    """Which receipts; `after`/`before` continue a keyset walk on (issued_at, number)."""
+
     customer_id: uuid.UUID | None = None
     branch_id: uuid.UUID | None = None
     external_id: str | None = None
@@ -68,22 +70,33 @@ class ReceiptFilter:
     issued_from: datetime | None = None
     issued_to: datetime | None = None
     nothing: bool = False  # e.g. an unknown branch code: no receipt can match
+    after: tuple[Any, int] | None = None  # oldest-first walks: rows past this key
+    before: tuple[Any, int] | None = None  # newest-first walks: rows before this key
 
     def where(self) -> tuple[str, dict[str, Any]]:
         clauses: list[str] = ["1 = 0"] if self.nothing else []
         params: dict[str, Any] = {}
+        # A keyset's own time is the range bound (it lies inside the window), so the index
+        # seeks straight to it; SQLite would otherwise scan from issued_from every page.
+        lower = self.after[0] if self.after else self.issued_from
+        upper = self.before[0] if self.before else self.issued_to
         for column, value, op in (
             ("r.customer_id", self.customer_id, "="),
             ("r.branch_id", self.branch_id, "="),
             ("r.external_id", self.external_id, "="),
             ("r.type", self.type, "="),
-            ("r.issued_at", self.issued_from, ">="),
-            ("r.issued_at", self.issued_to, "<="),
+            ("r.issued_at", lower, ">="),
+            ("r.issued_at", upper, "<="),
         ):
             if value is not None:
                 name = f"f{len(params)}"
                 clauses.append(f"{column} {op} :{name}")
                 params[name] = value
+        for key, op in ((self.after, ">"), (self.before, "<")):
+            if key is not None:
+                name = f"f{len(params)}"
+                clauses.append(f"(r.issued_at, r.number) {op} (:{name}_at, :{name}_n)")
+                params |= {f"{name}_at": key[0], f"{name}_n": key[1]}
         return "".join(f" AND {c}" for c in clauses), params
 
 
@@ -251,18 +264,9 @@ class ReceiptRepository(Repository):
         by_id = {r.id: r for r in await self._with_lines(merchant_id, rows)}
         return [by_id[i] for i in ids if i in by_id]
 
-    async def page(
-        self,
-        merchant_id: uuid.UUID,
-        where: ReceiptFilter,
-        after: tuple[datetime, int] | None,
-        limit: int,
-    ) -> list[Receipt]:
-        """Newest first, keyset on (issued_at, number)."""
+    async def page(self, merchant_id: uuid.UUID, where: ReceiptFilter, limit: int) -> list[Receipt]:
+        """Newest first (continue with `where.before`)."""
         clauses, params = where.where()
-        if after is not None:
-            clauses += " AND (r.issued_at, r.number) < (:after_at, :after_n)"
-            params |= {"after_at": after[0], "after_n": after[1]}
         rows = await self.conn.fetchall(
             f"SELECT {_RECEIPT} WHERE r.merchant_id = :m{clauses} "
             "ORDER BY r.issued_at DESC, r.number DESC LIMIT :limit",

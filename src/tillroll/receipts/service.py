@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 import uuid
+from dataclasses import replace
 from datetime import datetime
 from typing import Annotated
 
@@ -68,13 +69,8 @@ class ReceiptService:
         shopper: uuid.UUID | None = None,
     ) -> Page[Receipt]:
         where = await self.filter(conn, merchant_id, query, shopper)
-        after = _after(query.cursor)
-        rows = await ReceiptRepository.of(conn).page(
-            merchant_id,
-            where,
-            after,
-            query.limit + 1,
-        )
+        where = replace(where, before=_after(query.cursor))
+        rows = await ReceiptRepository.of(conn).page(merchant_id, where, query.limit + 1)
         more = len(rows) > query.limit
         rows = rows[: query.limit]
         cursor = encode_cursor(rows[-1].issued_at.isoformat(), rows[-1].number) if more else None
