@@ -12,7 +12,7 @@ from tillroll.errors import NotFound
 from tillroll.kit.db import Row
 from tillroll.kit.ids import uuid7
 from tillroll.kit.pagination import decode_cursor, encode_cursor
-from tillroll.kit.repository import Repository, from_json, next_number, to_json
+from tillroll.kit.repository import Repository, from_json, in_list, next_number, to_json
 from tillroll.kit.schemas import Page
 
 S = TypeVar("S", bound=msgspec.Struct)
@@ -60,10 +60,9 @@ class TableRepository(Repository, Generic[S]):
         """Rows by id (missing ones left out)."""
         if not ids:
             return {}
-        params = {f"i{n}": v for n, v in enumerate(ids)}
-        marks = ", ".join(":" + k for k in params)
+        marks, params = in_list("i", ids)
         rows = await self.conn.fetchall(
-            f"SELECT {self.columns()} FROM {self.table} WHERE merchant_id = :m AND id IN ({marks})",
+            f"SELECT {self.columns()} FROM {self.table} WHERE merchant_id = :m AND id IN {marks}",
             {"m": merchant_id, **params},
         )
         return {row["id"]: self.row_to_schema(row) for row in rows}

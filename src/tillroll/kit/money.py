@@ -36,10 +36,6 @@ def is_currency(code: str) -> bool:
     return code in EXPONENTS
 
 
-def exponent(currency: str) -> int:
-    return EXPONENTS[currency]
-
-
 def to_decimal_string(amount: int, currency: str, places: int | None = None) -> str:
     """`3800, "USD"` → `"38.00"`; `places` pads further (`"38.0000"`)."""
     exp = EXPONENTS[currency]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Self
 
 import msgspec
@@ -46,3 +47,9 @@ async def next_number(conn: Connection, merchant_id: Any, name: str, count: int 
         )
         value = count
     return int(value) - count + 1
+
+
+def in_list(prefix: str, values: Sequence[Any]) -> tuple[str, dict[str, Any]]:
+    """`(:p0, :p1, …)` and its parameters, for an `IN` over `values`."""
+    params = {f"{prefix}{i}": v for i, v in enumerate(values)}
+    return "(" + ", ".join(":" + k for k in params) + ")", params

@@ -23,7 +23,8 @@ import msgspec
 from tillroll.kit.csv import number, text
 from tillroll.kit.db import Database, SQLiteDatabase, sqlite_connect
 from tillroll.kit.money import symbol, to_decimal_string
-from tillroll.receipts.repository import ReceiptFilter, ReceiptRepository, in_list
+from tillroll.kit.repository import in_list
+from tillroll.receipts.repository import ReceiptFilter, ReceiptRepository
 from tillroll.receipts.rules import MICRO
 
 log = logging.getLogger("tillroll.export")

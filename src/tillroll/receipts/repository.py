@@ -10,7 +10,7 @@ from operator import itemgetter
 from typing import Any
 
 from tillroll.kit.db import Row
-from tillroll.kit.repository import Repository, from_json, next_number
+from tillroll.kit.repository import Repository, from_json, in_list, next_number
 from tillroll.receipts.schemas import (
     BasketDiscount,
     BranchSummary,
@@ -51,12 +51,6 @@ LINE_COLUMNS = (
     "original_price", "discount", "vouchers", "total", "tax_rate", "metadata",
     "return_of_receipt_id", "return_of_line_no",
 )  # fmt: skip
-
-
-def in_list(prefix: str, values: Sequence[Any]) -> tuple[str, dict[str, Any]]:
-    """`(:p0, :p1, …)` and its parameters, for an `IN` over `values`."""
-    params = {f"{prefix}{i}": v for i, v in enumerate(values)}
-    return "(" + ", ".join(":" + k for k in params) + ")", params
 
 
 @dataclass(frozen=True, slots=True)
