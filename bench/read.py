@@ -57,6 +57,7 @@ from bench._common import (
     server,
 )
 from bench._receipt import LINE_COLUMNS, RECEIPT_COLUMNS, insert_sql, sqlite_time
+from tillroll.receipts.repository import LINE_SELECT, RECEIPT_SELECT
 
 RUNS = 3
 DEPTH = 200
@@ -322,24 +323,9 @@ async def fill_pg(url: str, data: Dataset) -> None:
         await conn.close()
 
 
-# --- the SELECTs (a copy of ReceiptRepository's, 2026-11-22) -----------------------------
+# --- the SELECTs: ReceiptRepository's own, run through the raw driver --------------------
 
-_RECEIPT = (
-    "r.id, r.number, r.external_id, r.type, r.issued_at, r.currency, r.prices_include_tax, "
-    "r.employee, r.taxes, r.payments, r.discounts, r.subtotal, r.tax_total, r.shipping_total, "
-    "r.discount_total, r.total, r.notes, r.metadata, r.is_return, r.created_at, r.claimed_at, "
-    "b.id AS b_id, b.number AS b_number, b.code AS b_code, b.name AS b_name, "
-    "c.id AS c_id, c.number AS c_number, c.external_id AS c_external_id, "
-    "c.member_number AS c_member_number "
-    "FROM receipts r "
-    "LEFT JOIN branches b ON b.merchant_id = r.merchant_id AND b.id = r.branch_id "
-    "LEFT JOIN customers c ON c.merchant_id = r.merchant_id AND c.id = r.customer_id "
-)
-_LINE = (
-    "receipt_id, line_no, name, quantity, unit, unit_price, total, sku, barcode, product_id, "
-    "description, category, original_price, discount, vouchers, tax_rate, metadata, "
-    "return_of_receipt_id, return_of_line_no"
-)
+_RECEIPT, _LINE = RECEIPT_SELECT, LINE_SELECT
 
 
 def _marks(sqlite: bool, first: int, count: int) -> str:

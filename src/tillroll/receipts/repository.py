@@ -23,7 +23,7 @@ from tillroll.receipts.schemas import (
     TaxLine,
 )
 
-_RECEIPT = (
+RECEIPT_SELECT = (
     "r.id, r.number, r.external_id, r.type, r.issued_at, r.currency, r.prices_include_tax, "
     "r.employee, r.taxes, r.payments, r.discounts, r.subtotal, r.tax_total, r.shipping_total, "
     "r.discount_total, r.total, r.notes, r.metadata, r.is_return, r.created_at, r.claimed_at, "
@@ -34,7 +34,7 @@ _RECEIPT = (
     "LEFT JOIN branches b ON b.merchant_id = r.merchant_id AND b.id = r.branch_id "
     "LEFT JOIN customers c ON c.merchant_id = r.merchant_id AND c.id = r.customer_id "
 )
-_LINE = (
+LINE_SELECT = (
     "receipt_id, line_no, name, quantity, unit, unit_price, total, sku, barcode, product_id, "
     "description, category, original_price, discount, vouchers, tax_rate, metadata, "
     "return_of_receipt_id, return_of_line_no"
@@ -252,7 +252,7 @@ class ReceiptRepository(Repository):
             return []
         marks, params = in_list("i", ids)
         rows = await self.conn.fetchall(
-            f"SELECT {_RECEIPT} WHERE r.merchant_id = :m AND r.id IN {marks}",
+            f"SELECT {RECEIPT_SELECT} WHERE r.merchant_id = :m AND r.id IN {marks}",
             {"m": merchant_id, **params},
         )
         by_id = {r.id: r for r in await self._with_lines(merchant_id, rows)}
@@ -262,7 +262,7 @@ class ReceiptRepository(Repository):
         """Newest first (continue with `where.before`)."""
         clauses, params = where.where()
         rows = await self.conn.fetchall(
-            f"SELECT {_RECEIPT} WHERE r.merchant_id = :m{clauses} "
+            f"SELECT {RECEIPT_SELECT} WHERE r.merchant_id = :m{clauses} "
             "ORDER BY r.issued_at DESC, r.number DESC LIMIT :limit",
             {"m": merchant_id, "limit": limit, **params},
         )
@@ -326,8 +326,8 @@ class ReceiptRepository(Repository):
             return []
         marks, params = in_list("r", [r["id"] for r in rows])
         line_rows = await self.conn.fetchall(
-            f"SELECT {_LINE} FROM receipt_lines WHERE merchant_id = :m AND receipt_id IN {marks} "
-            "ORDER BY receipt_id, line_no",
+            f"SELECT {LINE_SELECT} FROM receipt_lines "
+            f"WHERE merchant_id = :m AND receipt_id IN {marks} ORDER BY receipt_id, line_no",
             {"m": merchant_id, **params},
         )
         lines: dict[uuid.UUID, list[Line]] = {}
