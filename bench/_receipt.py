@@ -16,20 +16,12 @@ from typing import Any
 
 import msgspec
 
+from tillroll.receipts.repository import LINE_COLUMNS as LINE_COLUMNS
+from tillroll.receipts.repository import RECEIPT_COLUMNS as TILLROLL_RECEIPT_COLUMNS
 from tillroll.receipts.schemas import ReceiptCreate
 
-RECEIPT_COLUMNS = (
-    "merchant_id", "id", "number", "external_id", "type", "issued_at", "branch_id",
-    "customer_id", "employee", "currency", "prices_include_tax", "subtotal", "tax_total",
-    "shipping_total", "discount_total", "total", "taxes", "payments", "discounts", "notes",
-    "metadata", "is_return", "body_hash", "created_at",
-)  # fmt: skip
-LINE_COLUMNS = (
-    "merchant_id", "receipt_id", "line_no", "sku", "barcode", "product_id", "name",
-    "description", "category", "quantity", "quantity_micro", "unit", "unit_price",
-    "original_price", "discount", "vouchers", "total", "tax_rate", "metadata",
-    "return_of_receipt_id", "return_of_line_no",
-)  # fmt: skip
+# Tillroll's own columns; the baselines leave out the stored CSV cells (nullable).
+RECEIPT_COLUMNS = tuple(c for c in TILLROLL_RECEIPT_COLUMNS if not c.startswith("csv_"))
 
 MARK = "@@EXT@@"
 

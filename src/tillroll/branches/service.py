@@ -43,9 +43,7 @@ class BranchService:
         self, conn: Connection, merchant_id: uuid.UUID, number: int
     ) -> Branch | None:
         """By the integer `number` (Spaaza's branch business id)."""
-        if not 0 < number < 2**63:
-            return None
-        return await BranchRepository.of(conn).get_by(merchant_id, "number", number)
+        return await BranchRepository.of(conn).get_by_number(merchant_id, number)
 
     async def get_many(
         self, conn: Connection, merchant_id: uuid.UUID, ids: list[uuid.UUID]

@@ -54,9 +54,7 @@ class CustomerService:
         self, conn: Connection, merchant_id: uuid.UUID, number: int
     ) -> Customer | None:
         """By the integer `number` the merchant's customers are counted with."""
-        if not 0 < number < 2**63:
-            return None
-        return await CustomerRepository.of(conn).get_by(merchant_id, "number", number)
+        return await CustomerRepository.of(conn).get_by_number(merchant_id, number)
 
     async def get_many(
         self, conn: Connection, merchant_id: uuid.UUID, ids: list[uuid.UUID]

@@ -12,7 +12,14 @@ from tillroll.errors import NotFound
 from tillroll.kit.db import Row
 from tillroll.kit.ids import uuid7
 from tillroll.kit.pagination import decode_cursor, encode_cursor
-from tillroll.kit.repository import Repository, from_json, in_list, next_number, to_json
+from tillroll.kit.repository import (
+    Repository,
+    from_json,
+    in_list,
+    is_number,
+    next_number,
+    to_json,
+)
 from tillroll.kit.schemas import Page
 
 S = TypeVar("S", bound=msgspec.Struct)
@@ -48,6 +55,10 @@ class TableRepository(Repository, Generic[S]):
 
     async def get(self, merchant_id: uuid.UUID, object_id: uuid.UUID) -> S | None:
         return await self.get_by(merchant_id, "id", object_id)
+
+    async def get_by_number(self, merchant_id: uuid.UUID, number: int) -> S | None:
+        """By the per-merchant integer `number` (tables with a counter)."""
+        return await self.get_by(merchant_id, "number", number) if is_number(number) else None
 
     async def get_by(self, merchant_id: uuid.UUID, column: str, value: Any) -> S | None:
         row = await self.conn.fetchone(

@@ -49,6 +49,12 @@ async def next_number(conn: Connection, merchant_id: Any, name: str, count: int 
     return int(value) - count + 1
 
 
+def is_number(value: int) -> bool:
+    """Whether `value` can be one of our sequential numbers (a positive BIGINT): anything
+    else matches nothing, and PostgreSQL could not even bind it."""
+    return 0 < value < 2**63
+
+
 def in_list(prefix: str, values: Sequence[Any]) -> tuple[str, dict[str, Any]]:
     """`(:p0, :p1, …)` and its parameters, for an `IN` over `values`."""
     params = {f"{prefix}{i}": v for i, v in enumerate(values)}

@@ -10,7 +10,7 @@ from operator import itemgetter
 from typing import Any
 
 from tillroll.kit.db import Row
-from tillroll.kit.repository import Repository, from_json, in_list, next_number
+from tillroll.kit.repository import Repository, from_json, in_list, is_number, next_number
 from tillroll.receipts.schemas import (
     BasketDiscount,
     BranchSummary,
@@ -269,6 +269,8 @@ class ReceiptRepository(Repository):
         return await self._with_lines(merchant_id, rows)
 
     async def id_by_number(self, merchant_id: uuid.UUID, number: int) -> uuid.UUID | None:
+        if not is_number(number):
+            return None
         value: uuid.UUID | None = await self.conn.fetchval(
             "SELECT id FROM receipts WHERE merchant_id = :m AND number = :n",
             {"m": merchant_id, "n": number},

@@ -98,9 +98,7 @@ class ReceiptService:
         shopper: uuid.UUID | None = None,
     ) -> Receipt:
         """By the per-merchant sequential `number` (the integer id facades show)."""
-        receipt_id = None
-        if 0 < number < 2**63:
-            receipt_id = await ReceiptRepository.of(conn).id_by_number(merchant_id, number)
+        receipt_id = await ReceiptRepository.of(conn).id_by_number(merchant_id, number)
         if receipt_id is None:
             raise NotFound(f"No receipt number {number}.")
         try:
