@@ -19,6 +19,7 @@ from tillroll.config import Settings
 from tillroll.errors import TillrollError
 from tillroll.kit.db import Connection, Database, open_database, run
 from tillroll.kit.migrate import migrate as apply_migrations
+from tillroll.kit.viewer import Viewer
 from tillroll.merchants.service import merchant as merchant_service
 from tillroll.receipts.export import Window, render_missing, stream_csv, stream_jsonl
 from tillroll.receipts.repository import ReceiptFilter, ReceiptRepository
@@ -246,7 +247,7 @@ def export_receipts(
     async def work(db: Database) -> None:
         async def window(conn: Connection) -> tuple[uuid.UUID, ReceiptFilter, int]:
             merchant = await merchant_service.by_number(conn, merchant_number)
-            where = await receipt_service.filter(conn, merchant.id, filters, None)
+            where = await receipt_service.filter(conn, Viewer(merchant.id), filters)
             return merchant.id, where, await ReceiptRepository.of(conn).count(merchant.id, where)
 
         merchant_id, where, total = await run(db, window, write=False)

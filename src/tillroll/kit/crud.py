@@ -8,7 +8,6 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 import msgspec
 
-from tillroll.errors import NotFound
 from tillroll.kit.db import Row
 from tillroll.kit.ids import uuid7
 from tillroll.kit.pagination import decode_cursor, encode_cursor
@@ -121,15 +120,6 @@ class TableRepository(Repository, Generic[S]):
             {"m": merchant_id, "id": object_id},
         )
         return row is not None
-
-
-async def get_or_404(
-    repo: TableRepository[S], merchant_id: uuid.UUID, object_id: uuid.UUID, noun: str
-) -> S:
-    found = await repo.get(merchant_id, object_id)
-    if found is None:
-        raise NotFound(f"No {noun} {object_id}.")
-    return found
 
 
 async def list_page(

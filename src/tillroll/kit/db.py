@@ -47,6 +47,19 @@ class UniqueViolation(Exception):
         self.constraint = constraint
 
 
+class ForeignKeyViolation(Exception):
+    """A foreign key refused a change: a row still referred to, or a reference to no row.
+
+    `constraint` and `table` (the referring table) are set when the driver says (PostgreSQL);
+    SQLite names neither.
+    """
+
+    def __init__(self, constraint: str | None = None, table: str | None = None) -> None:
+        super().__init__(constraint or "foreign key constraint")
+        self.constraint = constraint
+        self.table = table
+
+
 class Connection(Protocol):
     """One connection inside one transaction."""
 
@@ -159,6 +172,8 @@ class _sqlite_errors:
     ) -> None:
         if isinstance(exc, sqlite3.IntegrityError) and "UNIQUE" in str(exc):
             raise UniqueViolation(str(exc).removeprefix("UNIQUE constraint failed: ")) from exc
+        if isinstance(exc, sqlite3.IntegrityError) and "FOREIGN KEY" in str(exc):
+            raise ForeignKeyViolation() from exc
         if isinstance(exc, sqlite3.OperationalError) and _is_locked(exc):
             raise ConflictRetry(str(exc)) from exc
 
@@ -341,11 +356,9 @@ async def _pg_errors() -> AsyncIterator[None]:
         yield
     except asyncpg.UniqueViolationError as exc:
         raise UniqueViolation(exc.constraint_name) from exc
-    except (
-        asyncpg.SerializationError,
-        asyncpg.DeadlockDetectedError,
-        asyncpg.ForeignKeyViolationError,  # a referenced row deleted concurrently: rerun
-    ) as exc:
+    except asyncpg.ForeignKeyViolationError as exc:
+        raise ForeignKeyViolation(exc.constraint_name, exc.table_name) from exc
+    except (asyncpg.SerializationError, asyncpg.DeadlockDetectedError) as exc:
         raise ConflictRetry(str(exc)) from exc
 
 

@@ -9,7 +9,6 @@ from typing import Any
 import msgspec
 from starlette.responses import Response, StreamingResponse
 
-from tillroll.auth.principals import shopper_of
 from tillroll.branches.service import branch as branch_service
 from tillroll.compat.spaaza.schemas import AddBasket, GetReceiptsQuery, ShopperQuery
 from tillroll.compat.spaaza.translate import (
@@ -27,6 +26,7 @@ from tillroll.customers.schemas import Customer
 from tillroll.customers.service import customer as customer_service
 from tillroll.errors import FieldError, InvalidInput, TillrollError
 from tillroll.kit.http import Access, Call, Router
+from tillroll.kit.viewer import Viewer
 from tillroll.merchants.schemas import Merchant
 from tillroll.merchants.service import merchant as merchant_service
 from tillroll.receipts.export import Window, stream_csv
@@ -152,9 +152,8 @@ async def shopper_receipts(call: Call, query: ShopperQuery) -> Response:
         return json_response([])
     receipts: list[Receipt] = []
     page = ReceiptQuery(customer_id=customer.id, limit=JSON_CAP)
-    shopper = shopper_of(call.principal)
     while True:
-        found = await receipt_service.list(call.conn, merchant.id, page, shopper)
+        found = await receipt_service.list(call.conn, call.viewer, page)
         receipts += found.data
         if found.next_cursor is None:
             break
@@ -169,9 +168,7 @@ async def get_receipt(call: Call, receipt_id: str) -> Response:
     merchant = await _chain(call)
     if not (receipt_id.isascii() and receipt_id.isdigit()):
         raise SpaazaError(404, 30, "receipt_not_found", f"No receipt {receipt_id!r}.")
-    receipt = await receipt_service.by_number(
-        call.conn, merchant.id, int(receipt_id), shopper_of(call.principal)
-    )
+    receipt = await receipt_service.by_number(call.conn, call.viewer, int(receipt_id))
     return json_response(receipt_object(receipt, await _context(call, merchant, [receipt])))
 
 
@@ -202,7 +199,7 @@ async def _where(call: Call, merchant: Merchant, query: GetReceiptsQuery) -> Rec
         if branch is None:
             return ReceiptFilter(nothing=True)
         filters.branch_id = branch.id
-    return await receipt_service.filter(call.conn, merchant.id, filters, None)
+    return await receipt_service.filter(call.conn, Viewer(merchant.id), filters)
 
 
 async def get_receipts(call: Call, query: GetReceiptsQuery) -> Response:
