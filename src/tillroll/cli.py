@@ -22,8 +22,8 @@ from tillroll.kit.migrate import migrate as apply_migrations
 from tillroll.kit.viewer import Viewer
 from tillroll.merchants.service import merchant as merchant_service
 from tillroll.receipts.export import Window, render_missing, stream_csv, stream_jsonl
-from tillroll.receipts.repository import ReceiptFilter, ReceiptRepository
 from tillroll.receipts.schemas import ReceiptFilters
+from tillroll.receipts.service import ReceiptFilter
 from tillroll.receipts.service import receipt as receipt_service
 
 T = TypeVar("T")
@@ -248,7 +248,7 @@ def export_receipts(
         async def window(conn: Connection) -> tuple[uuid.UUID, ReceiptFilter, int]:
             merchant = await merchant_service.by_number(conn, merchant_number)
             where = await receipt_service.filter(conn, Viewer(merchant.id), filters)
-            return merchant.id, where, await ReceiptRepository.of(conn).count(merchant.id, where)
+            return merchant.id, where, await receipt_service.count(conn, merchant.id, where)
 
         merchant_id, where, total = await run(db, window, write=False)
         window_ = Window(where)

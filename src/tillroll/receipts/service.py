@@ -19,7 +19,8 @@ from tillroll.kit.pagination import decode_cursor, encode_cursor
 from tillroll.kit.schemas import Page, ProblemError
 from tillroll.kit.viewer import Viewer
 from tillroll.receipts.ingest import Outcome, ingest
-from tillroll.receipts.repository import ReceiptFilter, ReceiptRepository
+from tillroll.receipts.repository import ReceiptFilter as ReceiptFilter  # a service type
+from tillroll.receipts.repository import ReceiptRepository
 from tillroll.receipts.rules import quantity_micro
 from tillroll.receipts.schemas import (
     BatchItem,
@@ -78,6 +79,10 @@ class ReceiptService:
         return await repo.get_many(
             merchant_id, await repo.window_ids(merchant_id, where, offset, limit)
         )
+
+    async def count(self, conn: Connection, merchant_id: uuid.UUID, where: ReceiptFilter) -> int:
+        """How many receipts `where` matches."""
+        return await ReceiptRepository.of(conn).count(merchant_id, where)
 
     async def by_number(self, conn: Connection, viewer: Viewer, number: int) -> Receipt:
         """By the per-merchant sequential `number` (the integer id facades show)."""

@@ -30,8 +30,8 @@ from tillroll.kit.viewer import Viewer
 from tillroll.merchants.schemas import Merchant
 from tillroll.merchants.service import merchant as merchant_service
 from tillroll.receipts.export import Window, stream_csv
-from tillroll.receipts.repository import ReceiptFilter
 from tillroll.receipts.schemas import Receipt, ReceiptCreate, ReceiptFilters, ReceiptQuery
+from tillroll.receipts.service import ReceiptFilter
 from tillroll.receipts.service import receipt as receipt_service
 
 JSON_CAP = 500
