@@ -1,7 +1,13 @@
-"""Docs cannot drift: every CLI --help and every setting appear in docs/ as they are."""
+"""Docs cannot drift: every CLI --help and every setting appear in docs/ as they are.
+
+Help is rendered as an 80-column terminal prints it (`COLUMNS=80 tillroll … --help`).
+"""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from dataclasses import fields
 from pathlib import Path
 
@@ -12,6 +18,7 @@ from tillroll.cli import cli
 from tillroll.config import Settings
 
 DOCS = Path(__file__).parents[1] / "docs"
+COLUMNS = 80
 
 
 def _commands(group: click.Group, prefix: list[str]) -> list[list[str]]:
@@ -25,13 +32,16 @@ def _commands(group: click.Group, prefix: list[str]) -> list[list[str]]:
 
 
 def help_text(args: list[str]) -> str:
-    result = CliRunner().invoke(cli, [*args, "--help"], prog_name="tillroll", terminal_width=100)
+    # A terminal of COLUMNS (or more) columns gets click's width min(columns, 80) - 2.
+    width = COLUMNS - 2
+    result = CliRunner().invoke(cli, [*args, "--help"], prog_name="tillroll", terminal_width=width)
     assert result.exit_code == 0, result.output
     return result.output
 
 
 def render_cli_reference() -> str:
-    parts = ["# Command line\n\n`tillroll --help` and every subcommand's help, as they are.\n"]
+    intro = "`tillroll --help` and every subcommand's help, as an 80-column terminal prints them."
+    parts = [f"# Command line\n\n{intro}\n"]
     for args in _commands(cli, []):
         title = " ".join(["tillroll", *args])
         parts.append(f"\n## `{title}`\n\n```\n{help_text(args)}```\n")
@@ -44,6 +54,19 @@ def test_cli_reference_matches_help() -> None:
         "`python -c 'from tests.test_docs import *; print(render_cli_reference(), end=\"\")' "
         "> docs/cli.md`"
     )
+
+
+def test_help_is_rendered_as_an_80_column_terminal_prints_it() -> None:
+    tillroll = Path(sys.executable).with_name("tillroll")
+    for args in (["demo"], ["export", "receipts"], []):
+        printed = subprocess.run(
+            [str(tillroll), *args, "--help"],
+            env={**os.environ, "COLUMNS": str(COLUMNS)},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        assert printed == help_text(args), args
 
 
 def test_every_setting_is_documented() -> None:
