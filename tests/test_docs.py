@@ -6,6 +6,7 @@ Help is rendered as an 80-column terminal prints it (`COLUMNS=80 tillroll … --
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from dataclasses import fields
@@ -17,7 +18,12 @@ from click.testing import CliRunner
 from tillroll.cli import cli
 from tillroll.config import Settings
 
-DOCS = Path(__file__).parents[1] / "docs"
+ROOT = Path(__file__).parents[1]
+DOCS = ROOT / "docs"
+DOCUMENTS = [ROOT / "README.md", *sorted(DOCS.glob("*.md"))]
+# Paths of the machine the project was built on, not of the repository.
+_OUTSIDE = re.compile(r"\.\./|/work/|shared/reference|\bseed \d{3}\b|seed-systems")
+_LINK = re.compile(r"\]\(([^)#\s]+)[^)]*\)")
 COLUMNS = 80
 
 
@@ -73,3 +79,18 @@ def test_every_setting_is_documented() -> None:
     text = (DOCS / "configuration.md").read_text()
     for f in fields(Settings):
         assert f"`TILLROLL_{f.name.upper()}`" in text, f.name
+
+
+def test_documents_refer_to_nothing_outside_the_repository() -> None:
+    for document in DOCUMENTS:
+        for n, line in enumerate(document.read_text().splitlines(), 1):
+            assert not _OUTSIDE.search(line), f"{document.name}:{n}: {line}"
+
+
+def test_relative_links_point_at_files_in_the_repository() -> None:
+    for document in DOCUMENTS:
+        for target in _LINK.findall(document.read_text()):
+            if "://" in target or target.startswith("mailto:"):
+                continue
+            path = (document.parent / target).resolve()
+            assert path.is_relative_to(ROOT) and path.exists(), f"{document.name}: {target}"
