@@ -189,14 +189,41 @@ def _wait_for(base_url: str, process: subprocess.Popen[Any]) -> None:
 def test_examples_run_against_make_run(
     document: Path, server: Server, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    run_document(document.read_text(), document.relative_to(ROOT).as_posix(), server, monkeypatch)
+
+
+_FAILING = {
+    "exit": "```sh\nfalse\n```\n",
+    "curl 404": '```sh\ncurl -s -H "Authorization: Bearer $KEY" http://127.0.0.1:8000/v1/nope\n```\n',
+    "python 401": "```python\nimport httpx\nhttpx.get('http://127.0.0.1:8000/v1/merchant')\n```\n",
+    "exception": "```python\nraise ValueError('broken example')\n```\n",
+    "other 4xx": "<!-- expect: 409 -->\n```sh\ncurl -s http://127.0.0.1:8000/v1/merchant\n```\n",
+}
+
+
+def test_a_broken_example_fails_and_marked_ones_do_not(
+    server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, text in _FAILING.items():
+        with pytest.raises((AssertionError, ValueError)):
+            run_document(text, name, server, monkeypatch)
+    marked = (
+        "<!-- expect: 401 -->\n```sh\ncurl -s http://127.0.0.1:8000/v1/merchant\n```\n"
+        "<!-- not run: shows a failure -->\n```python\nraise ValueError\n```\n"
+        '```sh\nN=$(echo 7)\n```\n```sh\ntest "$N" = 7\n```\n'
+    )
+    run_document(marked, "marked", server, monkeypatch)
+
+
+def run_document(text: str, where: str, server: Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run a document's blocks in order; sh blocks share shell variables, python a namespace."""
     monkeypatch.chdir(server.workdir)
     for name in ("TILLROLL_BASE_URL", "KEY"):
         monkeypatch.setenv(name, server.env[name])
     namespace: dict[str, Any] = {"__name__": "__docs__", "KEY": server.env["KEY"]}
     state = server.workdir / "shell-state"
     state.write_text("")
-    where = document.relative_to(ROOT).as_posix()
-    for block in blocks(document.read_text()):
+    for block in blocks(text):
         if block.skip is not None:
             continue
         code = _substitute(block.code, server)
