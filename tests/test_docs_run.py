@@ -185,7 +185,15 @@ def _wait_for(base_url: str, process: subprocess.Popen[Any]) -> None:
     raise AssertionError("tillroll serve did not answer /health")
 
 
-@pytest.mark.parametrize("document", DOCUMENTS, ids=lambda p: p.relative_to(ROOT).as_posix())
+def _runnable(document: Path) -> bool:
+    return any(block.skip is None for block in blocks(document.read_text()))
+
+
+@pytest.mark.parametrize(
+    "document",
+    [document for document in DOCUMENTS if _runnable(document)],
+    ids=lambda p: p.relative_to(ROOT).as_posix(),
+)
 def test_examples_run_against_make_run(
     document: Path, server: Server, monkeypatch: pytest.MonkeyPatch
 ) -> None:
