@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TypeVar
 
 import click
@@ -274,10 +275,19 @@ def _aware(moment: datetime | None) -> datetime | None:
 @cli.command()
 @click.option("--receipts", default=2000, show_default=True, help="How many receipts to create.")
 @click.option("--seed", default=7, show_default=True, help="Random seed (same seed, same data).")
+@click.option(
+    "--key-file",
+    default=".tillroll-demo-key",
+    show_default=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where the demo admin key is kept; later runs print it again.",
+)
 @click.pass_obj
-def demo(settings: Settings, receipts: int, seed: int) -> None:
+def demo(settings: Settings, receipts: int, seed: int, key_file: Path) -> None:
     """Load demo data: a merchant, 2 branches, 50 customers, receipts over 90 days."""
     from tillroll.demo import load_demo
 
-    result = _with_db(settings, lambda db: load_demo(db, receipts=receipts, seed=seed))
+    result = _with_db(
+        settings, lambda db: load_demo(db, receipts=receipts, seed=seed, key_file=key_file)
+    )
     click.echo(result)
