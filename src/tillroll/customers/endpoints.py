@@ -7,4 +7,4 @@ from tillroll.kit.http import Router
 from tillroll.kit.resource import crud_endpoints
 
 router = Router("/v1/customers", tag="customers")
-crud_endpoints(router, customer, deletable=True)
+crud_endpoints(router, customer)

@@ -107,10 +107,11 @@ class Resource(Generic[S, C, U]):
                 raise Conflict(f"A {self.noun} with {column} {value!r} already exists.")
 
 
-def crud_endpoints(router: Router, resource: Resource[S, C, U], *, deletable: bool) -> None:
-    """Register create, list, get, update (and delete) of `resource` on `router`."""
+def crud_endpoints(router: Router, resource: Resource[S, C, U]) -> None:
+    """Register create, list, get, update and delete of `resource` on `router`."""
     noun, plural, out = resource.noun, router.tag, resource.repository.schema
     key = f"{noun}_id"
+    one, by_id = f"/{{{key}}}", {key: uuid.UUID}
 
     def merchant(call: Call) -> uuid.UUID:
         return call.principal.merchant_id
@@ -130,26 +131,27 @@ def crud_endpoints(router: Router, resource: Resource[S, C, U], *, deletable: bo
     async def delete(call: Call, **path: uuid.UUID) -> None:
         await resource.delete(call.conn, merchant(call), path[key])
 
-    one = f"/{{{key}}}"
-    write = {"access": Access.write, "idempotent": True, "status": 201, "errors": (409, 422)}
-    routes: list[tuple[str, str, dict[str, Any], Callable[..., Awaitable[Any]], str, Any]] = [
-        ("POST", "", write, create, f"Create a {noun}.", {"body": resource.create_schema}),
-        ("GET", "", {"access": Access.read}, list_rows, f"List {plural}, oldest first.", {}),
-        ("GET", one, {"access": Access.read, "errors": (404,)}, get, f"Get one {noun}.", {}),
-        ("PATCH", one, {"access": Access.write, "errors": (404, 409, 422)}, update,
-         f"Change a {noun}.", {"body": resource.update_schema}),
-    ]  # fmt: skip
-    if deletable:
-        errors = {"access": Access.admin, "errors": (404, 409)}
-        doc = f"Delete a {noun} nothing refers to (409 otherwise)."
-        routes.append(("DELETE", one, errors, delete, doc, {}))
-    for method, path, options, run, doc, params in routes:
-        hints: dict[str, Any] = {**params, **({key: uuid.UUID} if path else {})}
-        if run is list_rows:
-            hints["query"] = ListQuery
-        returns = None if run is delete else Page[out] if run is list_rows else out  # type: ignore[valid-type]
-        name = f"list_{plural}" if run is list_rows else run.__name__
-        router.route(method, path, **options)(_typed(run, name, doc, hints, returns))
+    page: Any = Page[out]  # type: ignore[valid-type]
+    router.post("", access=Access.write, status=201, idempotent=True, errors=(409, 422))(
+        _typed(create, "create", f"Create a {noun}.", {"body": resource.create_schema}, out)
+    )
+    router.get("", access=Access.read)(
+        _typed(
+            list_rows, f"list_{plural}", f"List {plural}, oldest first.", {"query": ListQuery}, page
+        )
+    )
+    router.get(one, access=Access.read, errors=(404,))(
+        _typed(get, "get", f"Get one {noun}.", by_id, out)
+    )
+    router.patch(one, access=Access.write, errors=(404, 409, 422))(
+        _typed(
+            update, "update", f"Change a {noun}.", {"body": resource.update_schema, **by_id}, out
+        )
+    )
+    doc = f"Delete a {noun} nothing refers to (409 otherwise)."
+    router.delete(one, access=Access.admin, errors=(404, 409))(
+        _typed(delete, "delete", doc, by_id, None)
+    )
 
 
 def _typed(

@@ -7,4 +7,4 @@ from tillroll.kit.resource import crud_endpoints
 from tillroll.products.service import product
 
 router = Router("/v1/products", tag="products")
-crud_endpoints(router, product, deletable=True)
+crud_endpoints(router, product)
