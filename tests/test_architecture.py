@@ -206,3 +206,11 @@ def test_a_domains_sql_names_only_its_own_tables(package: str) -> None:
 def test_the_table_scan_sees_sql() -> None:
     assert _tables_read("auth") == {"api_keys"}
     assert {"branches", "customers"} <= _tables_read("receipts")
+
+
+def test_foreign_keys_refuse_deletes() -> None:
+    """Deletion guards are the foreign keys: none cascades or clears (NO ACTION / RESTRICT)."""
+    sql = " ".join(p.read_text() for p in (PACKAGE / "migrations").rglob("*.sql"))
+    assert "REFERENCES" in sql
+    actions = re.findall(r"ON\s+(?:DELETE|UPDATE)\s+(\w+(?:\s+(?:NULL|DEFAULT|ACTION))?)", sql)
+    assert set(actions) <= {"RESTRICT", "NO ACTION"}
