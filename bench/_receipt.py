@@ -16,12 +16,12 @@ from typing import Any
 
 import msgspec
 
-from tillroll.receipts.repository import LINE_COLUMNS as LINE_COLUMNS
-from tillroll.receipts.repository import RECEIPT_COLUMNS as TILLROLL_RECEIPT_COLUMNS
 from tillroll.receipts.schemas import ReceiptCreate
+from tillroll.receipts.tables import LINES, RECEIPTS
 
 # Tillroll's own columns; the baselines leave out the stored CSV cells (nullable).
-RECEIPT_COLUMNS = tuple(c for c in TILLROLL_RECEIPT_COLUMNS if not c.startswith("csv_"))
+RECEIPT_COLUMNS = tuple(c for c in RECEIPTS.names if not c.startswith("csv_"))
+LINE_COLUMNS = LINES.names
 
 MARK = "@@EXT@@"
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import builtins
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from tillroll.branches.repository import BranchRepository
-from tillroll.branches.schemas import Branch, BranchCreate, BranchUpdate
+from tillroll.branches.schemas import Branch, BranchCreate, BranchSummary, BranchUpdate
 from tillroll.errors import Conflict, FieldError, InvalidInput
 from tillroll.kit.address import check_address
 from tillroll.kit.clock import utc_now
@@ -15,6 +17,8 @@ from tillroll.kit.db import Connection
 from tillroll.kit.schemas import Page
 from tillroll.kit.updates import given, merged
 from tillroll.kit.validate import check_email, check_timezone
+
+_SUMMARY = BranchSummary.__struct_fields__
 
 
 def _check(branch: BranchCreate | Branch) -> None:
@@ -50,6 +54,17 @@ class BranchService:
     ) -> dict[uuid.UUID, Branch]:
         return await BranchRepository.of(conn).get_many(merchant_id, ids)
 
+    async def summaries(
+        self, conn: Connection, merchant_id: uuid.UUID, column: str, values: Sequence[Any]
+    ) -> builtins.list[BranchSummary]:
+        """Summaries of the branches whose `column` (`id` or `code`) is in `values`."""
+        assert column in ("id", "code")
+        rows = await BranchRepository.of(conn).rows_in(merchant_id, column, values, _SUMMARY)
+        return [
+            BranchSummary(id=r["id"], number=r["number"], code=r["code"], name=r["name"])
+            for r in rows
+        ]
+
     async def list(
         self, conn: Connection, merchant_id: uuid.UUID, cursor: str | None, limit: int
     ) -> Page[Branch]:
@@ -71,9 +86,11 @@ class BranchService:
     async def delete(self, conn: Connection, merchant_id: uuid.UUID, branch_id: uuid.UUID) -> None:
         repo = BranchRepository.of(conn)
         await self.get(conn, merchant_id, branch_id)
-        if await repo.has_receipts(merchant_id, branch_id):
-            raise Conflict("The branch has receipts; receipts are permanent, so it stays.")
-        await repo.delete(merchant_id, branch_id)
+        await repo.delete(
+            merchant_id,
+            branch_id,
+            still_referenced="The branch has receipts; receipts are permanent, so it stays.",
+        )
 
     async def _ensure_code_free(
         self, repo: BranchRepository, merchant_id: uuid.UUID, code: str

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import builtins
 import uuid
+from collections.abc import Sequence
+from typing import Any
 
 from tillroll.customers.repository import CustomerRepository
-from tillroll.customers.schemas import Customer, CustomerCreate, CustomerUpdate
+from tillroll.customers.schemas import (
+    Customer,
+    CustomerCreate,
+    CustomerSummary,
+    CustomerUpdate,
+)
 from tillroll.errors import Conflict, FieldError, InvalidInput
 from tillroll.kit.address import check_address
 from tillroll.kit.clock import utc_now
@@ -16,6 +24,7 @@ from tillroll.kit.updates import given, merged
 from tillroll.kit.validate import check_country, check_email
 
 _UNIQUE = ("external_id", "member_number")
+_SUMMARY = CustomerSummary.__struct_fields__
 
 
 def _check(customer: CustomerCreate | Customer) -> None:
@@ -42,6 +51,23 @@ class CustomerService:
         self, conn: Connection, merchant_id: uuid.UUID, customer_id: uuid.UUID
     ) -> Customer:
         return await get_or_404(CustomerRepository.of(conn), merchant_id, customer_id, "customer")
+
+    async def summaries(
+        self, conn: Connection, merchant_id: uuid.UUID, column: str, values: Sequence[Any]
+    ) -> builtins.list[CustomerSummary]:
+        """Summaries of the customers whose `column` (`id`, `external_id` or
+        `member_number`) is in `values`."""
+        assert column in ("id", *_UNIQUE)
+        rows = await CustomerRepository.of(conn).rows_in(merchant_id, column, values, _SUMMARY)
+        return [
+            CustomerSummary(
+                id=r["id"],
+                number=r["number"],
+                external_id=r["external_id"],
+                member_number=r["member_number"],
+            )
+            for r in rows
+        ]
 
     async def find(
         self, conn: Connection, merchant_id: uuid.UUID, column: str, value: str

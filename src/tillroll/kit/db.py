@@ -47,10 +47,28 @@ class UniqueViolation(Exception):
         self.constraint = constraint
 
 
+class ForeignKeyViolation(ConflictRetry):
+    """A foreign key refused a change. Inside an insert it means a referenced row was
+    deleted concurrently (rerun); a delete refused by it is a row still referred to, which
+    the repository answers itself. `table` is the referring table when the driver says."""
+
+    def __init__(self, detail: str, table: str | None = None) -> None:
+        super().__init__(detail)
+        self.table = table
+
+
 class Connection(Protocol):
-    """One connection inside one transaction."""
+    """One connection inside one transaction.
+
+    Dialect differences live here, never in domain repositories: `for_update` (a row
+    lock clause), `json_text` (one key of a JSON column as text), `defer_foreign_keys`.
+    """
 
     dialect: Dialect
+
+    def for_update(self) -> str: ...
+    def json_text(self, column: str, key: str) -> str: ...
+    async def defer_foreign_keys(self) -> None: ...
 
     async def execute(self, sql: str, params: Params | None = None) -> None: ...
     async def executemany(self, sql: str, rows: Sequence[Params]) -> None: ...
@@ -118,6 +136,16 @@ class SQLiteConnection:
     def __init__(self, raw: sqlite3.Connection) -> None:
         self.raw = raw
 
+    def for_update(self) -> str:
+        return ""  # a write transaction already holds the database's write lock
+
+    def json_text(self, column: str, key: str) -> str:
+        return sqlite_json_text(column, key)
+
+    async def defer_foreign_keys(self) -> None:
+        """Check foreign keys at this transaction's commit."""
+        self.raw.execute("PRAGMA defer_foreign_keys = ON")
+
     async def execute(self, sql: str, params: Params | None = None) -> None:
         with _sqlite_errors():
             self.raw.execute(sql, params or {})
@@ -159,8 +187,18 @@ class _sqlite_errors:
     ) -> None:
         if isinstance(exc, sqlite3.IntegrityError) and "UNIQUE" in str(exc):
             raise UniqueViolation(str(exc).removeprefix("UNIQUE constraint failed: ")) from exc
+        if isinstance(exc, sqlite3.IntegrityError) and "FOREIGN KEY" in str(exc):
+            raise ForeignKeyViolation(str(exc)) from exc
         if isinstance(exc, sqlite3.OperationalError) and _is_locked(exc):
             raise ConflictRetry(str(exc)) from exc
+
+
+def sqlite_json_text(column: str, key: str) -> str:
+    return f"json_extract({column}, '$.{key}')"
+
+
+def pg_json_text(column: str, key: str) -> str:
+    return f"{column} ->> '{key}'"
 
 
 def sqlite_connect(path: str, *, convert: bool = True) -> sqlite3.Connection:
@@ -289,6 +327,15 @@ class PostgresConnection:
     def __init__(self, raw: PgConnection) -> None:
         self.raw = raw
 
+    def for_update(self) -> str:
+        return " FOR UPDATE"
+
+    def json_text(self, column: str, key: str) -> str:
+        return pg_json_text(column, key)
+
+    async def defer_foreign_keys(self) -> None:
+        """Deferrable foreign keys are declared `INITIALLY DEFERRED` in the migrations."""
+
     async def execute(self, sql: str, params: Params | None = None) -> None:
         text, args = _args(sql, params)
         async with _pg_errors():
@@ -341,11 +388,9 @@ async def _pg_errors() -> AsyncIterator[None]:
         yield
     except asyncpg.UniqueViolationError as exc:
         raise UniqueViolation(exc.constraint_name) from exc
-    except (
-        asyncpg.SerializationError,
-        asyncpg.DeadlockDetectedError,
-        asyncpg.ForeignKeyViolationError,  # a referenced row deleted concurrently: rerun
-    ) as exc:
+    except asyncpg.ForeignKeyViolationError as exc:
+        raise ForeignKeyViolation(str(exc), exc.table_name) from exc
+    except (asyncpg.SerializationError, asyncpg.DeadlockDetectedError) as exc:
         raise ConflictRetry(str(exc)) from exc
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 
 from tillroll.errors import Conflict
 from tillroll.kit.clock import utc_now
@@ -26,6 +27,13 @@ class ProductService:
     async def get(self, conn: Connection, merchant_id: uuid.UUID, product_id: uuid.UUID) -> Product:
         return await get_or_404(ProductRepository.of(conn), merchant_id, product_id, "product")
 
+    async def known_ids(
+        self, conn: Connection, merchant_id: uuid.UUID, ids: Sequence[uuid.UUID]
+    ) -> set[uuid.UUID]:
+        """Which of `ids` are the merchant's products."""
+        rows = await ProductRepository.of(conn).rows_in(merchant_id, "id", ids, ["id"])
+        return {r["id"] for r in rows}
+
     async def list(
         self, conn: Connection, merchant_id: uuid.UUID, cursor: str | None, limit: int
     ) -> Page[Product]:
@@ -46,9 +54,11 @@ class ProductService:
     async def delete(self, conn: Connection, merchant_id: uuid.UUID, product_id: uuid.UUID) -> None:
         repo = ProductRepository.of(conn)
         await self.get(conn, merchant_id, product_id)
-        if await repo.is_referenced(merchant_id, product_id):
-            raise Conflict("Receipt lines point at this product; it stays.")
-        await repo.delete(merchant_id, product_id)
+        await repo.delete(
+            merchant_id,
+            product_id,
+            still_referenced="Receipt lines point at this product; it stays.",
+        )
 
     async def _ensure_sku_free(
         self, repo: ProductRepository, merchant_id: uuid.UUID, sku: str

@@ -24,7 +24,8 @@ from tillroll.kit.csv import number, text
 from tillroll.kit.db import Database, SQLiteDatabase, sqlite_connect
 from tillroll.kit.money import symbol, to_decimal_string
 from tillroll.kit.repository import in_list
-from tillroll.receipts.repository import ReceiptFilter, ReceiptRepository
+from tillroll.receipts import references
+from tillroll.receipts.repository import ReceiptFilter
 from tillroll.receipts.rules import MICRO
 
 log = logging.getLogger("tillroll.export")
@@ -259,7 +260,7 @@ async def stream_jsonl(
         async for rows in reader.batches(_ID_ROWS, merchant_id, window, 500):
             ids = [r[0] if isinstance(r[0], uuid.UUID) else uuid.UUID(r[0]) for r in rows]
             async with db.transaction(write=False) as conn:
-                receipts = await ReceiptRepository.of(conn).get_many(merchant_id, ids)
+                receipts = await references.get_many(conn, merchant_id, ids)
             rows_sent += len(receipts)
             yield b"".join(msgspec.json.encode(r) + b"\n" for r in receipts)
     except Exception as exc:

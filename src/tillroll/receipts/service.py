@@ -17,6 +17,7 @@ from tillroll.kit.clock import check_moment, parse_relative, utc_now
 from tillroll.kit.db import Connection
 from tillroll.kit.pagination import decode_cursor, encode_cursor
 from tillroll.kit.schemas import Page, ProblemError
+from tillroll.receipts import references
 from tillroll.receipts.ingest import Outcome, ingest
 from tillroll.receipts.repository import ReceiptFilter, ReceiptRepository
 from tillroll.receipts.rules import quantity_micro
@@ -56,7 +57,7 @@ class ReceiptService:
         receipt_id: uuid.UUID,
         shopper: uuid.UUID | None = None,
     ) -> Receipt:
-        found = await ReceiptRepository.of(conn).get_many(merchant_id, [receipt_id])
+        found = await references.get_many(conn, merchant_id, [receipt_id])
         if not found or (shopper is not None and _owner(found[0]) != shopper):
             raise NotFound(f"No receipt {receipt_id}.")
         return found[0]
@@ -70,7 +71,7 @@ class ReceiptService:
     ) -> Page[Receipt]:
         where = await self.filter(conn, merchant_id, query, shopper)
         where = replace(where, before=_after(query.cursor))
-        rows = await ReceiptRepository.of(conn).page(merchant_id, where, query.limit + 1)
+        rows = await references.page(conn, merchant_id, where, query.limit + 1)
         more = len(rows) > query.limit
         rows = rows[: query.limit]
         cursor = encode_cursor(rows[-1].issued_at.isoformat(), rows[-1].number) if more else None
@@ -85,10 +86,8 @@ class ReceiptService:
         limit: int,
     ) -> builtins.list[Receipt]:
         """Receipts by position, oldest first (the export's order): skip `offset`, take `limit`."""
-        repo = ReceiptRepository.of(conn)
-        return await repo.get_many(
-            merchant_id, await repo.window_ids(merchant_id, where, offset, limit)
-        )
+        ids = await ReceiptRepository.of(conn).window_ids(merchant_id, where, offset, limit)
+        return await references.get_many(conn, merchant_id, ids)
 
     async def by_number(
         self,
