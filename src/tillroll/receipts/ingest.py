@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 import msgspec
@@ -29,6 +30,12 @@ from tillroll.receipts.returns import check_returns
 from tillroll.receipts.rules import check_receipt
 from tillroll.receipts.schemas import Receipt, ReceiptCreate
 from tillroll.receipts.stored import as_stored, line_rows, receipt_row
+
+Listener = Callable[[Connection, uuid.UUID, Sequence[Receipt]], Awaitable[None]]
+ON_STORE: list[Listener] = []
+"""Called in the storing transaction with the new receipts, after their lines and before
+their numbered rows (`receipt.number` is not final yet; references to the receipts are
+checked at commit). The app wires facades in (e.g. Spaaza's CSV cells); the core knows none."""
 
 
 @dataclass(slots=True)
@@ -163,12 +170,15 @@ async def _check_products(conn: Connection, merchant_id: uuid.UUID, items: list[
 
 
 async def _write(repo: ReceiptRepository, merchant_id: uuid.UUID, items: list[Item]) -> None:
-    """Lines first, the numbered receipts last (see `ReceiptRepository.insert_numbered`)."""
+    """Lines first, then the listeners, the numbered receipts last (see
+    `ReceiptRepository.insert_numbered`)."""
     if not items:
         return
     now = utc_now()
     drafts = [as_stored(item, uuid7(), 0, now) for item in items]
     await repo.insert_lines([row for draft in drafts for row in line_rows(merchant_id, draft)])
+    for listener in ON_STORE:
+        await listener(repo.conn, merchant_id, drafts)
     rows = [receipt_row(merchant_id, d, i.body_hash) for d, i in zip(drafts, items, strict=True)]
     await repo.insert_numbered(merchant_id, rows)
     for draft, row, item in zip(drafts, rows, items, strict=True):

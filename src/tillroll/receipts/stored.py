@@ -10,7 +10,6 @@ import uuid
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from tillroll.receipts.export import ReceiptCells
 from tillroll.receipts.rules import normal_quantity, quantity_micro
 from tillroll.receipts.schemas import Line, Receipt, ReturnOfLine
 from tillroll.receipts.tables import LINES, RECEIPTS
@@ -57,19 +56,11 @@ _LINE_COLUMNS = LINES.encoder([n for n in LINES.names if n in Line.__struct_fiel
 
 
 def receipt_row(merchant_id: uuid.UUID, receipt: Receipt, body_hash: str) -> dict[str, Any]:
-    employee = receipt.employee
-    head, tail = ReceiptCells(
-        receipt.external_id, receipt.issued_at, receipt.type,
-        sum(quantity_micro(line.quantity) for line in receipt.lines), receipt.currency,
-        receipt.subtotal, receipt.total, receipt.shipping_total,
-        employee.code if employee else None, employee.name if employee else None, receipt.notes,
-    ).fragments()  # fmt: skip
     row = _RECEIPT_COLUMNS(receipt)
     row["merchant_id"] = merchant_id
     row["branch_id"] = receipt.branch.id if receipt.branch else None
     row["customer_id"] = receipt.customer.id if receipt.customer else None
     row["body_hash"] = body_hash
-    row["csv_head"], row["csv_tail"] = head, tail
     return row
 
 

@@ -34,8 +34,6 @@ RECEIPTS = Table(
     col("body_hash", TEXT),
     col("created_at", TIMESTAMPTZ),
     col("claimed_at", TIMESTAMPTZ, null=True),
-    col("csv_head", TEXT, null=True),
-    col("csv_tail", TEXT, null=True),
     primary_key=("merchant_id", "id"),
     unique=[("merchant_id", "external_id"), ("merchant_id", "number")],
 )

@@ -11,6 +11,7 @@ from starlette.responses import Response, StreamingResponse
 
 from tillroll.auth.principals import shopper_of
 from tillroll.branches.service import branch as branch_service
+from tillroll.compat.spaaza.export import stream_csv
 from tillroll.compat.spaaza.schemas import AddBasket, GetReceiptsQuery, ShopperQuery
 from tillroll.compat.spaaza.translate import (
     CURRENCY_BY_ID,
@@ -29,7 +30,7 @@ from tillroll.errors import FieldError, InvalidInput, TillrollError
 from tillroll.kit.http import Access, Call, Router
 from tillroll.merchants.schemas import Merchant
 from tillroll.merchants.service import merchant as merchant_service
-from tillroll.receipts.export import Window, stream_csv
+from tillroll.receipts.export import Window
 from tillroll.receipts.repository import ReceiptFilter
 from tillroll.receipts.schemas import Receipt, ReceiptCreate, ReceiptFilters, ReceiptQuery
 from tillroll.receipts.service import receipt as receipt_service
