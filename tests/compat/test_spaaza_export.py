@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import csv
 import io
+import sqlite3
 import uuid
+from pathlib import Path
 
 from tests.conftest import Tenant
 from tests.receipts.test_endpoints import receipt
+from tillroll.cli import upgrade
 from tillroll.compat.spaaza.export import HEADER, render_missing, stream_csv
-from tillroll.kit.db import Connection, Database, run
+from tillroll.kit.db import Connection, Database, open_database, run
+from tillroll.kit.migrate import migration_files
 from tillroll.receipts.export import Window
 from tillroll.receipts.repository import ReceiptFilter
 
@@ -90,3 +94,44 @@ async def test_missing_cells_are_rendered_the_same(tenant: Tenant, db: Database)
     assert await render_missing(db) >= 1
     assert await render_missing(db) == 0
     assert await spaaza_csv(db, tenant.id) == before
+
+
+def test_migrate_moves_cells_written_by_old_versions(tmp_path: Path) -> None:
+    """A database at migration 0003 (cells in `receipts.csv_head/csv_tail`, some missing):
+    `tillroll migrate` keeps the rendered cells in the facade's table and renders the rest."""
+    import asyncio
+
+    path = tmp_path / "old.db"
+    raw = sqlite3.connect(path)
+    raw.execute("CREATE TABLE schema_migrations (version TEXT PRIMARY KEY, applied_at TEXT)")
+    for version, sql in migration_files("sqlite")[:3]:
+        raw.executescript(sql)
+        raw.execute("INSERT INTO schema_migrations VALUES (?, '')", (version,))
+    m, now = str(uuid.uuid4()), "2026-11-30T12:00:00.000000+00:00"
+    raw.execute("INSERT INTO merchants VALUES (?, 1, 'Old', '{}', 's', ?, ?)", (m, now, now))
+    for number, head in ((1, "KEPT-AS-RENDERED"), (2, None)):
+        raw.execute(
+            "INSERT INTO receipts (merchant_id, id, number, external_id, type, issued_at, "
+            "currency, prices_include_tax, subtotal, tax_total, shipping_total, discount_total, "
+            "total, taxes, payments, discounts, notes, is_return, body_hash, created_at, "
+            "csv_head, csv_tail) VALUES (?, ?, ?, ?, 'in_store', ?, 'EUR', 1, 100, 0, 0, 0, "
+            "100, '[]', '[]', '[]', NULL, 0, 'h', ?, ?, '')",
+            (m, str(uuid.uuid4()), number, f"OLD-{number}", now, now, head),
+        )
+    raw.commit()
+    raw.close()
+
+    async def upgraded() -> list[str]:
+        db = open_database(f"sqlite:///{path}")
+        await db.connect()
+        try:
+            assert await upgrade(db) == ["0004_facade_cells"]
+            return (await spaaza_csv(db, uuid.UUID(m))).splitlines()
+        finally:
+            await db.close()
+
+    lines = asyncio.run(upgraded())
+    assert lines[1].startswith("1,KEPT-AS-RENDERED,")
+    assert lines[2].startswith('2,"OLD-2",2026-11-30T12:00:00+00:00,"in_store",0,"EUR"')
+    columns = [r[1] for r in sqlite3.connect(path).execute("PRAGMA table_info(receipts)")]
+    assert "csv_head" not in columns

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any, ClassVar, Generic, TypeVar
 
 import msgspec
@@ -42,7 +43,7 @@ class TableRepository(Repository, Generic[S]):
         return cls.table.select(cls.schema.__struct_fields__)
 
     def row_to_schema(self, row: Row) -> S:
-        return self.schema(**self.table.decode(row, self.schema.__struct_fields__))
+        return self.schema(**_reader(self.table, self.schema)(row))
 
     def _encode(self, values: dict[str, Any]) -> dict[str, Any]:
         json = self.table.json
@@ -131,6 +132,12 @@ class TableRepository(Repository, Generic[S]):
         except ForeignKeyViolation as exc:
             raise Conflict(still_referenced) from exc
         return row is not None
+
+
+@cache
+def _reader(table: Table, schema: type[msgspec.Struct]) -> Callable[[Row], dict[str, Any]]:
+    """Reads the columns `columns()` selects (the schema's fields, in order)."""
+    return table.reader(schema.__struct_fields__)
 
 
 async def get_or_404(

@@ -14,8 +14,10 @@ from functools import cached_property
 from operator import attrgetter, itemgetter
 from typing import Any
 
+import msgspec
+
 from tillroll.kit.db import Connection, Row
-from tillroll.kit.repository import from_json, next_number, to_json
+from tillroll.kit.repository import next_number, to_json
 
 # Normalised column types (as tests/test_schema.py reads both dialects' catalogues).
 UUID, TEXT, INTEGER, BIGINT = "uuid", "text", "integer", "bigint"
@@ -87,10 +89,20 @@ class Table:
 
         return encode
 
-    def decode(self, row: Row, names: Iterable[str]) -> dict[str, Any]:
-        """`names` of `row`, JSON columns decoded."""
-        json = self.json
-        return {n: from_json(row[n], json[n]) if n in json else row[n] for n in names}
+    def reader(self, names: Sequence[str]) -> Callable[[Row], dict[str, Any]]:
+        """A function: a row whose first columns are `names` (as `select(names)` lists
+        them; more may follow) → {name: value}, JSON columns decoded."""
+        chosen = tuple(names)
+        json = [(n, msgspec.json.Decoder(self.json[n])) for n in chosen if n in self.json]
+
+        def read(row: Row) -> dict[str, Any]:
+            values = dict(zip(chosen, row, strict=False))  # type: ignore[call-overload]
+            for name, decoder in json:
+                if values[name] is not None:
+                    values[name] = decoder.decode(values[name])
+            return values
+
+        return read
 
     async def insert_numbered(
         self, conn: Connection, merchant_id: Any, counter: str, rows: list[dict[str, Any]]

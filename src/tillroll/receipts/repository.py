@@ -19,8 +19,10 @@ RECEIPT_SELECT = (
     RECEIPTS.select([*_RECEIPT_FIELDS, "branch_id", "customer_id"], alias="r") + " FROM receipts r "
 )
 LINE_SELECT = LINES.select(
-    ["receipt_id", *_LINE_FIELDS, "return_of_receipt_id", "return_of_line_no"]
+    [*_LINE_FIELDS, "receipt_id", "return_of_receipt_id", "return_of_line_no"]
 )
+_read_receipt = RECEIPTS.reader(_RECEIPT_FIELDS)
+_read_line = LINES.reader(_LINE_FIELDS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,11 +264,9 @@ def _line(r: Row) -> Line:
         return_of = ReturnOfLine(
             receipt_id=r["return_of_receipt_id"], line_no=r["return_of_line_no"]
         )
-    return Line(**LINES.decode(r, _LINE_FIELDS), return_of=return_of)
+    return Line(**_read_line(r), return_of=return_of)
 
 
 def _receipt(r: Row, lines: list[Line]) -> StoredReceipt:
-    receipt = Receipt(
-        **RECEIPTS.decode(r, _RECEIPT_FIELDS), branch=None, customer=None, lines=lines
-    )
+    receipt = Receipt(**_read_receipt(r), branch=None, customer=None, lines=lines)
     return StoredReceipt(receipt, r["branch_id"], r["customer_id"])
