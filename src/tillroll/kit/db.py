@@ -61,13 +61,12 @@ class Connection(Protocol):
     """One connection inside one transaction.
 
     Dialect differences live here, never in domain repositories: `for_update` (a row
-    lock clause), `json_text` (one key of a JSON column as text), `defer_foreign_keys`.
+    lock clause), `defer_foreign_keys`.
     """
 
     dialect: Dialect
 
     def for_update(self) -> str: ...
-    def json_text(self, column: str, key: str) -> str: ...
     async def defer_foreign_keys(self) -> None: ...
 
     async def execute(self, sql: str, params: Params | None = None) -> None: ...
@@ -139,9 +138,6 @@ class SQLiteConnection:
     def for_update(self) -> str:
         return ""  # a write transaction already holds the database's write lock
 
-    def json_text(self, column: str, key: str) -> str:
-        return sqlite_json_text(column, key)
-
     async def defer_foreign_keys(self) -> None:
         """Check foreign keys at this transaction's commit."""
         self.raw.execute("PRAGMA defer_foreign_keys = ON")
@@ -191,14 +187,6 @@ class _sqlite_errors:
             raise ForeignKeyViolation(str(exc)) from exc
         if isinstance(exc, sqlite3.OperationalError) and _is_locked(exc):
             raise ConflictRetry(str(exc)) from exc
-
-
-def sqlite_json_text(column: str, key: str) -> str:
-    return f"json_extract({column}, '$.{key}')"
-
-
-def pg_json_text(column: str, key: str) -> str:
-    return f"{column} ->> '{key}'"
 
 
 def sqlite_connect(path: str, *, convert: bool = True) -> sqlite3.Connection:
@@ -329,9 +317,6 @@ class PostgresConnection:
 
     def for_update(self) -> str:
         return " FOR UPDATE"
-
-    def json_text(self, column: str, key: str) -> str:
-        return pg_json_text(column, key)
 
     async def defer_foreign_keys(self) -> None:
         """Deferrable foreign keys are declared `INITIALLY DEFERRED` in the migrations."""

@@ -1,6 +1,6 @@
-"""What a receipt refers to in other domains (branch, customer, products), asked of their
-services in batches: one lookup per referenced domain per page or ingest request. The
-receipts tables hold only the ids."""
+"""Receipts read back with what they refer to in other domains: the receipts tables hold
+only ids, and the branch and customer summaries are asked of those domains' services, one
+batched lookup per referenced domain per page (ingest resolves references the same way)."""
 
 from __future__ import annotations
 
