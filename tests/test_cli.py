@@ -70,6 +70,6 @@ def test_export_receipts_streams_csv_with_progress(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[0].startswith("id,retailer_basket_code,timestamp")
+    assert lines[0].startswith("number,id,external_id,type,issued_at")
     assert len(lines) == 41
     assert "receipts" in result.stderr

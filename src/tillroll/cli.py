@@ -13,6 +13,7 @@ from typing import TypeVar
 
 import click
 
+from tillroll.app import DATA_UPGRADES, wire_facades
 from tillroll.auth.principals import Scope
 from tillroll.auth.schemas import ApiKeyCreate
 from tillroll.auth.service import auth as auth_service
@@ -22,7 +23,7 @@ from tillroll.kit.db import Connection, Database, open_database, run
 from tillroll.kit.migrate import migrate as apply_migrations
 from tillroll.kit.viewer import Viewer
 from tillroll.merchants.service import merchant as merchant_service
-from tillroll.receipts.export import Window, render_missing, stream_csv, stream_jsonl
+from tillroll.receipts.export import Window, stream_csv, stream_jsonl
 from tillroll.receipts.schemas import ReceiptFilters
 from tillroll.receipts.service import ReceiptFilter
 from tillroll.receipts.service import receipt as receipt_service
@@ -37,6 +38,7 @@ def _with_db(
     """Run `work` against the database, migrated to the current schema first."""
 
     async def main() -> T:
+        wire_facades()
         db = open_database(settings.database_url, pool_size=2)
         await db.connect()
         try:
@@ -55,7 +57,8 @@ def _with_db(
 async def upgrade(db: Database) -> list[str]:
     """Apply pending migrations, then render what they left to render."""
     applied = await apply_migrations(db)
-    await render_missing(db)
+    for step in DATA_UPGRADES:
+        await step(db)
     return applied
 
 
@@ -240,7 +243,7 @@ def export_receipts(
     issued_to: datetime | None,
     branch_code: str | None,
 ) -> None:
-    """Stream a merchant's receipts as CSV (Spaaza's 27 columns) or JSON lines."""
+    """Stream a merchant's receipts as CSV (docs/exports.md) or JSON lines."""
     filters = ReceiptFilters(
         issued_from=_aware(issued_from), issued_to=_aware(issued_to), branch_code=branch_code
     )

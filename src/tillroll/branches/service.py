@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tillroll.branches.repository import BranchRepository
-from tillroll.branches.schemas import Branch, BranchCreate, BranchUpdate
+from tillroll.branches.schemas import Branch, BranchCreate, BranchSummary, BranchUpdate
 from tillroll.errors import FieldError, InvalidInput
 from tillroll.kit.address import check_address
 from tillroll.kit.resource import Resource
@@ -18,6 +18,7 @@ class BranchService(Resource[Branch, BranchCreate, BranchUpdate]):
     unique = ("code",)
     label = "code"
     referred_by = "receipts"
+    summary = BranchSummary
 
     def check(self, row: BranchCreate | Branch) -> None:
         errors: list[FieldError] = []

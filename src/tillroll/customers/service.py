@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from tillroll.customers.repository import CustomerRepository
-from tillroll.customers.schemas import Customer, CustomerCreate, CustomerUpdate
+from tillroll.customers.schemas import Customer, CustomerCreate, CustomerSummary, CustomerUpdate
 from tillroll.errors import FieldError, InvalidInput, NotFound
 from tillroll.kit.address import check_address
 from tillroll.kit.db import Connection
@@ -21,6 +21,7 @@ class CustomerService(Resource[Customer, CustomerCreate, CustomerUpdate]):
     update_schema = CustomerUpdate
     unique = ("external_id", "member_number")
     referred_by = "receipts"
+    summary = CustomerSummary
 
     def check(self, row: CustomerCreate | Customer) -> None:
         errors: list[FieldError] = []

@@ -61,9 +61,16 @@ class ForeignKeyViolation(Exception):
 
 
 class Connection(Protocol):
-    """One connection inside one transaction."""
+    """One connection inside one transaction.
+
+    Dialect differences live here, never in domain repositories: `for_update` (a row
+    lock clause), `defer_foreign_keys`.
+    """
 
     dialect: Dialect
+
+    def for_update(self) -> str: ...
+    async def defer_foreign_keys(self) -> None: ...
 
     async def execute(self, sql: str, params: Params | None = None) -> None: ...
     async def executemany(self, sql: str, rows: Sequence[Params]) -> None: ...
@@ -130,6 +137,13 @@ class SQLiteConnection:
 
     def __init__(self, raw: sqlite3.Connection) -> None:
         self.raw = raw
+
+    def for_update(self) -> str:
+        return ""  # a write transaction already holds the database's write lock
+
+    async def defer_foreign_keys(self) -> None:
+        """Check foreign keys at this transaction's commit."""
+        self.raw.execute("PRAGMA defer_foreign_keys = ON")
 
     async def execute(self, sql: str, params: Params | None = None) -> None:
         with _sqlite_errors():
@@ -303,6 +317,12 @@ class PostgresConnection:
 
     def __init__(self, raw: PgConnection) -> None:
         self.raw = raw
+
+    def for_update(self) -> str:
+        return " FOR UPDATE"
+
+    async def defer_foreign_keys(self) -> None:
+        """Deferrable foreign keys are declared `INITIALLY DEFERRED` in the migrations."""
 
     async def execute(self, sql: str, params: Params | None = None) -> None:
         text, args = _args(sql, params)

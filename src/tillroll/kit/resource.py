@@ -7,9 +7,10 @@ what differs stays in the domain's own service and endpoints.
 
 from __future__ import annotations
 
+import builtins
 import inspect
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, ClassVar, Generic, TypeVar
 
 import msgspec
@@ -37,6 +38,24 @@ class Resource(Generic[S, C, U]):
     unique: ClassVar[tuple[str, ...]] = ()  # columns unique per merchant: 409 on a clash
     label: ClassVar[str] = "id"  # the field that names a row in messages ("code")
     referred_by: ClassVar[str] = "other rows"  # what may refer to a row (SQLite never says)
+    summary: type[msgspec.Struct] | None = None  # the short form other domains show
+
+    async def summaries(
+        self, conn: Connection, merchant_id: uuid.UUID, column: str, values: Sequence[Any]
+    ) -> builtins.list[Any]:
+        """`summary` of each row whose `column` (`id` or a `unique` one) is in `values`:
+        one query, for other domains that show what they refer to."""
+        assert self.summary is not None and column in ("id", *self.unique)
+        names = self.summary.__struct_fields__
+        rows = await self.repository.of(conn).rows_in(merchant_id, column, values, names)
+        return [self.summary(**{n: r[n] for n in names}) for r in rows]
+
+    async def known_ids(
+        self, conn: Connection, merchant_id: uuid.UUID, ids: Sequence[uuid.UUID]
+    ) -> set[uuid.UUID]:
+        """Which of `ids` are the merchant's rows."""
+        rows = await self.repository.of(conn).rows_in(merchant_id, "id", ids, ["id"])
+        return {r["id"] for r in rows}
 
     def check(self, row: C | S) -> None:
         """The domain's field rules (422); a row after an update is checked whole."""

@@ -1,12 +1,10 @@
 from __future__ import annotations
 
-from typing import Any
-
 from tillroll.kit.crud import TableRepository
 from tillroll.products.schemas import Product
+from tillroll.products.tables import PRODUCTS
 
 
 class ProductRepository(TableRepository[Product]):
-    table = "products"
+    table = PRODUCTS
     schema = Product
-    json_columns = {"metadata": dict[str, Any]}

@@ -72,7 +72,8 @@ _CSV = "text/csv; charset=utf-8"
 
 @exports.get("/export.csv", access=Access.read, shopper_ok=True, produces=_CSV, errors=(422,))
 async def export_csv(call: Call, query: ReceiptFilters) -> StreamingResponse:
-    """Stream the receipts as CSV (Spaaza's 27 columns), oldest first, in constant memory."""
+    """Stream the receipts as CSV (columns in docs/exports.md), oldest first, in constant
+    memory."""
     window = await _window(call, query)
     return StreamingResponse(
         stream_csv(call.db, call.principal.merchant_id, window),

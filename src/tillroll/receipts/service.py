@@ -18,6 +18,7 @@ from tillroll.kit.db import Connection
 from tillroll.kit.pagination import decode_cursor, encode_cursor
 from tillroll.kit.schemas import Page, ProblemError
 from tillroll.kit.viewer import Viewer
+from tillroll.receipts import references
 from tillroll.receipts.ingest import Outcome, ingest
 from tillroll.receipts.repository import ReceiptFilter as ReceiptFilter  # a service type
 from tillroll.receipts.repository import ReceiptRepository
@@ -52,7 +53,7 @@ class ReceiptService:
         return BatchResult(results=[_batch_item(i, o) for i, o in enumerate(outcomes)])
 
     async def get(self, conn: Connection, viewer: Viewer, receipt_id: uuid.UUID) -> Receipt:
-        found = await ReceiptRepository.of(conn).get_many(viewer.merchant_id, [receipt_id])
+        found = await references.get_many(conn, viewer.merchant_id, [receipt_id])
         if not found or not viewer.sees(_owner(found[0])):
             raise NotFound(f"No receipt {receipt_id}.")
         return found[0]
@@ -60,7 +61,7 @@ class ReceiptService:
     async def list(self, conn: Connection, viewer: Viewer, query: ReceiptQuery) -> Page[Receipt]:
         where = await self.filter(conn, viewer, query)
         where = replace(where, before=_after(query.cursor))
-        rows = await ReceiptRepository.of(conn).page(viewer.merchant_id, where, query.limit + 1)
+        rows = await references.page(conn, viewer.merchant_id, where, query.limit + 1)
         more = len(rows) > query.limit
         rows = rows[: query.limit]
         cursor = encode_cursor(rows[-1].issued_at.isoformat(), rows[-1].number) if more else None
@@ -75,10 +76,8 @@ class ReceiptService:
         limit: int,
     ) -> builtins.list[Receipt]:
         """Receipts by position, oldest first (the export's order): skip `offset`, take `limit`."""
-        repo = ReceiptRepository.of(conn)
-        return await repo.get_many(
-            merchant_id, await repo.window_ids(merchant_id, where, offset, limit)
-        )
+        ids = await ReceiptRepository.of(conn).window_ids(merchant_id, where, offset, limit)
+        return await references.get_many(conn, merchant_id, ids)
 
     async def count(self, conn: Connection, merchant_id: uuid.UUID, where: ReceiptFilter) -> int:
         """How many receipts `where` matches."""

@@ -10,6 +10,7 @@ import msgspec
 from starlette.responses import Response, StreamingResponse
 
 from tillroll.branches.service import branch as branch_service
+from tillroll.compat.spaaza.export import stream_csv
 from tillroll.compat.spaaza.schemas import AddBasket, GetReceiptsQuery, ShopperQuery
 from tillroll.compat.spaaza.translate import (
     CURRENCY_BY_ID,
@@ -29,7 +30,7 @@ from tillroll.kit.http import Access, Call, Router
 from tillroll.kit.viewer import Viewer
 from tillroll.merchants.schemas import Merchant
 from tillroll.merchants.service import merchant as merchant_service
-from tillroll.receipts.export import Window, stream_csv
+from tillroll.receipts.export import Window
 from tillroll.receipts.schemas import Receipt, ReceiptCreate, ReceiptFilters, ReceiptQuery
 from tillroll.receipts.service import ReceiptFilter
 from tillroll.receipts.service import receipt as receipt_service
