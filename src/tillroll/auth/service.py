@@ -97,7 +97,7 @@ class AuthService:
         async def touch(conn: Connection) -> None:
             await ApiKeyRepository.of(conn).touch(principal.merchant_id, principal.key_id, now)
 
-        await run(db, touch, write=True)
+        await run(db, touch, write=True, wait=False)  # never hold up a read
 
     async def mint_session(
         self, conn: Connection, merchant_id: uuid.UUID, customer_id: uuid.UUID, ttl_seconds: int
