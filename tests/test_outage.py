@@ -199,7 +199,7 @@ async def test_reads_are_served_while_a_write_waits_for_another_process(
         for _ in range(5):
             response, elapsed = await _timed(sqlite_api.get("/v1/customers"))
             assert response.status_code == 200
-            assert elapsed < 0.1, f"a read took {elapsed:.3f} s while a write waited"
+            assert elapsed < 0.25, f"a read took {elapsed:.3f} s while a write waited"
         assert not post.done()
     response = await asyncio.wait_for(post, timeout=5)
     assert response.status_code == 201, response.text

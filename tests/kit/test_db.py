@@ -88,7 +88,7 @@ async def test_reads_do_not_wait_behind_a_write_waiting_for_another_process(
         counts = await asyncio.wait_for(_counts(sqlite_db, 20), timeout=2)
         elapsed = time.perf_counter() - started
         assert counts == [1] * 20
-        assert elapsed < 0.1, f"20 reads took {elapsed:.3f} s while a write waited"
+        assert elapsed < 0.25, f"20 reads took {elapsed:.3f} s while a write waited"
         assert not any(w.done() for w in writes)
     await asyncio.wait_for(asyncio.gather(*writes), timeout=5)
     assert await _count(sqlite_db) == 3  # the reader sees the writes once committed
