@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import uuid
+from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 
 from starlette.requests import Request
@@ -15,7 +16,7 @@ from tillroll.auth.repository import ApiKeyRepository
 from tillroll.auth.schemas import ApiKey, ApiKeyCreate, ApiKeyCreated, ShopperSessionToken
 from tillroll.errors import NotFound, Unauthorized
 from tillroll.kit.clock import utc_now
-from tillroll.kit.db import Connection, Database, run
+from tillroll.kit.db import Connection, Database, DatabaseBusy, run
 from tillroll.kit.http import Principal
 from tillroll.kit.ids import token, uuid7
 
@@ -96,7 +97,8 @@ class AuthService:
         async def touch(conn: Connection) -> None:
             await ApiKeyRepository.of(conn).touch(principal.merchant_id, principal.key_id, now)
 
-        await run(db, touch, write=True)
+        with suppress(DatabaseBusy):  # the write lock is taken: a later request records it
+            await run(db, touch, write=True, wait=False)  # never hold up a read
 
     async def mint_session(
         self, conn: Connection, merchant_id: uuid.UUID, customer_id: uuid.UUID, ttl_seconds: int

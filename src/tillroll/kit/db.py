@@ -10,11 +10,12 @@ Why raw drivers and not an ORM: see docs/architecture.md.
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import sqlite3
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -29,6 +30,7 @@ Dialect = Literal["sqlite", "postgresql"]
 Params = Mapping[str, Any]
 PgConnection: TypeAlias = "PoolConnectionProxy[asyncpg.Record]"
 T = TypeVar("T")
+log = logging.getLogger("tillroll")
 
 
 class Row(Protocol):
@@ -88,16 +90,26 @@ class Database(Protocol):
 
     async def connect(self) -> None: ...
     async def close(self) -> None: ...
-    def transaction(self, *, write: bool) -> AbstractAsyncContextManager[Connection]: ...
+    def transaction(
+        self, *, write: bool, wait: bool = True
+    ) -> AbstractAsyncContextManager[Connection]:
+        """One transaction. `wait=False`: a SQLite write that would queue for the write lock
+        raises `DatabaseBusy` at once (best-effort writes on the read path)."""
+        ...
 
 
 async def run(
-    db: Database, work: Callable[[Connection], Awaitable[T]], *, write: bool, retries: int = 3
+    db: Database,
+    work: Callable[[Connection], Awaitable[T]],
+    *,
+    write: bool,
+    retries: int = 3,
+    wait: bool = True,
 ) -> T:
     """Run `work` in one transaction; rerun it when it lost a race (`ConflictRetry`)."""
     for attempt in range(retries + 1):
         try:
-            async with db.transaction(write=write) as conn:
+            async with db.transaction(write=write, wait=wait) as conn:
                 return await work(conn)
         except (ConflictRetry, UniqueViolation):
             if attempt == retries:
@@ -192,42 +204,61 @@ class _sqlite_errors:
             raise ConflictRetry(str(exc)) from exc
 
 
-def sqlite_connect(path: str, *, convert: bool = True) -> sqlite3.Connection:
-    """A connection; `convert=False` leaves values as SQLite stores them (faster bulk reads)."""
+def sqlite_connect(
+    path: str, *, convert: bool = True, busy_ms: int | None = None
+) -> sqlite3.Connection:
+    """A connection; `convert=False` leaves values as SQLite stores them (faster bulk reads).
+
+    `busy_ms`: how long one statement may block waiting for another process's lock."""
+    busy = _READ_BUSY_MS if busy_ms is None else busy_ms
     raw = sqlite3.connect(
         path,
         isolation_level=None,
         detect_types=sqlite3.PARSE_DECLTYPES if convert else 0,
         check_same_thread=False,
-        timeout=_BUSY_MS / 1000,
+        timeout=busy / 1000,
     )
     raw.row_factory = sqlite3.Row
     raw.execute("PRAGMA journal_mode=WAL")
     raw.execute("PRAGMA synchronous=FULL")
     raw.execute("PRAGMA foreign_keys=ON")
-    raw.execute(f"PRAGMA busy_timeout={_BUSY_MS}")
+    raw.execute(f"PRAGMA busy_timeout={busy}")
     return raw
 
 
-_BUSY_MS = 50
-"""How long one statement may block the event loop waiting for another process's lock;
-`BEGIN IMMEDIATE` then retries asynchronously, up to `WRITE_WAIT` seconds."""
+_READ_BUSY_MS = 50
+"""Readers never wait for writers under WAL; this only covers SQLite's own rare exclusive
+moments (recovering the WAL index after a crash)."""
+_WRITE_BUSY_MS = 5
+"""How long `BEGIN IMMEDIATE` may block the event loop on another process's write lock;
+it then retries asynchronously (the loop keeps serving), up to `WRITE_WAIT` seconds."""
 WRITE_WAIT = 15.0
 
 
-class DatabaseBusy(Exception):
-    """Another process held the write lock for longer than `WRITE_WAIT`."""
+class DatabaseUnavailable(Exception):
+    """The database cannot serve now (unreachable, restarting, locked too long): retry.
+
+    The router answers it with 503 and `Retry-After`; `reason` is the client-facing text."""
+
+    reason = "The database is unavailable; retry in a moment."
+
+
+class DatabaseBusy(DatabaseUnavailable):
+    """Another process held the write lock for longer than the write wait."""
+
+    reason = "The database is busy; retry in a moment."
 
 
 def _is_locked(exc: sqlite3.OperationalError) -> bool:
     return "locked" in str(exc) or "busy" in str(exc)
 
 
-async def _begin(raw: sqlite3.Connection, write: bool) -> None:
-    """BEGIN, waiting for another process's write lock without blocking the event loop."""
+async def _begin(raw: sqlite3.Connection, write: bool, wait: float) -> None:
+    """BEGIN, waiting up to `wait` s for another process's write lock without blocking the
+    event loop."""
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + WRITE_WAIT
-    pause = 0.002
+    deadline = loop.time() + wait
+    pause = 0.001
     while True:
         try:
             raw.execute("BEGIN IMMEDIATE" if write else "BEGIN")
@@ -236,14 +267,25 @@ async def _begin(raw: sqlite3.Connection, write: bool) -> None:
             if not _is_locked(exc) or loop.time() > deadline:
                 raise DatabaseBusy(str(exc)) from exc
         await asyncio.sleep(pause)
-        pause = min(pause * 2, 0.1)
+        pause = min(pause * 2, 0.05)
+
+
+class _Lane:
+    """One connection and the lock its transactions take turns through."""
+
+    def __init__(self, raw: sqlite3.Connection) -> None:
+        self.raw = raw
+        self.lock = asyncio.Lock()
 
 
 class SQLiteDatabase:
-    """One connection per process; transactions take turns through an asyncio lock.
+    """Per process: one connection for writes, one for reads, each with its own turn lock.
 
     Statements run synchronously on the event loop (measured fastest for short transactions,
     see docs/architecture.md); several processes share the file through SQLite's own locks.
+    Under WAL a reader never waits for a writer, so a write waiting for another process's
+    lock (`BEGIN IMMEDIATE`, asynchronously, up to `WRITE_WAIT` s, then `DatabaseBusy`)
+    queues only the writes behind it. An in-memory database has one connection for both.
     """
 
     dialect: Dialect = "sqlite"
@@ -251,26 +293,35 @@ class SQLiteDatabase:
     def __init__(self, url: str) -> None:
         self.url = url
         self.path = url.removeprefix("sqlite:///")
-        self._raw: sqlite3.Connection | None = None
-        self._lock = asyncio.Lock()
+        self._writer: _Lane | None = None
+        self._reader: _Lane | None = None
 
     async def connect(self) -> None:
-        if self._raw is None:
-            if self.path != ":memory:":
-                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-            self._raw = sqlite_connect(self.path)
+        if self._writer is not None:
+            return
+        if self.path == ":memory:":
+            self._writer = self._reader = _Lane(sqlite_connect(self.path))
+            return
+        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._writer = _Lane(sqlite_connect(self.path, busy_ms=_WRITE_BUSY_MS))
+        reader = sqlite_connect(self.path)
+        reader.execute("PRAGMA query_only=ON")
+        self._reader = _Lane(reader)
 
     async def close(self) -> None:
-        if self._raw is not None:
-            self._raw.close()
-            self._raw = None
+        for lane in {id(x): x for x in (self._writer, self._reader) if x}.values():
+            lane.raw.close()
+        self._writer = self._reader = None
 
     @asynccontextmanager
-    async def transaction(self, *, write: bool) -> AsyncIterator[Connection]:
-        assert self._raw is not None, "database not connected"
-        async with self._lock:
-            raw = self._raw
-            await _begin(raw, write)
+    async def transaction(self, *, write: bool, wait: bool = True) -> AsyncIterator[Connection]:
+        lane = self._writer if write else self._reader
+        assert lane is not None, "database not connected"
+        if not wait and lane.lock.locked():
+            raise DatabaseBusy("another write is waiting or running")
+        async with lane.lock:
+            raw = lane.raw
+            await _begin(raw, write, WRITE_WAIT if wait else 0.0)
             try:
                 yield SQLiteConnection(raw)
                 raw.execute("COMMIT")
@@ -382,18 +433,58 @@ async def _pg_errors() -> AsyncIterator[None]:
         raise ConflictRetry(str(exc)) from exc
 
 
+ACQUIRE_WAIT = 5.0
+"""Longest wait for a pool connection (a free one, or a new one being opened), in seconds."""
+
+_OUTAGE = (
+    OSError,  # refused, reset, unreachable, and TimeoutError (the acquire wait)
+    asyncpg.PostgresConnectionError,  # 08xxx: the connection is gone
+    asyncpg.CannotConnectNowError,  # 57P03: starting up, shutting down, in recovery
+    asyncpg.AdminShutdownError,  # 57P01: pg_ctl stop -m fast, pg_terminate_backend
+    asyncpg.CrashShutdownError,  # 57P02: pg_ctl stop -m immediate, a backend crash
+    asyncpg.TooManyConnectionsError,  # 53300
+)
+
+
+def _is_closed(raw: PgConnection) -> bool:
+    try:
+        return raw.is_closed()
+    except asyncpg.InterfaceError:  # the pool took it back already: it closed under us
+        return True
+
+
+def _discard(raw: PgConnection) -> None:
+    with suppress(asyncpg.InterfaceError):  # already back in the pool
+        raw.terminate()
+
+
+def _unavailable(exc: Exception) -> DatabaseUnavailable:
+    log.warning("PostgreSQL unavailable: %s: %s", type(exc).__name__, exc)
+    return DatabaseUnavailable(str(exc))
+
+
 class PostgresDatabase:
+    """An asyncpg pool. An outage raises `DatabaseUnavailable` (503) instead of hanging or
+    failing with a 500: acquiring waits at most `acquire_wait` s, and a connection the
+    server dropped is discarded by the pool and replaced on the next acquire, so the
+    process recovers by itself when the server is back."""
+
     dialect: Dialect = "postgresql"
 
-    def __init__(self, url: str, *, pool_size: int) -> None:
+    def __init__(self, url: str, *, pool_size: int, acquire_wait: float = ACQUIRE_WAIT) -> None:
         self.url = url
         self.pool_size = pool_size
+        self.acquire_wait = acquire_wait
         self._pool: asyncpg.Pool[asyncpg.Record] | None = None
 
     async def connect(self) -> None:
         if self._pool is None:
             self._pool = await asyncpg.create_pool(
-                self.url, min_size=1, max_size=self.pool_size, init=_init_pg_connection
+                self.url,
+                min_size=1,
+                max_size=self.pool_size,
+                init=_init_pg_connection,
+                timeout=self.acquire_wait,  # opening one connection
             )
 
     async def close(self) -> None:
@@ -402,15 +493,27 @@ class PostgresDatabase:
             self._pool = None
 
     @asynccontextmanager
-    async def transaction(self, *, write: bool) -> AsyncIterator[Connection]:
+    async def transaction(self, *, write: bool, wait: bool = True) -> AsyncIterator[Connection]:
+        """`wait` is for SQLite's single write lock; PostgreSQL has none to wait for."""
         assert self._pool is not None, "database not connected"
-        async with self._pool.acquire() as raw, raw.transaction(readonly=not write):
-            yield PostgresConnection(raw)
+        try:
+            async with self._pool.acquire(timeout=self.acquire_wait) as raw:
+                try:
+                    async with raw.transaction(readonly=not write):
+                        yield PostgresConnection(raw)
+                except (asyncpg.InterfaceError, asyncpg.InternalClientError) as exc:
+                    if isinstance(exc, asyncpg.InternalClientError):
+                        _discard(raw)  # lost track of the protocol: the server hung up mid-reply
+                    if _is_closed(raw):  # "connection is closed" and the like
+                        raise _unavailable(exc) from exc
+                    raise
+        except _OUTAGE as exc:
+            raise _unavailable(exc) from exc
 
     @asynccontextmanager
     async def raw_connection(self) -> AsyncIterator[PgConnection]:
         assert self._pool is not None, "database not connected"
-        async with self._pool.acquire() as raw:
+        async with self._pool.acquire(timeout=self.acquire_wait) as raw:
             yield raw
 
 

@@ -41,7 +41,7 @@ from tillroll.kit.db import (
     ConflictRetry,
     Connection,
     Database,
-    DatabaseBusy,
+    DatabaseUnavailable,
     ForeignKeyViolation,
     UniqueViolation,
 )
@@ -346,8 +346,8 @@ async def _run(
             # service answers its own deletion guards as 409s before this)
             if attempt == 3:
                 raise Conflict("A concurrent request changed the same data; retry.") from exc
-        except DatabaseBusy as exc:
-            raise Unavailable() from exc
+        except DatabaseUnavailable as exc:  # locked too long, unreachable, restarting
+            raise Unavailable(exc.reason) from exc
     await _record_use(runtime, principal)
     return response
 
