@@ -18,6 +18,7 @@ import msgspec
 
 from tillroll.receipts.repository import LINE_COLUMNS as LINE_COLUMNS
 from tillroll.receipts.repository import RECEIPT_COLUMNS as TILLROLL_RECEIPT_COLUMNS
+from tillroll.receipts.rules import normal_price
 from tillroll.receipts.schemas import ReceiptCreate
 
 # Tillroll's own columns; the baselines leave out the stored CSV cells (nullable).
@@ -115,7 +116,7 @@ def rows(
             ln.quantity,
             int(Decimal(ln.quantity) * 1_000_000),
             ln.unit,
-            ln.unit_price,
+            normal_price(ln.unit_price),
             ln.original_price,
             ln.discount,
             ln.vouchers,

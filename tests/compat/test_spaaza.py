@@ -641,7 +641,7 @@ class TestAddBasket:
 
     async def test_bad_items_name_the_spaaza_field(self, tenant: Tenant) -> None:
         await shop(tenant)
-        item = {"retailer_item_code": "X", "item_quantity": 1, "item_price": 1.999}
+        item = {"retailer_item_code": "X", "item_quantity": 1, "item_price": 1.999999999}
         response = await add_basket(tenant, basket("BAD-1", item, basket_total_price=2))
         assert "basket.basket_items[0].item_price" in error_of(response, 400, "invalid_parameter")
         item = {"retailer_item_code": "X", "item_quantity": 1, "item_price": 2}
