@@ -109,7 +109,7 @@ def _check_total(loc: str, line: LineIn, errors: list[FieldError]) -> None:
     if rounds_to(exact, line.total - adjust):
         return
     floor, rest = divmod(exact, EXACT)
-    rounded = f"{floor} or {floor + 1}" if 2 * rest == EXACT else str(floor + (2 * rest > EXACT))
+    rounded = f"{floor} or {floor + 1}" if 2 * rest == EXACT else str(round_half_even(exact))
     sign = "+" if quantity_micro(line.quantity) < 0 else "−"
     errors.append(
         FieldError(

@@ -71,7 +71,7 @@ class LineIn(Schema):
     ]
     total: Annotated[
         Amount,
-        Meta(description="unit_price × quantity rounded to a minor unit, − discount − vouchers"),
+        Meta(description="unit_price × quantity to the nearest minor unit − discount − vouchers"),
     ]
     quantity: DecimalText = "1"
     unit: Annotated[str, Meta(min_length=1, max_length=16, examples=["item", "kg"])] = "item"
