@@ -366,3 +366,21 @@ class TestRefundsAddUp:
         assert await status(half_kg(4, 202)) == 422  # 200 + 101 > 300
         assert await status(half_kg(5, 200)) == 201  # exactly 300 in all
         assert await self.refunded(tenant, "APPLES") == 300
+
+    async def test_fuel_returned_in_two_parts_refunds_exactly_the_line(
+        self, tenant: Tenant
+    ) -> None:
+        fuel = {"name": "Euro 95", "quantity": "42.37", "unit": "l", "unit_price": "185.9",
+                "total": 7877}  # fmt: skip
+        await make_receipt(tenant.client, with_lines("FUEL", [fuel]))
+
+        def back(n: int, litres: str, total: int) -> dict[str, Any]:
+            line = {**fuel, "quantity": f"-{litres}", "total": total,
+                    "return_of": {"receipt_external_id": "FUEL", "line_no": 1}}  # fmt: skip
+            return with_lines(f"FUEL-{n}", [line])
+
+        first = await tenant.client.post("/v1/receipts", json=back(1, "10", -1859))
+        assert first.status_code == 201, first.text  # cap ceil(7877 × 10 / 42.37) = 1860
+        rest = await tenant.client.post("/v1/receipts", json=back(2, "32.37", -6018))
+        assert rest.status_code == 201, rest.text  # 6017.583 → 6018: 7877 in all
+        assert await self.refunded(tenant, "FUEL") == 7877
