@@ -16,6 +16,7 @@ from typing import Any
 
 import msgspec
 
+from tillroll.receipts.rules import normal_price
 from tillroll.receipts.schemas import ReceiptCreate
 from tillroll.receipts.tables import LINES, RECEIPTS
 
@@ -115,7 +116,7 @@ def rows(
             ln.quantity,
             int(Decimal(ln.quantity) * 1_000_000),
             ln.unit,
-            ln.unit_price,
+            normal_price(ln.unit_price),
             ln.original_price,
             ln.discount,
             ln.vouchers,

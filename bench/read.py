@@ -200,7 +200,7 @@ class Dataset:
                             str(qty),
                             qty * 1_000_000,
                             "item",
-                            price,
+                            str(price),  # unit prices are exact decimal strings
                             None,
                             0,
                             0,

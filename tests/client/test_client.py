@@ -149,6 +149,19 @@ def test_dict_and_struct_bodies_are_the_same_receipt(api: Tillroll) -> None:
     assert from_dict == from_struct
 
 
+def test_unit_prices_are_exact_decimal_strings(api: Tillroll) -> None:
+    fuel = {"name": "Euro 95", "quantity": "42.37", "unit": "l", "unit_price": "185.90",
+            "total": 7877}  # fmt: skip
+    bag = {"name": "Paper bag", "unit_price": 25, "total": 25}
+    body = receipt("FUEL-1", lines=[fuel, bag], subtotal=7902, total=7902, taxes=[], payments=[])
+    created = api.receipts.create(msgspec.convert(body, ReceiptCreate))
+    assert [line.unit_price for line in created.lines] == ["185.9", "25"]
+    assert api.receipts.get(created.id) == created
+    with pytest.raises(UnprocessableEntity) as refused:
+        api.receipts.create(receipt("FUEL-2", lines=[{**fuel, "unit_price": "1.8590001"}]))
+    assert [e.loc for e in refused.value.errors] == ["lines[0].unit_price"]
+
+
 def test_idempotency_key_replays_the_first_answer(api: Tillroll) -> None:
     first = api.receipts.create(receipt("I-1"), idempotency_key="till-7-0001")
     again = api.receipts.create(receipt("I-1"), idempotency_key="till-7-0001")

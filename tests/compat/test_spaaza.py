@@ -622,6 +622,53 @@ class TestAddBasket:
         assert line["quantity"] == "1" and line["total"] == -500
         assert line["metadata"]["excluded_from_spaaza"] is True
 
+    async def test_unit_prices_with_more_decimals_than_the_currency(self, tenant: Tenant) -> None:
+        await shop(tenant)
+        fuel = {
+            "retailer_item_code": "E95",
+            "item_name": "Euro 95",
+            "item_quantity": 42.37,
+            "item_quantity_unit": "l",
+            "item_price": 1.859,
+        }  # 78.76583 → 78.77
+        body = basket(
+            "FUEL-1",
+            fuel,
+            basket_total_price=78.77,
+            basket_tax=[],
+            payment_methods=[{"payment_method": "card", "payment_amount": 78.77}],
+        )
+        response = await add_basket(tenant, body)  # fmt: skip
+        assert response.status_code == 200, response.text
+        [item] = response.json(parse_float=Decimal)["results"]["receipt"]["line_items"]
+        assert item["original_price"] == Decimal("1.859")
+        assert item["quantity"] == Decimal("42.37")
+        native = await tenant.client.get("/v1/receipts", params={"external_id": "FUEL-1"})
+        [line] = native.json()["data"][0]["lines"]
+        assert (line["unit_price"], line["quantity"], line["total"]) == ("185.9", "42.37", 7877)
+        listed = await spaaza_get(tenant, "/get-receipts", chain_id=tenant.number)
+        [receipt] = listed.json(parse_float=Decimal)["results"]["receipts"]
+        assert receipt["line_items"][0]["original_price"] == Decimal("1.859")
+        assert receipt["line_items"][0]["item_is_promotional"] is False
+
+    @pytest.mark.parametrize(
+        ("item", "where"),
+        [
+            ({"item_price": "1.859000001"}, "item_price"),  # 7 decimals of a cent
+            ({"item_price": 1e13}, "item_price"),
+            ({"item_price": "1E+999990"}, "item_price"),
+            ({"item_quantity": "0.0000001"}, "item_quantity"),
+            ({"item_quantity": "1E+999990"}, "item_quantity"),
+        ],
+    )
+    async def test_unit_prices_and_quantities_are_bounded(
+        self, tenant: Tenant, item: dict[str, Any], where: str
+    ) -> None:
+        await shop(tenant)
+        fuel = {"retailer_item_code": "E95", "item_quantity": 1, "item_price": 2, **item}
+        response = await add_basket(tenant, basket("BIG", fuel, basket_total_price=2))
+        assert f"basket.basket_items[0].{where}" in error_of(response, 400, "invalid_parameter")
+
     @pytest.mark.parametrize(
         ("changes", "where"),
         [
@@ -641,7 +688,7 @@ class TestAddBasket:
 
     async def test_bad_items_name_the_spaaza_field(self, tenant: Tenant) -> None:
         await shop(tenant)
-        item = {"retailer_item_code": "X", "item_quantity": 1, "item_price": 1.999}
+        item = {"retailer_item_code": "X", "item_quantity": 1, "item_price": 1.999999999}
         response = await add_basket(tenant, basket("BAD-1", item, basket_total_price=2))
         assert "basket.basket_items[0].item_price" in error_of(response, 400, "invalid_parameter")
         item = {"retailer_item_code": "X", "item_quantity": 1, "item_price": 2}

@@ -279,3 +279,108 @@ class TestRefunds:
                 f"BACK-{n}", [return_line("-1", unit_price=333, receipt_external_id="THREE")]
             )
             assert (await tenant.client.post("/v1/receipts", json=back)).status_code == 201
+
+
+class TestRefundsAddUp:
+    """All refunds of a line ≤ ceil(line total × quantity returned so far / quantity bought)."""
+
+    async def sale_of_one(self, tenant: Tenant, external_id: str) -> None:
+        body = simple_receipt(external_id, quantity="1", unit_price=100)  # 1.00 for 1 item
+        assert (await tenant.client.post("/v1/receipts", json=body)).status_code == 201
+
+    @staticmethod
+    def tiny(n: int, of: str, unit_price: int = 1_000_000) -> dict[str, Any]:
+        """A return of a millionth of the item, refunding 1 cent (0 with unit_price 100)."""
+        line = return_line("-0.000001", unit_price=unit_price, receipt_external_id=of)
+        return with_lines(f"{of}-BACK-{n}", [line])
+
+    async def refunded(self, tenant: Tenant, of: str) -> int:
+        listing = await tenant.client.get("/v1/receipts", params={"limit": 500})
+        return -sum(
+            r["total"] for r in listing.json()["data"] if r["external_id"].startswith(f"{of}-")
+        )
+
+    async def test_many_tiny_returns_one_by_one_gain_at_most_a_cent(self, tenant: Tenant) -> None:
+        await self.sale_of_one(tenant, "ONE")
+        statuses = [
+            (await tenant.client.post("/v1/receipts", json=self.tiny(n, "ONE"))).status_code
+            for n in range(100)
+        ]
+        assert statuses == [201] + [422] * 99
+        assert await self.refunded(tenant, "ONE") == 1
+        free = await tenant.client.post("/v1/receipts", json=self.tiny(100, "ONE", 100))
+        assert free.status_code == 201, free.text  # refunding 0 stays allowed
+        refused = await tenant.client.post("/v1/receipts", json=self.tiny(101, "ONE"))
+        message = refused.json()["errors"][0]["message"]
+        assert "returning 0.000003 of it refunds at most 1 in all" in message
+        assert "1 was already refunded" in message
+
+    async def test_many_tiny_returns_in_a_batch_gain_at_most_a_cent(self, tenant: Tenant) -> None:
+        await self.sale_of_one(tenant, "TWO")
+        batch = {"receipts": [self.tiny(n, "TWO") for n in range(100)]}
+        response = await tenant.client.post("/v1/receipts/batch", json=batch)
+        assert [r["status"] for r in response.json()["results"]] == [201] + [422] * 99
+        refused = response.json()["results"][1]["error"]["errors"]
+        assert [e["loc"] for e in refused] == ["lines[0].total"]
+        assert await self.refunded(tenant, "TWO") == 1
+
+    async def test_tiny_lines_in_one_receipt_count_together(self, tenant: Tenant) -> None:
+        await self.sale_of_one(tenant, "THREE")
+        line = return_line("-0.000001", unit_price=1_000_000, receipt_external_id="THREE")
+        response = await tenant.client.post(
+            "/v1/receipts", json=with_lines("THREE-BACK", [line, line])
+        )
+        assert response.status_code == 422
+        assert locs(response) == ["lines[1].total"]
+
+    async def test_a_full_return_in_parts_refunds_exactly_the_line(self, tenant: Tenant) -> None:
+        sale = simple_receipt("THIRDS", quantity="3", unit_price=333)  # 999 for 3
+        assert (await tenant.client.post("/v1/receipts", json=sale)).status_code == 201
+
+        def back(n: int, total: int) -> dict[str, Any]:
+            line = return_line("-1.5", unit_price=333, receipt_external_id="THIRDS")
+            return with_lines(f"THIRDS-{n}", [{**line, "total": total}])  # 499.5: either
+
+        first = await tenant.client.post("/v1/receipts", json=back(1, -500))  # ceil(499.5)
+        assert first.status_code == 201, first.text
+        over = await tenant.client.post("/v1/receipts", json=back(2, -500))  # 1000 > 999
+        assert over.status_code == 422
+        assert locs(over) == ["lines[0].total"]
+        rest = await tenant.client.post("/v1/receipts", json=back(3, -499))
+        assert rest.status_code == 201, rest.text
+        assert await self.refunded(tenant, "THIRDS") == 999
+
+    async def test_a_later_return_may_use_what_an_earlier_one_left(self, tenant: Tenant) -> None:
+        await original(tenant.client, "APPLES")  # line 2: 1.5 kg for 300
+
+        def half_kg(n: int, unit_price: int) -> dict[str, Any]:
+            line = return_line("-0.5", unit_price, line_no=2, receipt_external_id="APPLES")
+            return with_lines(f"APPLES-{n}", [line])
+
+        async def status(body: dict[str, Any]) -> int:
+            return (await tenant.client.post("/v1/receipts", json=body)).status_code
+
+        assert await status(half_kg(1, 198)) == 201  # refunds 99 of at most 100
+        assert await status(half_kg(2, 204)) == 422  # 99 + 102 > 200
+        assert await status(half_kg(3, 202)) == 201  # 99 + 101 ≤ 200
+        assert await status(half_kg(4, 202)) == 422  # 200 + 101 > 300
+        assert await status(half_kg(5, 200)) == 201  # exactly 300 in all
+        assert await self.refunded(tenant, "APPLES") == 300
+
+    async def test_fuel_returned_in_two_parts_refunds_exactly_the_line(
+        self, tenant: Tenant
+    ) -> None:
+        fuel = {"name": "Euro 95", "quantity": "42.37", "unit": "l", "unit_price": "185.9",
+                "total": 7877}  # fmt: skip
+        await make_receipt(tenant.client, with_lines("FUEL", [fuel]))
+
+        def back(n: int, litres: str, total: int) -> dict[str, Any]:
+            line = {**fuel, "quantity": f"-{litres}", "total": total,
+                    "return_of": {"receipt_external_id": "FUEL", "line_no": 1}}  # fmt: skip
+            return with_lines(f"FUEL-{n}", [line])
+
+        first = await tenant.client.post("/v1/receipts", json=back(1, "10", -1859))
+        assert first.status_code == 201, first.text  # cap ceil(7877 × 10 / 42.37) = 1860
+        rest = await tenant.client.post("/v1/receipts", json=back(2, "32.37", -6018))
+        assert rest.status_code == 201, rest.text  # 6017.583 → 6018: 7877 in all
+        assert await self.refunded(tenant, "FUEL") == 7877

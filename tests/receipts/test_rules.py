@@ -8,13 +8,36 @@ import msgspec
 import pytest
 
 from tests.factories import EXAMPLE, receipt, simple_receipt
-from tillroll.receipts.rules import check_receipt, normal_quantity, quantity_micro
+from tillroll.receipts.rules import (
+    EXACT,
+    check_receipt,
+    decimal_text,
+    normal_price,
+    normal_quantity,
+    price_micro,
+    quantity_micro,
+    round_half_even,
+)
 from tillroll.receipts.schemas import ReceiptCreate
 
 
 def errors(body: dict[str, Any]) -> dict[str, str]:
     found = check_receipt(msgspec.convert(body, ReceiptCreate))
     return {e.loc: e.message for e in found}
+
+
+def line_errors(line: dict[str, Any]) -> dict[str, str]:
+    """The errors of a one-line receipt whose sums agree with its line."""
+    total = line["total"]
+    return errors(simple_receipt("L", lines=[line], subtotal=total, total=total))
+
+
+def accepted(price: int | str, quantity: str, totals: range, **line: Any) -> list[int]:
+    """Which of `totals` the line rule accepts for `price` × `quantity`."""
+    base = {"name": "X", "unit_price": price, "quantity": quantity, **line}
+    if quantity.startswith("-"):
+        base["return_of"] = {"receipt_external_id": "O-1", "line_no": 1}
+    return [t for t in totals if not line_errors({**base, "total": t})]
 
 
 def us_receipt(**changes: Any) -> dict[str, Any]:
@@ -51,12 +74,8 @@ class TestValid:
     def test_no_payments_means_no_payment_check(self) -> None:
         assert errors(us_receipt(payments=[])) == {}
 
-    def test_fractional_quantity_allows_a_cent_of_rounding(self) -> None:
-        # 299 × 1.055 = 315.445
-        for total in (315, 316):
-            line = {"name": "Apples", "quantity": "1.055", "unit_price": 299, "total": total}
-            body = simple_receipt("F", lines=[line], subtotal=total, total=total)
-            assert errors(body) == {}, total
+    def test_fractional_quantity_rounds_to_the_nearest_minor_unit(self) -> None:
+        assert accepted(299, "1.055", range(310, 320)) == [315]  # 315.445
 
     def test_return_line_adds_back_its_discount(self) -> None:
         line = {
@@ -167,6 +186,88 @@ class TestLinesAndRefs:
     )
     def test_references_name_exactly_one_key(self, field: str, ref: dict[str, str]) -> None:
         assert set(errors(receipt(**{field: ref}))) == {field}
+
+
+class TestUnitPrices:
+    """total = unit_price × quantity rounded to the nearest minor unit (either way at an exact
+    half), − discount − vouchers (+ on a return line), in exact integers."""
+
+    def test_fuel(self) -> None:
+        assert accepted("185.9", "42.37", range(7870, 7885)) == [7877]  # 7876.583
+
+    def test_fuel_return(self) -> None:
+        assert accepted("185.9", "-42.37", range(-7885, -7870)) == [-7877]
+
+    def test_half_a_cent_rounds_either_way(self) -> None:
+        assert accepted(25, "0.5", range(10, 16)) == [12, 13]  # 12.5
+        assert accepted("0.5", "1", range(-2, 3)) == [0, 1]
+        assert accepted("1.5", "3", range(2, 7)) == [4, 5]  # 4.5 with a whole quantity
+
+    def test_half_a_cent_on_a_return_line(self) -> None:
+        assert accepted(25, "-0.5", range(-16, -10)) == [-13, -12]
+        assert accepted(25, "-0.5", range(-16, -8), discount=1) == [-12, -11]
+
+    def test_a_hair_off_the_half_is_not_a_tie(self) -> None:
+        assert accepted("12.500001", "1", range(10, 16)) == [13]
+        assert accepted("12.499999", "1", range(10, 16)) == [12]
+        assert accepted(25, "0.500001", range(10, 16)) == [13]  # 12.500025
+
+    def test_negative_price_on_a_sale(self) -> None:
+        assert accepted("-12.5", "1", range(-16, -10)) == [-13, -12]  # a deposit given back
+
+    def test_integer_and_string_prices_are_the_same_value(self) -> None:
+        for price in (299, "299", "299.000000"):
+            assert accepted(price, "1.055", range(310, 320)) == [315], price
+
+    def test_discount_and_vouchers_come_off_the_rounded_gross(self) -> None:
+        assert accepted("185.9", "42.37", range(7690, 7890), discount=77, vouchers=100) == [7700]
+
+    def test_the_message_shows_the_exact_product_and_both_neighbours_at_a_tie(self) -> None:
+        line = {"name": "X", "unit_price": 25, "quantity": "0.5", "total": 14}
+        message = line_errors(line)["lines[0].total"]
+        assert message == (
+            "is 14 but unit_price 25 × quantity 0.5 = 12.5 → 12 or 13, − discount 0"
+            " − vouchers 0 = 12"
+        )
+
+    def test_the_message_of_a_return_line_adds_back(self) -> None:
+        line = {"name": "X", "unit_price": "185.9", "quantity": "-42.37", "discount": 3,
+                "total": 0, "return_of": {"receipt_external_id": "O-1", "line_no": 1}}  # fmt: skip
+        message = line_errors(line)["lines[0].total"]
+        assert message.endswith("= -7876.583 → -7877, + discount 3 + vouchers 0 = -7874")
+
+    def test_extremes_stay_exact(self) -> None:
+        # the largest price × the largest quantity: no float, no overflow, no rounding drift
+        top = "999999999999.999999"
+        assert price_micro(top) * quantity_micro("1") == (10**18 - 1) * 10**6
+        assert accepted(top, "1", range(10**12 - 2, 10**12 + 2)) == [10**12]
+
+
+@pytest.mark.parametrize(
+    ("price", "micro", "normal"),
+    [(25, 25_000_000, "25"), ("185.9", 185_900_000, "185.9"), ("185.900", 185_900_000, "185.9"),
+     (-25, -25_000_000, "-25"), ("-0.000001", -1, "-0.000001"), ("0.0", 0, "0"), (0, 0, "0")],
+)  # fmt: skip
+def test_prices(price: int | str, micro: int, normal: str) -> None:
+    assert price_micro(price) == micro
+    assert normal_price(price) == normal
+
+
+@pytest.mark.parametrize(
+    ("exact", "rounded"),
+    [(12 * EXACT + EXACT // 2, 12), (13 * EXACT + EXACT // 2, 14),
+     (-(12 * EXACT + EXACT // 2), -12), (-(13 * EXACT + EXACT // 2), -14),
+     (EXACT // 2 - 1, 0), (EXACT // 2 + 1, 1), (-1, 0)],
+)  # fmt: skip
+def test_round_half_even(exact: int, rounded: int) -> None:
+    assert round_half_even(exact) == rounded
+
+
+def test_decimal_text() -> None:
+    assert decimal_text(7_876_583 * 10**9, 12) == "7876.583"
+    assert decimal_text(-1, 6) == "-0.000001"
+    assert decimal_text(3_000_000, 6) == "3"
+    assert decimal_text(0, 6) == "0"
 
 
 @pytest.mark.parametrize(

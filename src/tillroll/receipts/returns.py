@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from tillroll.errors import Conflict, InvalidInput, TillrollError
 from tillroll.receipts.repository import OriginalLine, ReceiptRepository
-from tillroll.receipts.rules import MICRO, quantity_micro
+from tillroll.receipts.rules import decimal_text, quantity_micro
 
 if TYPE_CHECKING:
     from tillroll.receipts.ingest import Item
@@ -72,13 +72,14 @@ def _check_item(
         already = original.returned_micro + consumed.get(key, (0, 0))[0] + taken.get(key, (0, 0))[0]
         if already + wanted > original.quantity_micro:
             item.error = Conflict(
-                f"lines[{index}] returns {wanted / MICRO:g} of line {original.line_no} of receipt "
-                f"{original.external_id!r}, but {original.quantity_micro / MICRO:g} were bought "
-                f"and {already / MICRO:g} already returned."
+                f"lines[{index}] returns {decimal_text(wanted, 6)} of line {original.line_no} of "
+                f"receipt {original.external_id!r}, but "
+                f"{decimal_text(original.quantity_micro, 6)} were bought and "
+                f"{decimal_text(already, 6)} already returned."
             )
             return taken
         refunded = original.refunded + consumed.get(key, (0, 0))[1] + taken.get(key, (0, 0))[1]
-        error = _refund_error(index, line.total, wanted, original, refunded)
+        error = _refund_error(index, line.total, already + wanted, original, refunded)
         if error is not None:
             item.error = error
             return taken
@@ -89,18 +90,21 @@ def _check_item(
 
 
 def _refund_error(
-    index: int, total: int, wanted: int, original: OriginalLine, refunded: int
+    index: int, total: int, returned: int, original: OriginalLine, refunded: int
 ) -> TillrollError | None:
-    """A return line refunds at most what the original line charged for that quantity."""
+    """All refunds of a line, this one included, stay within what the line charged for the
+    quantity returned so far, rounded up once (in the customer's favour): so many small
+    returns never gain more than one minor unit, and a full return refunds exactly the line."""
     refund = -total
     if refund < 0:
         return InvalidInput.field(f"lines[{index}].total", f"a return line refunds; got +{total}")
-    share = -(-original.total * wanted // original.quantity_micro)  # rounded up, in favour
-    if refund > share or refunded + refund > original.total:
+    cap = -(-original.total * returned // original.quantity_micro)
+    if refunded + refund > cap:
         return InvalidInput.field(
             f"lines[{index}].total",
             f"refunds {refund}, but line {original.line_no} of receipt {original.external_id!r} "
-            f"charged {original.total} for {original.quantity_micro / MICRO:g} "
-            f"({share} for {wanted / MICRO:g}) and {refunded} was already refunded",
+            f"charged {original.total} for {decimal_text(original.quantity_micro, 6)}: returning "
+            f"{decimal_text(returned, 6)} of it refunds at most {cap} in all, and {refunded} was "
+            "already refunded",
         )
     return None

@@ -5,7 +5,7 @@ Each violated rule becomes a `FieldError` naming the field and the numbers invol
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 from functools import lru_cache
 
 from tillroll.errors import FieldError
@@ -14,6 +14,7 @@ from tillroll.kit.validate import check_currency
 from tillroll.receipts.schemas import LineIn, ReceiptCreate
 
 MICRO = 1_000_000
+EXACT = MICRO * MICRO  # unit_price_micro × quantity_micro is in 10⁻¹² minor units
 
 
 @lru_cache(maxsize=4096)
@@ -29,13 +30,47 @@ def normal_quantity(quantity: str) -> str:
     return "0" if text in ("-0", "0") else text
 
 
-def expected_line_total_micro(line: LineIn) -> int:
-    """unit_price × quantity, less discount and vouchers (added back on return lines), in
-    millionths of a minor unit: exact integer arithmetic."""
-    quantity = quantity_micro(line.quantity)
-    adjustment = (line.discount + line.vouchers) * MICRO
-    gross = line.unit_price * quantity
-    return gross + adjustment if quantity < 0 else gross - adjustment
+def price_micro(price: int | str) -> int:
+    """A unit price in millionths of a minor unit: `25` → 25_000_000, `"185.9"` → 185_900_000
+    (a price string has the grammar of a quantity)."""
+    return price * MICRO if isinstance(price, int) else quantity_micro(price)
+
+
+def normal_price(price: int | str) -> str:
+    """A unit price as stored and returned: `25` → `"25"`, `"185.90"` → `"185.9"`."""
+    return str(price) if isinstance(price, int) else normal_quantity(price)
+
+
+def gross_exact(line: LineIn) -> int:
+    """unit_price × quantity exactly, in 10⁻¹² minor units (integers only)."""
+    return price_micro(line.unit_price) * quantity_micro(line.quantity)
+
+
+def adjustment(line: LineIn) -> int:
+    """What turns the rounded gross into the line total: − discount − vouchers on a sale,
+    + discount + vouchers on a return line (they are given back)."""
+    given = line.discount + line.vouchers
+    return given if quantity_micro(line.quantity) < 0 else -given
+
+
+def rounds_to(exact: int, whole: int) -> bool:
+    """Is `whole` minor units `exact` (10⁻¹² minor units) rounded to the nearest minor unit?
+    At an exact half both neighbours are: tills round halves up, away from zero or to even."""
+    return abs(whole * EXACT - exact) * 2 <= EXACT
+
+
+def round_half_even(exact: int) -> int:
+    """`exact` (10⁻¹² minor units) to whole minor units, halves to even."""
+    whole, rest = divmod(exact, EXACT)
+    return whole + (1 if 2 * rest > EXACT or (2 * rest == EXACT and whole % 2) else 0)
+
+
+def decimal_text(value: int, places: int) -> str:
+    """`value` × 10⁻ᵖˡᵃᶜᵉˢ as a plain decimal: `(7876583, 3)` → `"7876.583"`, `(2, 6)` →
+    `"0.000002"` (exact, for messages)."""
+    whole, fraction = divmod(abs(value), 10**places)
+    text = f"{whole}.{fraction:0{places}d}".rstrip("0").rstrip(".")
+    return f"-{text}" if value < 0 else text
 
 
 def check_receipt(receipt: ReceiptCreate) -> list[FieldError]:
@@ -66,17 +101,24 @@ def _check_line(loc: str, line: LineIn, errors: list[FieldError]) -> None:
         errors.append(
             FieldError(f"{loc}.return_of", "give exactly one of receipt_id, receipt_external_id")
         )
-    expected = expected_line_total_micro(line)
-    tolerance = 0 if quantity % MICRO == 0 else MICRO  # 1 minor unit for fractional amounts
-    if abs(expected - line.total * MICRO) > tolerance:
-        rounded = (Decimal(expected) / MICRO).quantize(Decimal(1), ROUND_HALF_EVEN)
-        errors.append(
-            FieldError(
-                f"{loc}.total",
-                f"is {line.total} but unit_price {line.unit_price} × quantity {line.quantity}"
-                f" − discount {line.discount} − vouchers {line.vouchers} = {rounded}",
-            )
+    _check_total(loc, line, errors)
+
+
+def _check_total(loc: str, line: LineIn, errors: list[FieldError]) -> None:
+    exact, adjust = gross_exact(line), adjustment(line)
+    if rounds_to(exact, line.total - adjust):
+        return
+    floor, rest = divmod(exact, EXACT)
+    rounded = f"{floor} or {floor + 1}" if 2 * rest == EXACT else str(round_half_even(exact))
+    sign = "+" if quantity_micro(line.quantity) < 0 else "−"
+    errors.append(
+        FieldError(
+            f"{loc}.total",
+            f"is {line.total} but unit_price {line.unit_price} × quantity {line.quantity}"
+            f" = {decimal_text(exact, 12)} → {rounded}, {sign} discount {line.discount}"
+            f" {sign} vouchers {line.vouchers} = {round_half_even(exact) + adjust}",
         )
+    )
 
 
 def _check_refs(receipt: ReceiptCreate, errors: list[FieldError]) -> None:

@@ -19,6 +19,16 @@ DecimalText = Annotated[
     str,
     Meta(pattern=r"^-?\d{1,12}(\.\d{1,6})?$", description="A decimal string, e.g. `1.055`."),
 ]
+UNIT_PRICE_LIMIT = 10**12
+"""A unit price has at most 12 integer digits of minor units (and at most 6 decimals)."""
+UnitPrice = Annotated[int, Meta(ge=1 - UNIT_PRICE_LIMIT, le=UNIT_PRICE_LIMIT - 1)] | DecimalText
+PriceText = Annotated[
+    str,
+    Meta(
+        description='Minor units per unit as an exact decimal string (`"185.9"` = 1.859 EUR).',
+        examples=["1500", "185.9"],
+    ),
+]
 Aware = Annotated[datetime, Meta(tz=True, description="ISO 8601 with a UTC offset.")]
 ReceiptType = Literal["in_store", "online"]
 Text = Annotated[str, Meta(max_length=2000)]
@@ -54,8 +64,17 @@ class ReturnOf(Schema):
 
 class LineIn(Schema):
     name: Annotated[str, Meta(min_length=1, max_length=500)]
-    unit_price: Amount
-    total: Annotated[Amount, Meta(description="round(unit_price × quantity) − discount − vouchers")]
+    unit_price: Annotated[
+        UnitPrice,
+        Meta(
+            description="Minor units per unit: an integer, or a decimal string of minor units "
+            'with up to 6 decimals (`"185.9"` = 1.859 EUR per litre).'
+        ),
+    ]
+    total: Annotated[
+        Amount,
+        Meta(description="unit_price × quantity to the nearest minor unit − discount − vouchers"),
+    ]
     quantity: DecimalText = "1"
     unit: Annotated[str, Meta(min_length=1, max_length=16, examples=["item", "kg"])] = "item"
     sku: str | None = None
@@ -126,7 +145,7 @@ class Line(Schema):
     name: str
     quantity: str
     unit: str
-    unit_price: int
+    unit_price: PriceText
     total: int
     sku: str | None
     barcode: str | None

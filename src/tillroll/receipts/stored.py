@@ -10,7 +10,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from tillroll.receipts.rules import normal_quantity, quantity_micro
+from tillroll.receipts.rules import normal_price, normal_quantity, quantity_micro
 from tillroll.receipts.schemas import Line, Receipt, ReturnOfLine
 from tillroll.receipts.tables import LINES, RECEIPTS
 
@@ -43,7 +43,7 @@ def _line(item: Item, index: int) -> Line:
         )
     return Line(
         line_no=index + 1, name=line.name, quantity=normal_quantity(line.quantity),
-        unit=line.unit, unit_price=line.unit_price, total=line.total, sku=line.sku,
+        unit=line.unit, unit_price=normal_price(line.unit_price), total=line.total, sku=line.sku,
         barcode=line.barcode, product_id=line.product_id, description=line.description,
         category=line.category, original_price=line.original_price, discount=line.discount,
         vouchers=line.vouchers, tax_rate=line.tax_rate, metadata=line.metadata,

@@ -52,7 +52,6 @@ LINES = Table(
     col("quantity", TEXT),
     col("quantity_micro", BIGINT),
     col("unit", TEXT),
-    col("unit_price", BIGINT),
     col("original_price", BIGINT, null=True),
     col("discount", BIGINT),
     col("vouchers", BIGINT),
@@ -61,5 +60,6 @@ LINES = Table(
     col("metadata", TEXT, null=True, json=dict[str, Any]),
     col("return_of_receipt_id", UUID, null=True),
     col("return_of_line_no", INTEGER, null=True),
+    col("unit_price", TEXT),  # exact decimal string of minor units (migration 0005)
     primary_key=("merchant_id", "receipt_id", "line_no"),
 )

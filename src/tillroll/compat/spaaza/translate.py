@@ -19,8 +19,9 @@ from tillroll.compat.spaaza.schemas import AddBasket, Item
 from tillroll.customers.schemas import Customer
 from tillroll.errors import FieldError, InvalidInput
 from tillroll.kit.address import Address
-from tillroll.kit.money import from_decimal_string, symbol, to_decimal_string
+from tillroll.kit.money import EXPONENTS, from_decimal_string, symbol, to_decimal_string
 from tillroll.merchants.schemas import Merchant
+from tillroll.receipts.rules import MICRO, decimal_text, price_micro, round_half_even
 from tillroll.receipts.schemas import Line, Receipt
 
 OK = {"code": 1, "status": "ok"}
@@ -45,6 +46,18 @@ CURRENCY_BY_ID = {number: code for code, (number, _) in CURRENCIES.items()}
 def money(amount: int, currency: str) -> Decimal:
     """Minor units → exact major units (`3800, "EUR"` → `Decimal("38.00")`)."""
     return Decimal(to_decimal_string(amount, currency))
+
+
+def unit_money(price: str, currency: str) -> Decimal:
+    """An exact unit price in minor units → major units (`"185.9", "EUR"` → `1.859`)."""
+    return Decimal(price).scaleb(-EXPONENTS[currency])
+
+
+def list_price(line: Line, currency: str) -> Decimal:
+    """What one unit cost before promotions: `original_price`, else the exact unit price."""
+    if line.original_price:
+        return money(line.original_price, currency)
+    return unit_money(line.unit_price, currency)
 
 
 def minor(value: Decimal, currency: str, loc: str) -> int:
@@ -143,7 +156,7 @@ def _line_item(line: Line, currency: str) -> dict[str, Any]:
         "name": line.name,
         "description": line.description or "",
         "type": line.category or "",
-        "original_price": money(line.original_price or line.unit_price, currency),
+        "original_price": list_price(line, currency),
         "quantity": Decimal(line.quantity),
         "quantity_unit": line.unit,
         "sale_price": _sale_price(line, currency),
@@ -263,14 +276,16 @@ def receipt_object(receipt: Receipt, ctx: Context) -> dict[str, Any]:
 
 
 def _export_line(line: Line, currency: str) -> dict[str, Any]:
-    promotional = line.discount > 0 or (line.original_price or line.unit_price) > line.unit_price
+    promotional = line.discount > 0 or (line.original_price or 0) * MICRO > price_micro(
+        line.unit_price
+    )
     return {
         "name": line.name,
         "retailer_product_code": _meta(line, "retailer_product_code") or line.sku,
         "quantity": Decimal(line.quantity),
         "item_is_promotional": promotional,
         "sale_price": _sale_price(line, currency),
-        "original_price": money(line.original_price or line.unit_price, currency),
+        "original_price": list_price(line, currency),
         "basket_item_subtotal": money(line.total, currency),
         "is_identified": line.product_id is not None or line.sku is not None,
         "excluded_from_spaaza": bool((line.metadata or {}).get("excluded_from_spaaza", False)),
@@ -416,26 +431,44 @@ class ReturnTarget:
     line_no: int | None
 
 
+def _micro(value: Decimal, places: int, loc: str, unit: str = "") -> int:
+    """`value` × 10^places in millionths, exactly: `(1.859, 2)` → 185_900_000. More than 6
+    decimals or 12 integer digits (after the shift) is invalid input naming `loc`."""
+    sign, digits, exponent = value.as_tuple()
+    if not isinstance(exponent, int):
+        raise InvalidInput.field(loc, f"{value} is not a finite number")
+    text = "".join(map(str, digits)).rstrip("0") or "0"
+    shift = exponent + len(digits) - len(text) + places + 6
+    if text != "0" and shift < 0:
+        raise InvalidInput.field(loc, f"{value} has more than 6 decimals{unit}")
+    if text != "0" and len(text) + shift > 18:
+        raise InvalidInput.field(loc, f"{value} has more than 12 integer digits{unit}")
+    micro: int = int(text) * 10 ** max(shift, 0)
+    return -micro if sign else micro
+
+
 def item_line(item: Item, index: int, currency: str, target: ReturnTarget | None) -> dict[str, Any]:
     """One basket item as a native line (prices include tax, as Spaaza's do).
 
-    The line total is `item_subtotal`, or `item_price × item_quantity`; when the subtotal is
-    lower, the difference is the line's discount. A returned item is a line with a negative
+    The unit price is exact (`1.859` EUR per litre is `"185.9"` minor units). The line total
+    is `item_subtotal`, or `item_price × item_quantity` rounded half-even; when the subtotal
+    is lower, the difference is the line's discount. A returned item is a line with a negative
     quantity pointing at its original, or (original not found) a negatively priced item.
     """
     loc = f"basket.basket_items[{index}]"
     if item.item_price is None:
         raise InvalidInput.field(f"{loc}.item_price", "required field missing")
-    quantity = abs(item.item_quantity) if item.return_item else item.item_quantity
-    price = minor(abs(item.item_price) if item.return_item else item.item_price, currency,
-                  f"{loc}.item_price")  # fmt: skip
-    gross = (Decimal(price) * quantity).quantize(Decimal(1), ROUND_HALF_EVEN)
+    price = _micro(item.item_price, EXPONENTS[currency], f"{loc}.item_price", " of a minor unit")
+    quantity = _micro(item.item_quantity, 0, f"{loc}.item_quantity")
+    if item.return_item:
+        price, quantity = abs(price), abs(quantity)
+    gross = round_half_even(price * quantity)
     if item.item_subtotal is not None:
         subtotal = minor(item.item_subtotal, currency, f"{loc}.item_subtotal")
         total = abs(subtotal) if item.return_item else subtotal
     else:
-        total = int(gross)
-    discount = max(int(gross) - total, 0)
+        total = gross
+    discount = max(gross - total, 0)
     metadata: dict[str, Any] = {
         key: value
         for key, value in (
@@ -452,9 +485,9 @@ def item_line(item: Item, index: int, currency: str, target: ReturnTarget | None
         "barcode": item.item_barcode,
         "description": item.item_description,
         "category": item.item_category,
-        "quantity": _text(quantity),
+        "quantity": decimal_text(quantity, 6),
         "unit": item.item_quantity_unit or "item",
-        "unit_price": price,
+        "unit_price": decimal_text(price, 6),
         "total": total,
         "discount": discount,
     }
@@ -462,14 +495,14 @@ def item_line(item: Item, index: int, currency: str, target: ReturnTarget | None
         original = minor(abs(item.item_original_price), currency, f"{loc}.item_original_price")
         line["original_price"] = original
     if target is not None and target.line_no is not None:
-        line["quantity"] = _text(-quantity)
+        line["quantity"] = decimal_text(-quantity, 6)
         line["total"] = -total
         line["return_of"] = {
             "receipt_external_id": item.original_retailer_basket_code,
             "line_no": target.line_no,
         }
     elif target is not None:  # Spaaza ≥ 1.5.5: a negatively priced item, excluded from Spaaza
-        line["unit_price"], line["total"] = -price, -total
+        line["unit_price"], line["total"] = decimal_text(-price, 6), -total
         line["discount"] = 0
         metadata["excluded_from_spaaza"] = True
     line["metadata"] = metadata or None
