@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 import msgspec
 
@@ -23,6 +23,7 @@ from tillroll.kit.repository import (
 from tillroll.kit.schemas import Page
 
 S = TypeVar("S", bound=msgspec.Struct)
+T = TypeVar("T", bound=msgspec.Struct)
 
 
 class TableRepository(Repository, Generic[S]):
@@ -132,9 +133,17 @@ async def get_or_404(
     return found
 
 
+class Paged(Protocol[T]):
+    """A repository that reads a merchant's rows in id order, after a cursor id."""
+
+    async def page(
+        self, merchant_id: uuid.UUID, after: uuid.UUID | None, limit: int
+    ) -> list[T]: ...
+
+
 async def list_page(
-    repo: TableRepository[S], merchant_id: uuid.UUID, cursor: str | None, limit: int
-) -> Page[S]:
+    repo: Paged[T], merchant_id: uuid.UUID, cursor: str | None, limit: int
+) -> Page[T]:
     """One keyset page of `repo`'s rows in id order."""
     after = decode_cursor(cursor, (uuid.UUID,))[0] if cursor else None
     rows = await repo.page(merchant_id, after, limit + 1)
