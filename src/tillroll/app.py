@@ -29,9 +29,8 @@ from tillroll.kit.http import (
     Router,
     RoutingError,
     Runtime,
-    build_route,
+    build_routes,
     log,
-    ordered,
     problem_response,
 )
 from tillroll.kit.openapi import build_openapi
@@ -105,7 +104,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     runtime = Runtime(db=database, settings=settings, auth=auth)
     routes: list[BaseRoute] = [
         *_pages(settings),
-        *(build_route(e, runtime) for e in ordered(endpoints())),
+        *build_routes(endpoints(), runtime),
     ]
 
     @asynccontextmanager

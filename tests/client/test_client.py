@@ -6,8 +6,6 @@ from __future__ import annotations
 import copy
 import json
 import socket
-import threading
-import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
@@ -17,9 +15,9 @@ from typing import Any
 import httpx
 import msgspec
 import pytest
-import uvicorn
 
 import tillroll.client
+from tests.live import serving
 from tillroll.app import create_app
 from tillroll.auth.principals import Scope
 from tillroll.auth.schemas import ApiKeyCreate, ApiKeyCreated, ShopperSessionToken
@@ -66,24 +64,8 @@ def receipt(external_id: str = "R-1", **changes: Any) -> dict[str, Any]:
 def server_url(database_url: str, db: Database) -> Iterator[str]:
     """A real HTTP server; `db` first, so the schema is migrated before it starts."""
     del db
-    app = create_app(Settings(database_url=database_url, pool_size=5))
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", lifespan="on", loop="asyncio")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=20)
-    sock.close()
+    with serving(create_app(Settings(database_url=database_url, pool_size=5))) as url:
+        yield url
 
 
 @pytest.fixture

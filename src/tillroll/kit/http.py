@@ -203,7 +203,27 @@ class Runtime:
     auth: AuthBackend
 
 
-def build_route(endpoint: Endpoint, runtime: Runtime) -> Route:
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def build_routes(endpoints: list[Endpoint], runtime: Runtime) -> list[Route]:
+    """One route per path, in `ordered` order: a wrong method is then a 405 whose `Allow`
+    names every method of the path."""
+    by_path: dict[str, dict[str, Handler]] = {}
+    for e in ordered(endpoints):
+        by_path.setdefault(e.path, {})[e.method] = _handler(e, runtime)
+    return [_route(path, handlers) for path, handlers in by_path.items()]
+
+
+def _route(path: str, handlers: dict[str, Handler]) -> Route:
+    async def dispatch(request: Request) -> Response:
+        method = "GET" if request.method == "HEAD" else request.method
+        return await handlers[method](request)
+
+    return Route(path, dispatch, methods=list(handlers))
+
+
+def _handler(endpoint: Endpoint, runtime: Runtime) -> Handler:
     decoder = msgspec.json.Decoder(endpoint.body) if endpoint.body is not None else None
 
     async def asgi(request: Request) -> Response:
@@ -235,7 +255,7 @@ def build_route(endpoint: Endpoint, runtime: Runtime) -> Route:
             log.exception("unhandled error in %s %s", endpoint.method, endpoint.path)
             return internal_error(endpoint.render_error or problem_response)
 
-    return Route(endpoint.path, asgi, methods=[endpoint.method])
+    return asgi
 
 
 def internal_error(render: ErrorRenderer) -> Response:
@@ -344,7 +364,7 @@ def _arguments(endpoint: Endpoint, request: Request) -> dict[str, Any]:
 _INTEGER = re.compile(r"-?[0-9]{1,19}")
 _NUMBER = re.compile(r"-?[0-9]{1,15}(\.[0-9]{1,15})?")
 _BOOLEAN = {"true": True, "false": False}
-_AWARE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d{1,9})?)?(Z|z|[+-]\d\d:\d\d)")
+_AWARE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?(Z|z|[+-]\d\d:\d\d)")
 
 
 def parse_query(items: list[tuple[str, str]], kind: Any) -> Any:
