@@ -16,11 +16,12 @@ import inspect
 import logging
 import re
 import time
+import types
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from typing import Any, Protocol, get_type_hints
+from typing import Any, Protocol, Union, get_args, get_origin, get_type_hints
 
 import msgspec
 from starlette.datastructures import Headers, MutableHeaders
@@ -184,9 +185,10 @@ class Router:
 
 
 def _response_type(hint: Any) -> Any:
-    """`Receipt | Reply` → `Receipt`; `None` → None."""
-    args = [a for a in getattr(hint, "__args__", (hint,)) if a is not Reply and a is not None]
-    if hint is None or hint is type(None) or not args:
+    """`Receipt | Reply` → `Receipt`; `Page[Receipt]` stays; `None` → None."""
+    union = get_origin(hint) in (Union, types.UnionType)
+    args = [a for a in (get_args(hint) if union else (hint,)) if a not in (Reply, type(None))]
+    if hint is None or not args:
         return None
     return args[0] if len(args) == 1 else hint
 
@@ -210,9 +212,21 @@ def build_routes(endpoints: list[Endpoint], runtime: Runtime) -> list[Route]:
     """One route per path, in `ordered` order: a wrong method is then a 405 whose `Allow`
     names every method of the path."""
     by_path: dict[str, dict[str, Handler]] = {}
+    typed: dict[str, str] = {}
     for e in ordered(endpoints):
         by_path.setdefault(e.path, {})[e.method] = _handler(e, runtime)
-    return [_route(path, handlers) for path, handlers in by_path.items()]
+        typed[e.path] = _typed_path(e)
+    return [_route(typed[path], handlers) for path, handlers in by_path.items()]
+
+
+def _typed_path(endpoint: Endpoint) -> str:
+    """`/v1/receipts/{receipt_id}` → `/v1/receipts/{receipt_id:uuid}`: a segment that is no
+    UUID does not match, so `GET /v1/receipts/batch` is a 405, not "no receipt 'batch'"."""
+    path = endpoint.path
+    for name, kind in endpoint.path_params.items():
+        if kind is uuid.UUID:
+            path = path.replace("{" + name + "}", "{" + name + ":uuid}")
+    return path
 
 
 def _route(path: str, handlers: dict[str, Handler]) -> Route:
@@ -447,8 +461,10 @@ def _query_scalar(name: str, text: str, item: msgspec.inspect.Type) -> Any:
     return text  # str, uuid, datetime, enums: `convert` decides
 
 
-def _path_value(raw: str, kind: Any) -> Any:
+def _path_value(raw: Any, kind: Any) -> Any:
     """A path segment as its declared type; one that cannot be an id names no object (404)."""
+    if isinstance(raw, uuid.UUID):  # converted by the route (`{name:uuid}`)
+        return raw
     if kind is uuid.UUID:
         try:
             return uuid.UUID(raw)
@@ -474,7 +490,7 @@ async def _run(
     write = endpoint.method != "GET"
     kwargs: dict[str, Any] | None = None
     key = request.headers.get("idempotency-key") if endpoint.idempotent else None
-    fingerprint = _fingerprint(request, body) if key else ""
+    fingerprint = _fingerprint(request, body) if key is not None else ""
     for attempt in range(4):
         try:
             async with runtime.db.transaction(write=write) as conn:
@@ -482,13 +498,13 @@ async def _run(
                 if kwargs is None:  # after 401/403: a stranger learns nothing from 404/422
                     kwargs = inputs()
                 call = Call(conn, principal, request, runtime.settings, runtime.db)
-                stored = key and await idempotency.lookup(
+                stored = key is not None and await idempotency.lookup(
                     conn, principal.merchant_id, key, fingerprint, runtime.settings
                 )
                 if stored:
                     return stored
                 response = await _respond(endpoint, await endpoint.handler(call, **kwargs))
-                if key and response.status_code < 300:
+                if key is not None and response.status_code < 300:
                     await idempotency.store(conn, principal.merchant_id, key, fingerprint, response)
             break
         except (ConflictRetry, UniqueViolation) as exc:

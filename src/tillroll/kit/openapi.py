@@ -67,7 +67,7 @@ def _operation(
     }
     if e.body is not None:
         op["requestBody"] = {
-            "required": True,
+            "required": not _accepts_empty(e.body),
             "content": {"application/json": {"schema": lookup[e.body]}},
         }
     if e.idempotent:
@@ -81,6 +81,15 @@ def _operation(
             }
         )
     return op
+
+
+def _accepts_empty(body: Any) -> bool:
+    """Whether no body at all is valid (it is read as `{}`), as for a PATCH of nothing."""
+    try:
+        msgspec.convert({}, body)
+    except msgspec.ValidationError:
+        return False
+    return True
 
 
 def _parameters(
