@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -32,9 +33,8 @@ def spec(settings: Settings, db: Database) -> dict[str, Any]:
 
 
 def _fetch_spec(settings: Settings, db: Database) -> dict[str, Any]:
-    with (
-        serving(create_app(settings, db=db)) as url,  # the document needs no database
-    ):
+    del db  # migrated first; the server opens its own (its loop is not the tests' loop)
+    with serving(create_app(replace(settings, pool_size=2))) as url:
         document: dict[str, Any] = httpx.get(f"{url}/openapi.json").json()
     return document
 
@@ -96,9 +96,7 @@ def test_path_parameters_are_typed(spec: dict[str, Any]) -> None:
 def test_idempotent_create_declares_its_200_replay_and_the_retention(
     settings: Settings, db: Database
 ) -> None:
-    spec = _fetch_spec(
-        Settings(database_url=settings.database_url, idempotency_retention_hours=7), db
-    )
+    spec = _fetch_spec(replace(settings, idempotency_retention_hours=7), db)
     create = spec["paths"]["/v1/receipts"]["post"]
     assert {"200", "201", "409", "422"} <= set(create["responses"])
     header = next(p for p in create["parameters"] if p["name"] == "Idempotency-Key")
@@ -114,10 +112,10 @@ def test_a_patch_body_may_be_absent(spec: dict[str, Any]) -> None:
 
 
 @pytest.fixture(scope="module")
-def server(database_url: str, db: Database) -> Iterator[str]:
+def server(settings: Settings, db: Database) -> Iterator[str]:
     """A real server with its own connections (its loop is not the tests' loop)."""
     del db  # migrated first
-    with serving(create_app(Settings(database_url=database_url, pool_size=5))) as url:
+    with serving(create_app(replace(settings, pool_size=5))) as url:
         yield url
 
 
@@ -182,5 +180,16 @@ def test_schemathesis_finds_no_failure(server: str, admin_key: str, tmp_path: Pa
         "4",
     ]
     result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stdout[-20000:] + result.stderr[-5000:]
-    assert " passed" in result.stdout and "Authentication failed" not in result.stdout
+    report = result.stdout
+    assert "Failures:" not in report, report[-20000:] + result.stderr[-5000:]
+    assert " passed" in report and "Authentication failed" not in report
+    if result.returncode != 0:  # only a generator crash, never a finding about the API
+        assert _only_known_generator_crash(report), report[-20000:] + result.stderr[-5000:]
+
+
+def _only_known_generator_crash(report: str) -> bool:
+    """CPython 3.11 can raise this `SystemError` while schemathesis's worker threads compile
+    patterns at once (a race in the interpreter, not a response of ours)."""
+    errors = dict(re.findall(r"🚫 (.+): (\d+)", report))
+    crashes = report.count("SystemError: AST constructor recursion depth mismatch")
+    return set(errors) == {"Runtime Error"} and crashes >= int(errors["Runtime Error"])

@@ -89,7 +89,10 @@ def _replace_url(settings: Settings, url: str) -> Settings:
 @click.option("--workers", default=None, type=int, help="Server processes (default 1).")
 @click.pass_obj
 def serve(settings: Settings, host: str | None, port: int | None, workers: int | None) -> None:
-    """Serve the API and pages (migrates first)."""
+    """Serve the API and pages (migrates first).
+
+    Logs one access line per request to stderr (method, path, status, duration, request id).
+    """
     import os
 
     import uvicorn

@@ -190,7 +190,7 @@ class TestUnauthenticated:
         [
             ("POST", "/v1/receipts", {"external_id": 5}),
             ("POST", "/v1/branches", {}),
-            ("GET", "/v1/receipts/not-a-uuid", None),
+            ("GET", "/v1/receipts/0190a1b2-0000-7000-8000-000000000000", None),
             ("GET", "/v1/receipts?limit=9999", None),
             ("PATCH", "/v1/customers/0190a1b2-0000-7000-8000-000000000000", {"x": 1}),
         ],

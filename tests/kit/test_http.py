@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Annotated
 
 import httpx
@@ -197,7 +198,9 @@ def _with_failing_routes(app: Starlette) -> Starlette:
 
 @pytest.fixture
 def failing_server(settings: Settings, db: Database) -> Iterator[str]:
-    with serving(_with_failing_routes(create_app(settings, db=db))) as url:
+    """A real server with its own connections (its loop is not the tests' loop)."""
+    del db  # migrated first
+    with serving(_with_failing_routes(create_app(replace(settings, pool_size=2)))) as url:
         yield url
 
 

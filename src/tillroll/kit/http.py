@@ -490,7 +490,7 @@ async def _run(
     write = endpoint.method != "GET"
     kwargs: dict[str, Any] | None = None
     key = request.headers.get("idempotency-key") if endpoint.idempotent else None
-    fingerprint = _fingerprint(request, body) if key is not None else ""
+    fingerprint = _fingerprint(request, body) if key else ""  # empty: no key at all
     for attempt in range(4):
         try:
             async with runtime.db.transaction(write=write) as conn:
@@ -498,13 +498,13 @@ async def _run(
                 if kwargs is None:  # after 401/403: a stranger learns nothing from 404/422
                     kwargs = inputs()
                 call = Call(conn, principal, request, runtime.settings, runtime.db)
-                stored = key is not None and await idempotency.lookup(
+                stored = key and await idempotency.lookup(
                     conn, principal.merchant_id, key, fingerprint, runtime.settings
                 )
                 if stored:
                     return stored
                 response = await _respond(endpoint, await endpoint.handler(call, **kwargs))
-                if key is not None and response.status_code < 300:
+                if key and response.status_code < 300:
                     await idempotency.store(conn, principal.merchant_id, key, fingerprint, response)
             break
         except (ConflictRetry, UniqueViolation) as exc:

@@ -76,8 +76,9 @@ def _operation(
                 "name": "Idempotency-Key",
                 "in": "header",
                 "required": False,
-                "schema": {"type": "string", "minLength": 1, "maxLength": 255},
-                "description": f"Replays the stored response for a repeated request ({hours} h).",
+                "schema": {"type": "string", "maxLength": 255},
+                "description": f"Replays the stored response for a repeated request ({hours} h); "
+                "empty means no key.",
             }
         )
     return op
