@@ -25,7 +25,6 @@ from tillroll.kit import idempotency
 from tillroll.kit.db import Database, open_database, run
 from tillroll.kit.http import (
     Endpoint,
-    RequestLog,
     Router,
     RoutingError,
     Runtime,
@@ -33,6 +32,7 @@ from tillroll.kit.http import (
     log,
     problem_response,
 )
+from tillroll.kit.middleware import RequestLog
 from tillroll.kit.openapi import build_openapi
 from tillroll.merchants import endpoints as merchants
 from tillroll.products import endpoints as products
