@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test check pytest install clean
+.PHONY: run test check pytest schemathesis install clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,11 @@ check: install
 
 pytest: install
 	$(BIN)/pytest
+
+## A long schemathesis pass against a live server (the suite runs a short one).
+schemathesis: install
+	TILLROLL_SCHEMATHESIS_EXAMPLES=$${TILLROLL_SCHEMATHESIS_EXAMPLES:-200} \
+		$(BIN)/pytest tests/test_openapi.py -k schemathesis
 
 clean:
 	rm -rf $(VENV) tillroll.db tillroll.db-wal tillroll.db-shm

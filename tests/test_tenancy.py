@@ -81,7 +81,7 @@ class World:
     async def snapshot(self) -> dict[str, Any]:
         client = self.tenant.client
         ids = self.ids
-        keys = (await client.get("/v1/keys")).json()
+        keys = (await client.get("/v1/keys")).json()["data"]
         return {
             "branch": (await client.get(f"/v1/branches/{ids['branch_id']}")).json(),
             "customer": (await client.get(f"/v1/customers/{ids['customer_id']}")).json(),

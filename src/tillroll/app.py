@@ -7,9 +7,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
 
 from tillroll import __version__
 from tillroll.auth import endpoints as auth_endpoints
@@ -19,10 +22,18 @@ from tillroll.compat import spaaza
 from tillroll.compat.spaaza.export import render_missing, store_cells
 from tillroll.config import Settings
 from tillroll.customers import endpoints as customers
-from tillroll.errors import InternalError
 from tillroll.kit import idempotency
 from tillroll.kit.db import Database, open_database, run
-from tillroll.kit.http import Endpoint, Router, Runtime, build_route, log, problem_response
+from tillroll.kit.http import (
+    Endpoint,
+    Router,
+    RoutingError,
+    Runtime,
+    build_routes,
+    log,
+    problem_response,
+)
+from tillroll.kit.middleware import RequestLog
 from tillroll.kit.openapi import build_openapi
 from tillroll.merchants import endpoints as merchants
 from tillroll.products import endpoints as products
@@ -36,26 +47,38 @@ ROUTERS: list[Router] = [
     customers.router,
     auth_endpoints.sessions,
     products.router,
-    receipts.exports,
     receipts.router,
     receipts.by_customer,
+    receipts.exports,  # after `/{receipt_id}` on purpose: routing order does not matter
     spaaza.router,
 ]
 
-_DOCS_PAGE = """<!doctype html>
+_ASSETS = "/docs/assets"
+_DOCS_PAGE = f"""<!doctype html>
 <html><head><meta charset="utf-8"><title>Tillroll API</title>
-<link rel="stylesheet" href="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui.css">
+<link rel="stylesheet" href="{_ASSETS}/swagger-ui.css">
 </head><body><div id="ui"></div>
-<script src="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui-bundle.js"></script>
-<script>SwaggerUIBundle({url: "/openapi.json", dom_id: "#ui"});</script>
+<script src="{_ASSETS}/swagger-ui-bundle.js"></script>
+<script src="/docs/init.js"></script>
 <noscript>The OpenAPI document is at <a href="/openapi.json">/openapi.json</a>.</noscript>
 </body></html>"""
+_DOCS_INIT = 'SwaggerUIBundle({url: "/openapi.json", dom_id: "#ui"});'
+_LANDING_PAGE = f"""<!doctype html>
+<html><head><meta charset="utf-8"><title>Tillroll</title></head><body>
+<h1>Tillroll {__version__}</h1>
+<p>A self-hosted receipts platform. This server answers:</p>
+<ul>
+<li><a href="/docs">/docs</a>: the API reference (Swagger UI)</li>
+<li><a href="/openapi.json">/openapi.json</a>: the OpenAPI document</li>
+<li><a href="/health">/health</a>: liveness</li>
+</ul></body></html>"""
+_SWAGGER_UI = ("swagger_ui", "static")  # the assets the PyPI package `swagger-ui-py` ships
 
 
-async def _internal_error(_: Request, exc: Exception) -> Response:
-    """Unexpected failures: logged in full, answered without internals."""
-    log.exception("unhandled error", exc_info=exc)
-    return problem_response(InternalError("An unexpected error occurred; it has been logged."))
+async def _http_error(_: Request, exc: Exception) -> Response:
+    """Routing errors (unknown path 404, wrong method 405 with `Allow`) as problem details."""
+    assert isinstance(exc, HTTPException)
+    return problem_response(RoutingError(exc.status_code, exc.headers))
 
 
 async def _sweep_hourly(db: Database, settings: Settings) -> None:
@@ -82,29 +105,19 @@ def endpoints() -> list[Endpoint]:
     return [e for router in ROUTERS for e in router.endpoints]
 
 
+MIDDLEWARE: list[Middleware] = [Middleware(RequestLog)]
+"""Outermost first. `RequestLog` stays first: it sees every answer, errors included."""
+
+
 def create_app(settings: Settings | None = None, db: Database | None = None) -> Starlette:
     """The app. `db` is opened by the lifespan unless the caller passes an open one."""
     settings = settings or Settings.from_env()
     wire_facades()
     database = db or open_database(settings.database_url, pool_size=settings.pool_size)
     runtime = Runtime(db=database, settings=settings, auth=auth)
-    native = [e for e in endpoints() if not e.path.startswith("/compat/")]  # facades: docs/compat-*
-    spec = build_openapi(native, title="Tillroll", version=__version__)
-
-    async def openapi(_: Request) -> Response:
-        return JSONResponse(spec)
-
-    async def docs(_: Request) -> Response:
-        return HTMLResponse(_DOCS_PAGE)
-
-    async def health(_: Request) -> Response:
-        return JSONResponse({"status": "ok", "version": __version__})
-
     routes: list[BaseRoute] = [
-        Route("/openapi.json", openapi),
-        Route("/docs", docs),
-        Route("/health", health),
-        *(build_route(e, runtime) for e in endpoints()),
+        *_pages(settings),
+        *build_routes(endpoints(), runtime),
     ]
 
     @asynccontextmanager
@@ -119,7 +132,40 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
                 await database.close()
 
     app = Starlette(
-        routes=routes, lifespan=lifespan, exception_handlers={Exception: _internal_error}
+        routes=routes,
+        middleware=MIDDLEWARE,
+        lifespan=lifespan,
+        exception_handlers={HTTPException: _http_error},
     )
     app.state.runtime = runtime
     return app
+
+
+def _pages(settings: Settings) -> list[BaseRoute]:
+    """What is not the API: landing page, health, the OpenAPI document and its docs page."""
+    native = [e for e in endpoints() if not e.path.startswith("/compat/")]  # facades: docs/compat-*
+    spec = build_openapi(native, title="Tillroll", version=__version__, settings=settings)
+
+    async def landing(_: Request) -> Response:
+        return HTMLResponse(_LANDING_PAGE)
+
+    async def openapi(_: Request) -> Response:
+        return JSONResponse(spec)
+
+    async def docs(_: Request) -> Response:
+        return HTMLResponse(_DOCS_PAGE)
+
+    async def docs_init(_: Request) -> Response:
+        return Response(_DOCS_INIT, media_type="text/javascript")
+
+    async def health(_: Request) -> Response:
+        return JSONResponse({"status": "ok", "version": __version__})
+
+    return [
+        Route("/", landing),
+        Route("/openapi.json", openapi),
+        Route("/docs", docs),
+        Route("/docs/init.js", docs_init),
+        Mount(_ASSETS, StaticFiles(packages=[_SWAGGER_UI])),
+        Route("/health", health),
+    ]

@@ -94,7 +94,10 @@ def _replace_url(settings: Settings, url: str) -> Settings:
 @click.option("--workers", default=None, type=int, help="Server processes (default 1).")
 @click.pass_obj
 def serve(settings: Settings, host: str | None, port: int | None, workers: int | None) -> None:
-    """Serve the API and pages (migrates first)."""
+    """Serve the API and pages (migrates first).
+
+    Logs one access line per request to stderr (method, path, status, duration, request id).
+    """
     import os
 
     import uvicorn
@@ -111,9 +114,22 @@ def serve(settings: Settings, host: str | None, port: int | None, workers: int |
         workers=workers or settings.workers,
         loop="uvloop",
         http="httptools",
-        log_level="warning",
-        access_log=False,
+        log_config=_LOG_CONFIG,
+        access_log=False,  # ours (`tillroll.access`) carries the request id and no query
     )
+
+
+_LOG_CONFIG = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "loggers": {
+        "uvicorn": {"handlers": ["stderr"], "level": "WARNING"},
+        "tillroll": {"handlers": ["stderr"], "level": "INFO"},
+    },
+}
+"""`serve`'s logging: one access line per request, warnings and tracebacks, on stderr."""
 
 
 @cli.command()

@@ -41,7 +41,8 @@ class TestKeys:
         listing = await tenant.client.get("/v1/keys")
         assert listing.status_code == 200
         assert secret not in listing.text
-        listed = {k["id"]: k for k in listing.json()}
+        assert listing.json()["next_cursor"] is None
+        listed = {k["id"]: k for k in listing.json()["data"]}
         assert "secret" not in listed[key["id"]]
         assert listed[key["id"]]["prefix"] == key["prefix"]
         assert len(listed) == 2  # the tenant's admin key and the new one
@@ -58,8 +59,21 @@ class TestKeys:
         key = await make_key(tenant.client, "read")
         response = await tenant.client.get("/v1/receipts", headers=bearer(key["secret"]))
         assert response.status_code == 200
-        listed = {k["id"]: k for k in (await tenant.client.get("/v1/keys")).json()}
+        listed = {k["id"]: k for k in (await tenant.client.get("/v1/keys")).json()["data"]}
         assert listed[key["id"]]["last_used_at"] is not None
+
+    async def test_keys_are_listed_a_page_at_a_time(self, tenant: Tenant) -> None:
+        made = [(await make_key(tenant.client, "read"))["id"] for _ in range(3)]
+        seen: list[str] = []
+        params: dict[str, str | int] = {"limit": 2}
+        while True:
+            page = (await tenant.client.get("/v1/keys", params=params)).json()
+            assert len(page["data"]) <= 2
+            seen += [k["id"] for k in page["data"]]
+            if page["next_cursor"] is None:
+                break
+            params["cursor"] = page["next_cursor"]
+        assert seen[-3:] == made and len(seen) == len(set(seen)) == 4
 
     async def test_revoked_key_is_401_on_the_next_request(self, tenant: Tenant) -> None:
         key = await make_key(tenant.client, "write")
@@ -176,7 +190,7 @@ class TestUnauthenticated:
         [
             ("POST", "/v1/receipts", {"external_id": 5}),
             ("POST", "/v1/branches", {}),
-            ("GET", "/v1/receipts/not-a-uuid", None),
+            ("GET", "/v1/receipts/0190a1b2-0000-7000-8000-000000000000", None),
             ("GET", "/v1/receipts?limit=9999", None),
             ("PATCH", "/v1/customers/0190a1b2-0000-7000-8000-000000000000", {"x": 1}),
         ],

@@ -231,7 +231,10 @@ def test_merchant_keys_branches_products_customers(api: Tillroll, server_url: st
 
     key = api.keys.create(ApiKeyCreate(name="till", scopes=[Scope.write]))
     assert isinstance(key, ApiKeyCreated) and key.secret
-    assert key.id in {k.id for k in api.keys.list()}
+    assert key.id in {k.id for k in api.keys.list().data}
+    first = api.keys.list(limit=1)
+    assert len(first.data) == 1 and first.next_cursor is not None
+    assert [k.id for k in api.keys.iter(limit=1)] == [k.id for k in api.keys.list().data]
     assert api.keys.revoke(key.id).revoked_at is not None
     with (
         Tillroll(base_url=server_url, api_key=key.secret) as revoked,

@@ -700,7 +700,9 @@ class TestAddBasket:
             await add_basket(tenant, nobody), 400, "invalid_parameter"
         )
         malformed = await tenant.client.post(
-            BASE + "/auth/add-basket", content=b"{nope", headers=chain_headers(tenant)
+            BASE + "/auth/add-basket",
+            content=b"{nope",
+            headers={**chain_headers(tenant), "content-type": "application/json"},
         )
         error_of(malformed, 400, "malformed_request")
 

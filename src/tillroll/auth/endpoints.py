@@ -12,6 +12,7 @@ from tillroll.auth.schemas import (
 from tillroll.auth.service import auth as auth_service
 from tillroll.customers.service import customer as customer_service
 from tillroll.kit.http import Access, Call, Router
+from tillroll.kit.schemas import ListQuery, Page
 
 keys = Router("/v1/keys", tag="keys")
 sessions = Router("/v1/customers", tag="shopper sessions")
@@ -23,10 +24,10 @@ async def create_key(call: Call, body: ApiKeyCreate) -> ApiKeyCreated:
     return await auth_service.create_key(call.conn, call.principal.merchant_id, body)
 
 
-@keys.get("", access=Access.admin)
-async def list_keys(call: Call) -> list[ApiKey]:
-    """List the merchant's API keys (never their secrets)."""
-    return await auth_service.list_keys(call.conn, call.principal.merchant_id)
+@keys.get("", access=Access.admin, errors=(422,))
+async def list_keys(call: Call, query: ListQuery) -> Page[ApiKey]:
+    """One page of the merchant's API keys, oldest first (never their secrets)."""
+    return await auth_service.page_keys(call.conn, call.principal.merchant_id, query)
 
 
 @keys.delete("/{key_id}", access=Access.admin, errors=(404,))

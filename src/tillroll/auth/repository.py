@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import builtins
 import uuid
 from datetime import datetime
 
@@ -55,6 +56,17 @@ class ApiKeyRepository(Repository):
         rows = await self.conn.fetchall(
             f"SELECT {_COLUMNS} FROM api_keys WHERE merchant_id = :m ORDER BY created_at, id",
             {"m": merchant_id},
+        )
+        return [_key(r) for r in rows]
+
+    async def page(
+        self, merchant_id: uuid.UUID, after: uuid.UUID | None, limit: int
+    ) -> builtins.list[ApiKey]:
+        """Keys in id order (time-ordered UUIDs), after the cursor id."""
+        rows = await self.conn.fetchall(
+            f"SELECT {_COLUMNS} FROM api_keys WHERE merchant_id = :m AND id > :after "
+            "ORDER BY id LIMIT :limit",
+            {"m": merchant_id, "after": after or uuid.UUID(int=0), "limit": limit},
         )
         return [_key(r) for r in rows]
 

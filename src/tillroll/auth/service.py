@@ -16,9 +16,11 @@ from tillroll.auth.repository import ApiKeyRepository
 from tillroll.auth.schemas import ApiKey, ApiKeyCreate, ApiKeyCreated, ShopperSessionToken
 from tillroll.errors import NotFound, Unauthorized
 from tillroll.kit.clock import utc_now
+from tillroll.kit.crud import list_page
 from tillroll.kit.db import Connection, Database, DatabaseBusy, run
 from tillroll.kit.http import Principal
 from tillroll.kit.ids import token, uuid7
+from tillroll.kit.schemas import ListQuery, Page
 
 KEY_PREFIX = "tr_sk_"
 SESSION_PREFIX = "tr_ss_"
@@ -56,6 +58,11 @@ class AuthService:
 
     async def list_keys(self, conn: Connection, merchant_id: uuid.UUID) -> list[ApiKey]:
         return await ApiKeyRepository.of(conn).list(merchant_id)
+
+    async def page_keys(
+        self, conn: Connection, merchant_id: uuid.UUID, query: ListQuery
+    ) -> Page[ApiKey]:
+        return await list_page(ApiKeyRepository.of(conn), merchant_id, query.cursor, query.limit)
 
     async def revoke_key(
         self, conn: Connection, merchant_id: uuid.UUID, key_id: uuid.UUID

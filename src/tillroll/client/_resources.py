@@ -85,9 +85,9 @@ class _KeyCalls:
         return Call("POST", "/v1/keys", ApiKeyCreated, body=body)
 
     @staticmethod
-    def list() -> Call[builtins.list[ApiKey]]:
-        """The merchant's API keys, without their secrets (admin key)."""
-        return Call("GET", "/v1/keys", builtins.list[ApiKey])
+    def list(*, limit: int | None = None, cursor: str | None = None) -> Call[Page[ApiKey]]:
+        """One page of the merchant's API keys, oldest first, without secrets (admin key)."""
+        return Call("GET", "/v1/keys", Page[ApiKey], params={"limit": limit, "cursor": cursor})
 
     @staticmethod
     def revoke(key_id: Id) -> Call[ApiKey]:
@@ -361,6 +361,7 @@ class KeysResource(SyncResource):
 
     create = _sync(_KeyCalls.create)
     list = _sync(_KeyCalls.list)
+    iter = _sync_pages(_KeyCalls.list)
     revoke = _sync(_KeyCalls.revoke)
 
 
@@ -369,6 +370,7 @@ class AsyncKeysResource(AsyncResource):
 
     create = _async(_KeyCalls.create)
     list = _async(_KeyCalls.list)
+    iter = _async_pages(_KeyCalls.list)
     revoke = _async(_KeyCalls.revoke)
 
 

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import cache
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 import msgspec
 
@@ -24,6 +24,7 @@ from tillroll.kit.schemas import Page
 from tillroll.kit.tables import Table
 
 S = TypeVar("S", bound=msgspec.Struct)
+T = TypeVar("T", bound=msgspec.Struct)
 
 
 class TableRepository(Repository, Generic[S]):
@@ -134,9 +135,17 @@ def _reader(table: Table, schema: type[msgspec.Struct]) -> Callable[[Row], dict[
     return table.reader(schema.__struct_fields__)
 
 
+class Paged(Protocol[T]):
+    """A repository that reads a merchant's rows in id order, after a cursor id."""
+
+    async def page(
+        self, merchant_id: uuid.UUID, after: uuid.UUID | None, limit: int
+    ) -> list[T]: ...
+
+
 async def list_page(
-    repo: TableRepository[S], merchant_id: uuid.UUID, cursor: str | None, limit: int
-) -> Page[S]:
+    repo: Paged[T], merchant_id: uuid.UUID, cursor: str | None, limit: int
+) -> Page[T]:
     """One keyset page of `repo`'s rows in id order."""
     after = decode_cursor(cursor, (uuid.UUID,))[0] if cursor else None
     rows = await repo.page(merchant_id, after, limit + 1)

@@ -10,14 +10,17 @@ registrations (`tillroll.kit.openapi`).
 from __future__ import annotations
 
 import enum
+import functools
 import hashlib
 import inspect
 import logging
 import re
+import types
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol, get_type_hints
+from http import HTTPStatus
+from typing import Any, Protocol, Union, get_args, get_origin, get_type_hints
 
 import msgspec
 from starlette.requests import Request
@@ -29,6 +32,7 @@ from tillroll.errors import (
     Conflict,
     FieldError,
     Forbidden,
+    InternalError,
     InvalidInput,
     MalformedRequest,
     NotFound,
@@ -185,9 +189,10 @@ class Router:
 
 
 def _response_type(hint: Any) -> Any:
-    """`Receipt | Reply` → `Receipt`; `None` → None."""
-    args = [a for a in getattr(hint, "__args__", (hint,)) if a is not Reply and a is not None]
-    if hint is None or hint is type(None) or not args:
+    """`Receipt | Reply` → `Receipt`; `Page[Receipt]` stays; `None` → None."""
+    union = get_origin(hint) in (Union, types.UnionType)
+    args = [a for a in (get_args(hint) if union else (hint,)) if a not in (Reply, type(None))]
+    if hint is None or not args:
         return None
     return args[0] if len(args) == 1 else hint
 
@@ -204,7 +209,39 @@ class Runtime:
     auth: AuthBackend
 
 
-def build_route(endpoint: Endpoint, runtime: Runtime) -> Route:
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def build_routes(endpoints: list[Endpoint], runtime: Runtime) -> list[Route]:
+    """One route per path, in `ordered` order: a wrong method is then a 405 whose `Allow`
+    names every method of the path."""
+    by_path: dict[str, dict[str, Handler]] = {}
+    typed: dict[str, str] = {}
+    for e in ordered(endpoints):
+        by_path.setdefault(e.path, {})[e.method] = _handler(e, runtime)
+        typed[e.path] = _typed_path(e)
+    return [_route(typed[path], handlers) for path, handlers in by_path.items()]
+
+
+def _typed_path(endpoint: Endpoint) -> str:
+    """`/v1/receipts/{receipt_id}` → `/v1/receipts/{receipt_id:uuid}`: a segment that is no
+    UUID does not match, so `GET /v1/receipts/batch` is a 405, not "no receipt 'batch'"."""
+    path = endpoint.path
+    for name, kind in endpoint.path_params.items():
+        if kind is uuid.UUID:
+            path = path.replace("{" + name + "}", "{" + name + ":uuid}")
+    return path
+
+
+def _route(path: str, handlers: dict[str, Handler]) -> Route:
+    async def dispatch(request: Request) -> Response:
+        method = "GET" if request.method == "HEAD" else request.method
+        return await handlers[method](request)
+
+    return Route(path, dispatch, methods=list(handlers))
+
+
+def _handler(endpoint: Endpoint, runtime: Runtime) -> Handler:
     decoder = msgspec.json.Decoder(endpoint.body) if endpoint.body is not None else None
 
     async def asgi(request: Request) -> Response:
@@ -232,8 +269,26 @@ def build_route(endpoint: Endpoint, runtime: Runtime) -> Route:
             return await _run(endpoint, runtime, request, inputs, raw)
         except TillrollError as exc:
             return (endpoint.render_error or problem_response)(exc)
+        except Exception:
+            log.exception("unhandled error in %s %s", endpoint.method, endpoint.path)
+            return internal_error(endpoint.render_error or problem_response)
 
-    return Route(endpoint.path, asgi, methods=[endpoint.method])
+    return asgi
+
+
+def internal_error(render: ErrorRenderer) -> Response:
+    """A 500 without internals; the connection is closed so that a keep-alive client starts
+    afresh instead of being reset on its next request."""
+    response = render(InternalError("An unexpected error occurred; it has been logged."))
+    response.headers["Connection"] = "close"
+    return response
+
+
+def ordered(endpoints: list[Endpoint]) -> list[Endpoint]:
+    """Routing order: at the first segment where two paths differ, a static segment wins over
+    a `{parameter}` (`/v1/receipts/export.csv` before `/v1/receipts/{receipt_id}`), whatever
+    order the routers were registered in."""
+    return sorted(endpoints, key=lambda e: [s.startswith("{") for s in e.path.split("/")])
 
 
 async def _read_body(
@@ -253,7 +308,35 @@ async def _read_body(
             raise PayloadTooLarge(f"The body is larger than {limit} bytes.")
         chunks.append(chunk)
     raw = b"".join(chunks)
-    return raw if raw.strip() else b"{}"  # no body: an empty object (422 names what is missing)
+    if not raw.strip():
+        return b"{}"  # no body: an empty object (422 names what is missing)
+    _check_media_type(request.headers.get("content-type", ""))
+    return raw
+
+
+def _check_media_type(header: str) -> None:
+    """A body must be declared JSON (`application/json` or `…+json`), else 415."""
+    media = header.split(";", 1)[0].strip().lower()
+    if media != JSON and not (media.startswith("application/") and media.endswith("+json")):
+        raise UnsupportedMediaType(
+            f"Content-Type {media or '(empty)'!r} is not accepted; send application/json."
+        )
+
+
+class RoutingError(TillrollError):
+    """What Starlette's router refused: an unknown path (404), a wrong method (405)."""
+
+    def __init__(self, status: int, headers: Mapping[str, str] | None = None) -> None:
+        super().__init__(HTTPStatus(status).description, headers=dict(headers or {}))
+        self.status = status
+        self.title = HTTPStatus(status).phrase
+        self.code = self.title.lower().replace(" ", "_")
+
+
+class UnsupportedMediaType(TillrollError):
+    status = 415
+    code = "unsupported_media_type"
+    title = "Unsupported media type"
 
 
 def decode_json(decoder: msgspec.json.Decoder[Any], raw: bytes) -> Any:
@@ -292,23 +375,112 @@ def _arguments(endpoint: Endpoint, request: Request) -> dict[str, Any]:
     for name, kind in endpoint.path_params.items():
         kwargs[name] = _path_value(request.path_params[name], kind)
     if endpoint.query is not None:
-        params = dict(request.query_params)
-        for name, value in params.items():
-            if "\x00" in value:
-                raise InvalidInput.field(f"query.{name}", "must not contain NUL characters")
-        try:
-            kwargs["query"] = msgspec.convert(params, endpoint.query, strict=False)
-        except msgspec.ValidationError as exc:
-            raise _validation_error(str(exc), root="query") from None
+        kwargs["query"] = parse_query(request.query_params.multi_items(), endpoint.query)
     return kwargs
 
 
-def _path_value(raw: str, kind: Any) -> Any:
+_INTEGER = re.compile(r"-?[0-9]{1,19}")
+_NUMBER = re.compile(r"-?[0-9]{1,15}(\.[0-9]{1,15})?")
+_BOOLEAN = {"true": True, "false": False}
+_AWARE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?(Z|z|[+-]\d\d:\d\d)")
+
+
+def parse_query(items: list[tuple[str, str]], kind: Any) -> Any:
+    """Query text → `kind`, strictly: bounded numbers, `true`/`false`, ISO 8601 times with an
+    offset. A list-typed field takes repeated parameters (`a=1&a=2` or `a[]=1&a[]=2`); any
+    other field given twice is a 422."""
+    fields = _query_fields(kind)
+    values: dict[str, Any] = {}
+    for raw_name, text in items:
+        name = raw_name.removesuffix("[]")
+        if "\x00" in text:
+            raise InvalidInput.field(f"query.{name}", "must not contain NUL characters")
+        if name not in fields:
+            values.setdefault(name, text)  # unknown: refused or ignored by `kind`'s own rule
+            continue
+        item, many = fields[name]
+        value = _query_scalar(name, text, item)
+        if many:
+            values.setdefault(name, []).append(value)
+        elif name in values:
+            raise InvalidInput.field(f"query.{name}", "must be given once")
+        else:
+            values[name] = value
+    try:
+        return msgspec.convert(values, kind, strict=True)
+    except msgspec.ValidationError as exc:
+        raise _validation_error(str(exc), root="query") from None
+
+
+@functools.cache
+def _query_fields(kind: Any) -> dict[str, tuple[msgspec.inspect.Type, bool]]:
+    """Each query field's element type, and whether it takes repeated values."""
+    info = msgspec.inspect.type_info(kind)
+    assert isinstance(info, msgspec.inspect.StructType), "a query is a Struct"
+    fields: dict[str, tuple[msgspec.inspect.Type, bool]] = {}
+    for f in info.fields:
+        item = _unwrap_optional(f.type)
+        many = isinstance(item, msgspec.inspect.ListType | msgspec.inspect.SetType)
+        element = (
+            item.item_type
+            if isinstance(item, msgspec.inspect.ListType | msgspec.inspect.SetType)
+            else item
+        )
+        fields[f.encode_name] = (_unwrap_optional(element), many)
+    return fields
+
+
+def _unwrap_optional(t: msgspec.inspect.Type) -> msgspec.inspect.Type:
+    """`X | None` and `Annotated[X, Meta(description=…)]` → `X`."""
+    while True:
+        if isinstance(t, msgspec.inspect.Metadata):
+            t = t.type
+            continue
+        if isinstance(t, msgspec.inspect.UnionType):
+            rest = [x for x in t.types if not isinstance(x, msgspec.inspect.NoneType)]
+            if len(rest) == 1:
+                t = rest[0]
+                continue
+        return t
+
+
+def _query_scalar(name: str, text: str, item: msgspec.inspect.Type) -> Any:
+    """One parameter's text as the JSON-like value its type takes (checked by `convert`)."""
+    if isinstance(item, msgspec.inspect.IntType):
+        if not _INTEGER.fullmatch(text):
+            raise InvalidInput.field(f"query.{name}", "must be an integer of at most 19 digits")
+        return int(text)
+    if isinstance(item, msgspec.inspect.FloatType):
+        if not _NUMBER.fullmatch(text):
+            raise InvalidInput.field(f"query.{name}", "must be a decimal number")
+        return float(text)
+    if isinstance(item, msgspec.inspect.BoolType):
+        if text not in _BOOLEAN:
+            raise InvalidInput.field(f"query.{name}", "must be `true` or `false`")
+        return _BOOLEAN[text]
+    if isinstance(item, msgspec.inspect.DateTimeType) and not _AWARE.fullmatch(text):
+        raise InvalidInput.field(
+            f"query.{name}", "must be an ISO 8601 time with an offset, e.g. 2026-03-01T09:00:00Z"
+        )
+    return text  # str, uuid, datetime, enums: `convert` decides
+
+
+def _path_value(raw: Any, kind: Any) -> Any:
+    """A path segment as its declared type; one that cannot be an id names no object (404)."""
+    if isinstance(raw, uuid.UUID):  # converted by the route (`{name:uuid}`)
+        return raw
     if kind is uuid.UUID:
         try:
             return uuid.UUID(raw)
         except ValueError:
             raise NotFound(f"No object has the id {raw!r}.") from None
+    if isinstance(msgspec.inspect.type_info(kind), msgspec.inspect.IntType):
+        try:
+            if not _INTEGER.fullmatch(raw):
+                raise ValueError(raw)
+            return msgspec.convert(int(raw), kind)
+        except (ValueError, msgspec.ValidationError):
+            raise NotFound(f"No object has the number {raw!r}.") from None
     return raw
 
 
@@ -322,7 +494,7 @@ async def _run(
     write = endpoint.method != "GET"
     kwargs: dict[str, Any] | None = None
     key = request.headers.get("idempotency-key") if endpoint.idempotent else None
-    fingerprint = _fingerprint(request, body) if key else ""
+    fingerprint = _fingerprint(request, body) if key else ""  # empty: no key at all
     for attempt in range(4):
         try:
             async with runtime.db.transaction(write=write) as conn:

@@ -1,4 +1,10 @@
-"""The OpenAPI 3.1 document, built from the registered endpoints and their msgspec types."""
+"""The OpenAPI 3.1 document, built from the registered endpoints and their msgspec types.
+
+Every status an endpoint can answer is declared, from what the router knows of it: 401/403
+and 503 always (every native endpoint authenticates and opens a transaction), 404 with path
+parameters, 422 with a query, 400/413/415/422 with a body, 422 for a reused
+`Idempotency-Key`, plus the endpoint's own `errors`.
+"""
 
 from __future__ import annotations
 
@@ -6,22 +12,28 @@ from typing import Any
 
 import msgspec
 
+from tillroll.config import Settings
 from tillroll.kit.http import Endpoint
 from tillroll.kit.schemas import Problem
 
 _REF = "#/components/schemas/{name}"
 _ERROR_TEXT = {
-    400: "Malformed request",
+    400: "Malformed request (the body is not JSON)",
     401: "Missing or invalid credentials",
     403: "The credential may not do this",
     404: "Not found (also for another merchant's objects)",
     409: "Conflict with the current state",
     413: "Body too large",
+    415: "The body is not declared `application/json`",
     422: "Invalid input; `errors[]` names each field",
+    503: "The database is busy or unreachable; retry after `Retry-After` seconds",
 }
+_RETRY_AFTER = {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds."}}
 
 
-def build_openapi(endpoints: list[Endpoint], *, title: str, version: str) -> dict[str, Any]:
+def build_openapi(
+    endpoints: list[Endpoint], *, title: str, version: str, settings: Settings
+) -> dict[str, Any]:
     types = [Problem]
     for e in endpoints:
         types += [t for t in (e.body, e.query, e.response) if t is not None]
@@ -29,7 +41,8 @@ def build_openapi(endpoints: list[Endpoint], *, title: str, version: str) -> dic
     lookup = dict(zip(types, schemas, strict=True))
     paths: dict[str, dict[str, Any]] = {}
     for e in endpoints:
-        paths.setdefault(e.path, {})[e.method.lower()] = _operation(e, lookup, components)
+        op = _operation(e, lookup, components, settings.idempotency_retention_hours)
+        paths.setdefault(e.path, {})[e.method.lower()] = op
     return {
         "openapi": "3.1.0",
         "info": {"title": title, "version": version},
@@ -43,7 +56,7 @@ def build_openapi(endpoints: list[Endpoint], *, title: str, version: str) -> dic
 
 
 def _operation(
-    e: Endpoint, lookup: dict[Any, dict[str, Any]], components: dict[str, Any]
+    e: Endpoint, lookup: dict[Any, dict[str, Any]], components: dict[str, Any], hours: int
 ) -> dict[str, Any]:
     op: dict[str, Any] = {
         "summary": e.summary,
@@ -54,7 +67,7 @@ def _operation(
     }
     if e.body is not None:
         op["requestBody"] = {
-            "required": True,
+            "required": not _accepts_empty(e.body),
             "content": {"application/json": {"schema": lookup[e.body]}},
         }
     if e.idempotent:
@@ -64,18 +77,28 @@ def _operation(
                 "in": "header",
                 "required": False,
                 "schema": {"type": "string", "maxLength": 255},
-                "description": "Replays the stored response for a repeated request (≥ 24 h).",
+                "description": f"Replays the stored response for a repeated request ({hours} h); "
+                "empty means no key.",
             }
         )
     return op
+
+
+def _accepts_empty(body: Any) -> bool:
+    """Whether no body at all is valid (it is read as `{}`), as for a PATCH of nothing."""
+    try:
+        msgspec.convert({}, body)
+    except msgspec.ValidationError:
+        return False
+    return True
 
 
 def _parameters(
     e: Endpoint, lookup: dict[Any, dict[str, Any]], components: dict[str, Any]
 ) -> list[dict[str, Any]]:
     params: list[dict[str, Any]] = [
-        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-        for name in e.path_params
+        {"name": name, "in": "path", "required": True, "schema": msgspec.json.schema(kind)}
+        for name, kind in e.path_params.items()
     ]
     if e.query is not None:
         ref = lookup[e.query]["$ref"].rsplit("/", 1)[1]
@@ -102,7 +125,21 @@ def _responses(e: Endpoint, lookup: dict[Any, dict[str, Any]]) -> dict[str, Any]
         ok["content"] = {e.produces: {"schema": {"type": "string"}}}
     empty = e.response is None and e.produces is None and e.status == 200
     responses: dict[str, Any] = {str(204 if empty else e.status): ok}
+    if e.idempotent and e.status == 201:
+        responses["200"] = {**ok, "description": "Already stored: the stored object (a replay)"}
     problem = {"application/problem+json": {"schema": lookup[Problem]}}
-    for status in sorted({401, 403, *e.errors}):
+    for status in sorted(_error_statuses(e)):
         responses[str(status)] = {"description": _ERROR_TEXT[status], "content": problem}
+    responses["503"]["headers"] = _RETRY_AFTER
     return responses
+
+
+def _error_statuses(e: Endpoint) -> set[int]:
+    statuses = {401, 403, 503, *e.errors}
+    if e.path_params:
+        statuses.add(404)
+    if e.query is not None or e.idempotent:
+        statuses.add(422)
+    if e.body is not None:
+        statuses |= {400, 413, 415, 422}
+    return statuses

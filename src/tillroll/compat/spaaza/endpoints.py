@@ -80,7 +80,7 @@ def render_error(exc: TillrollError) -> Response:
     if isinstance(exc, SpaazaError):
         code, name, status = exc.spaaza_code, exc.name, exc.status
     else:
-        code, name, status = ERRORS.get(exc.code, (99, "internal_error", 500))
+        code, name, status = ERRORS.get(exc.code, (99, exc.code, exc.status))
     description = exc.detail
     if exc.errors:
         description = "; ".join(f"{_loc(e.loc)}: {e.message}" for e in exc.errors)
