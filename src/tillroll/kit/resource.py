@@ -104,7 +104,8 @@ class Resource(Generic[S, C, U]):
         changed = {k: v for k, v in changes.items() if v != getattr(current, k)}
         await self._ensure_unique(repo, merchant_id, changed)
         updated = await repo.update(merchant_id, object_id, changes, utc_now())
-        assert updated is not None
+        if updated is None:  # deleted by a concurrent request since `get` saw it
+            raise NotFound(f"No {self.noun} {object_id}.")
         return updated
 
     async def delete(self, conn: Connection, merchant_id: uuid.UUID, object_id: uuid.UUID) -> None:
