@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test check pytest install clean
+.PHONY: run test check pytest fuzz install clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ check: install
 
 pytest: install
 	$(BIN)/pytest
+
+## The fuzzer's long run (400 examples per endpoint; the suite runs 8): `make fuzz`.
+fuzz: install
+	HYPOTHESIS_PROFILE=long $(BIN)/pytest tests/fuzz -p no:cacheprovider
 
 clean:
 	rm -rf $(VENV) tillroll.db tillroll.db-wal tillroll.db-shm

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tillroll.kit.db import Connection, Database, run
 
-REFERENCE_TABLES = {"merchants", "api_keys", "schema_migrations"}
+REFERENCE_TABLES = {"merchants", "api_keys", "schema_migrations", "auth_failures"}
 
 
 async def _unique_keys(conn: Connection) -> dict[str, list[list[str]]]:

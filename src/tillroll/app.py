@@ -7,19 +7,21 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from tillroll import __version__
 from tillroll.auth import endpoints as auth_endpoints
+from tillroll.auth.ratelimit import FailureLimit
 from tillroll.auth.service import auth
 from tillroll.branches import endpoints as branches
 from tillroll.compat import spaaza
 from tillroll.config import Settings
 from tillroll.customers import endpoints as customers
 from tillroll.errors import InternalError
-from tillroll.kit import idempotency
+from tillroll.kit import idempotency, security
 from tillroll.kit.db import Database, open_database, run
 from tillroll.kit.http import Endpoint, Router, Runtime, build_route, log, problem_response
 from tillroll.kit.openapi import build_openapi
@@ -76,6 +78,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     database = db or open_database(settings.database_url, pool_size=settings.pool_size)
     runtime = Runtime(db=database, settings=settings, auth=auth)
     native = [e for e in endpoints() if not e.path.startswith("/compat/")]  # facades: docs/compat-*
+    renderers = [(r.prefix, r.render_error) for r in ROUTERS if r.render_error is not None]
     spec = build_openapi(native, title="Tillroll", version=__version__)
 
     async def openapi(_: Request) -> Response:
@@ -106,7 +109,13 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
                 await database.close()
 
     app = Starlette(
-        routes=routes, lifespan=lifespan, exception_handlers={Exception: _internal_error}
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={Exception: _internal_error},
+        middleware=[
+            *security.middleware(settings),
+            Middleware(FailureLimit, db=database, settings=settings, renderers=renderers),
+        ],
     )
     app.state.runtime = runtime
     return app

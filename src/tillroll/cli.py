@@ -108,6 +108,7 @@ def serve(settings: Settings, host: str | None, port: int | None, workers: int |
         http="httptools",
         log_level="warning",
         access_log=False,
+        server_header=False,  # no header naming the software (docs/security.md)
     )
 
 

@@ -66,7 +66,9 @@ def receipt(external_id: str = "R-1", **changes: Any) -> dict[str, Any]:
 def server_url(database_url: str, db: Database) -> Iterator[str]:
     """A real HTTP server; `db` first, so the schema is migrated before it starts."""
     del db
-    app = create_app(Settings(database_url=database_url, pool_size=5))
+    app = create_app(
+        Settings(database_url=database_url, pool_size=5, auth_failures_per_minute=10**9)
+    )
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))

@@ -49,6 +49,7 @@ ERRORS: dict[str, tuple[int, str, int]] = {
     "not_found": (30, "not_found", 404),
     "conflict": (40, "conflict", 409),
     "payload_too_large": (41, "payload_too_large", 413),
+    "too_many_requests": (42, "too_many_requests", 429),
 }
 _QUERY_NAMES = {
     "issued_from_relative": "min_created_datetime_relative",
