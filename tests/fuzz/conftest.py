@@ -74,3 +74,6 @@ def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untype
             f"fuzz ({where}): {COUNTS['requests']} requests: {classes}; "
             f"slowest {COUNTS['slowest_ms']} ms"
         )
+        for name, count in COUNTS.items():
+            if name.startswith("over"):
+                terminalreporter.write_line(f"fuzz: {count} × {name}")

@@ -39,6 +39,8 @@ def check(endpoint: Endpoint, response: httpx.Response, seconds: float) -> None:
     COUNTS["requests"] += 1
     COUNTS[f"{status // 100}xx"] += 1
     COUNTS["slowest_ms"] = max(COUNTS["slowest_ms"], round(seconds * 1000))
+    if seconds > 0.25:
+        COUNTS[f"over 250 ms: {endpoint.method} {endpoint.path}"] += 1
     assert status < 500, response.text[:2000]
     assert seconds < 1.0, f"{seconds:.2f} s"
     assert response.headers["x-content-type-options"] == "nosniff"
