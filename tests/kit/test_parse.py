@@ -64,3 +64,11 @@ def test_choices_are_exact() -> None:
         parse.choice("eur", {"EUR", "USD"}, field="currency", what="an ISO 4217 code")
     assert refused.value.errors[0].message == "'eur' is not an ISO 4217 code"
     assert parse.choice("EUR", {"EUR"}, field="currency", what="a code") == "EUR"
+
+
+def test_a_megabyte_of_digits_is_refused_in_microseconds() -> None:
+    value = Decimal("0." + "1" * 4_000_000)  # what a 4 MiB body decodes to
+    started = time.perf_counter()
+    with pytest.raises(InvalidInput):
+        parse.bounded(value, field="item_price")
+    assert time.perf_counter() - started < 0.01

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
-from decimal import Decimal
+from decimal import ROUND_DOWN, Context, Decimal, localcontext
 from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -44,19 +44,10 @@ def bounded(
         raise InvalidInput.field(field, f"{_show(str(value))} is not a finite number")
     if value and value.adjusted() >= integer_digits:
         raise InvalidInput.field(field, f"has more than {integer_digits} digits before the point")
-    if _places(value) > places:
-        raise InvalidInput.field(field, f"has more than {places} decimals")
+    with localcontext(Context(prec=integer_digits + places + 1)):  # exact: both bounded
+        if value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_DOWN) != value:
+            raise InvalidInput.field(field, f"has more than {places} decimals")
     return value
-
-
-def _places(value: Decimal) -> int:
-    """Decimals that matter: `1.2500` has 2."""
-    if not value:
-        return 0
-    _, digits, exponent = value.as_tuple()
-    assert isinstance(exponent, int)  # finite
-    text = "".join(map(str, digits))
-    return max(0, -(exponent + len(text) - len(text.rstrip("0"))))
 
 
 def integer(text: str, *, field: str, maximum: int = MAX_INTEGER) -> int:
