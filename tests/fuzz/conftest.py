@@ -34,6 +34,7 @@ class World:
     key: str
     ids: dict[str, list[str]]
     session: str
+    number: int
 
     @property
     def credentials(self) -> list[dict[str, str]]:
@@ -61,7 +62,7 @@ async def world(app, db: Database) -> AsyncIterator[World]:  # type: ignore[no-u
             "product_id": [product["id"]], "receipt_id": [stored["id"], str(stored["number"])],
             "key_id": [spare["id"]],
         }  # fmt: skip
-        yield World(api, tenant.key, ids, session.json()["token"])
+        yield World(api, tenant.key, ids, session.json()["token"], tenant.number)
         await api.aclose()
 
 
