@@ -16,12 +16,12 @@ from typing import Any
 
 import msgspec
 
-from tillroll.receipts.repository import LINE_COLUMNS as LINE_COLUMNS
-from tillroll.receipts.repository import RECEIPT_COLUMNS as TILLROLL_RECEIPT_COLUMNS
 from tillroll.receipts.schemas import ReceiptCreate
+from tillroll.receipts.tables import LINES, RECEIPTS
 
-# Tillroll's own columns; the baselines leave out the stored CSV cells (nullable).
-RECEIPT_COLUMNS = tuple(c for c in TILLROLL_RECEIPT_COLUMNS if not c.startswith("csv_"))
+# Tillroll's own columns, from the tables' declarations.
+RECEIPT_COLUMNS = RECEIPTS.names
+LINE_COLUMNS = LINES.names
 
 MARK = "@@EXT@@"
 
@@ -99,7 +99,7 @@ def rows(
         m, i, number, r.external_id, r.type, issued, None, None, _json(r.employee),
         r.currency, r.prices_include_tax, r.subtotal, r.tax_total, r.shipping_total,
         r.discount_total, r.total, _json(r.taxes), _json(r.payments), _json(r.discounts),
-        r.notes, _json(r.metadata), False, "0" * 64, created,
+        r.notes, _json(r.metadata), False, "0" * 64, created, None,
     )  # fmt: skip
     lines = [
         (

@@ -240,6 +240,7 @@ class Dataset:
                         False,
                         f"{i:064x}",
                         created,
+                        None,
                     )
                 )
             yield receipts, lines

@@ -43,22 +43,33 @@ def test_unknown_merchant_fails_cleanly(tmp_path: Path) -> None:
     assert "No merchant number 9" in result.output
 
 
-def test_demo_loads_once_and_prints_a_key_each_time(tmp_path: Path) -> None:
-    db = tmp_path / "t.db"
-    first = invoke(db, "demo", "--receipts", "60")
-    second = invoke(db, "demo", "--receipts", "60")
-    assert "tr_sk_" in first and "tr_sk_" in second and first != second
+def test_demo_loads_once_and_keeps_its_key(tmp_path: Path) -> None:
+    db, key_file = tmp_path / "t.db", tmp_path / "demo-key"
+    first = invoke(db, "demo", "--receipts", "60", "--key-file", str(key_file))
+    second = invoke(db, "demo", "--receipts", "60", "--key-file", str(key_file))
+    secret = key_file.read_text().strip()
+    assert secret.startswith("tr_sk_") and first == second and secret in first
     assert invoke(db, "merchants", "list").count("Tillroll Demo Shop") == 1
+    assert invoke(db, "keys", "list", "--merchant", "1").count("\tdemo") == 1
+
+
+def test_demo_mints_a_new_key_when_the_saved_one_does_not_open_it(tmp_path: Path) -> None:
+    db, key_file = tmp_path / "t.db", tmp_path / "demo-key"
+    key_file.write_text("tr_sk_not-a-key\n")
+    output = invoke(db, "demo", "--receipts", "10", "--key-file", str(key_file))
+    secret = key_file.read_text().strip()
+    assert secret != "tr_sk_not-a-key" and secret in output
+    assert key_file.stat().st_mode & 0o077 == 0
 
 
 def test_export_receipts_streams_csv_with_progress(tmp_path: Path) -> None:
     db = tmp_path / "t.db"
-    invoke(db, "demo", "--receipts", "40")
+    invoke(db, "demo", "--receipts", "40", "--key-file", str(tmp_path / "k"))
     result = CliRunner().invoke(
         cli, ["--database-url", f"sqlite:///{db}", "export", "receipts", "--merchant", "1"]
     )
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[0].startswith("id,retailer_basket_code,timestamp")
+    assert lines[0].startswith("number,id,external_id,type,issued_at")
     assert len(lines) == 41
     assert "receipts" in result.stderr

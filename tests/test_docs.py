@@ -1,7 +1,14 @@
-"""Docs cannot drift: every CLI --help and every setting appear in docs/ as they are."""
+"""Docs cannot drift: every CLI --help and every setting appear in docs/ as they are.
+
+Help is rendered as an 80-column terminal prints it (`COLUMNS=80 tillroll … --help`).
+"""
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
 from dataclasses import fields
 from pathlib import Path
 
@@ -11,7 +18,13 @@ from click.testing import CliRunner
 from tillroll.cli import cli
 from tillroll.config import Settings
 
-DOCS = Path(__file__).parents[1] / "docs"
+ROOT = Path(__file__).parents[1]
+DOCS = ROOT / "docs"
+DOCUMENTS = [ROOT / "README.md", *sorted(DOCS.glob("*.md"))]
+# Paths of the machine the project was built on, not of the repository.
+_OUTSIDE = re.compile(r"\.\./|/work/|shared/reference|\bseed \d{3}\b|seed-systems")
+_LINK = re.compile(r"\]\(([^)#\s]+)[^)]*\)")
+COLUMNS = 80
 
 
 def _commands(group: click.Group, prefix: list[str]) -> list[list[str]]:
@@ -25,13 +38,16 @@ def _commands(group: click.Group, prefix: list[str]) -> list[list[str]]:
 
 
 def help_text(args: list[str]) -> str:
-    result = CliRunner().invoke(cli, [*args, "--help"], prog_name="tillroll", terminal_width=100)
+    # A terminal of COLUMNS (or more) columns gets click's width min(columns, 80) - 2.
+    width = COLUMNS - 2
+    result = CliRunner().invoke(cli, [*args, "--help"], prog_name="tillroll", terminal_width=width)
     assert result.exit_code == 0, result.output
     return result.output
 
 
 def render_cli_reference() -> str:
-    parts = ["# Command line\n\n`tillroll --help` and every subcommand's help, as they are.\n"]
+    intro = "`tillroll --help` and every subcommand's help, as an 80-column terminal prints them."
+    parts = [f"# Command line\n\n{intro}\n"]
     for args in _commands(cli, []):
         title = " ".join(["tillroll", *args])
         parts.append(f"\n## `{title}`\n\n```\n{help_text(args)}```\n")
@@ -46,7 +62,35 @@ def test_cli_reference_matches_help() -> None:
     )
 
 
+def test_help_is_rendered_as_an_80_column_terminal_prints_it() -> None:
+    tillroll = Path(sys.executable).with_name("tillroll")
+    for args in (["demo"], ["export", "receipts"], []):
+        printed = subprocess.run(
+            [str(tillroll), *args, "--help"],
+            env={**os.environ, "COLUMNS": str(COLUMNS)},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        assert printed == help_text(args), args
+
+
 def test_every_setting_is_documented() -> None:
     text = (DOCS / "configuration.md").read_text()
     for f in fields(Settings):
         assert f"`TILLROLL_{f.name.upper()}`" in text, f.name
+
+
+def test_documents_refer_to_nothing_outside_the_repository() -> None:
+    for document in DOCUMENTS:
+        for n, line in enumerate(document.read_text().splitlines(), 1):
+            assert not _OUTSIDE.search(line), f"{document.name}:{n}: {line}"
+
+
+def test_relative_links_point_at_files_in_the_repository() -> None:
+    for document in DOCUMENTS:
+        for target in _LINK.findall(document.read_text()):
+            if "://" in target or target.startswith("mailto:"):
+                continue
+            path = (document.parent / target).resolve()
+            assert path.is_relative_to(ROOT) and path.exists(), f"{document.name}: {target}"

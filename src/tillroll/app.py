@@ -18,6 +18,7 @@ from tillroll.auth.ratelimit import FailureLimit
 from tillroll.auth.service import auth
 from tillroll.branches import endpoints as branches
 from tillroll.compat import spaaza
+from tillroll.compat.spaaza.export import render_missing, store_cells
 from tillroll.config import Settings
 from tillroll.customers import endpoints as customers
 from tillroll.errors import InternalError
@@ -28,6 +29,7 @@ from tillroll.kit.openapi import build_openapi
 from tillroll.merchants import endpoints as merchants
 from tillroll.products import endpoints as products
 from tillroll.receipts import endpoints as receipts
+from tillroll.receipts import ingest
 
 ROUTERS: list[Router] = [
     merchants.router,
@@ -68,6 +70,16 @@ async def _sweep_hourly(db: Database, settings: Settings) -> None:
         await asyncio.sleep(3600)
 
 
+def wire_facades() -> None:
+    """Hook the facades into the core's generic listeners (once)."""
+    if store_cells not in ingest.ON_STORE:
+        ingest.ON_STORE.append(store_cells)
+
+
+DATA_UPGRADES = [render_missing]
+"""Run by `tillroll migrate` after the migrations: what they left to render."""
+
+
 def endpoints() -> list[Endpoint]:
     return [e for router in ROUTERS for e in router.endpoints]
 
@@ -75,6 +87,7 @@ def endpoints() -> list[Endpoint]:
 def create_app(settings: Settings | None = None, db: Database | None = None) -> Starlette:
     """The app. `db` is opened by the lifespan unless the caller passes an open one."""
     settings = settings or Settings.from_env()
+    wire_facades()
     database = db or open_database(settings.database_url, pool_size=settings.pool_size)
     runtime = Runtime(db=database, settings=settings, auth=auth)
     native = [e for e in endpoints() if not e.path.startswith("/compat/")]  # facades: docs/compat-*

@@ -8,10 +8,12 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TypeVar
 
 import click
 
+from tillroll.app import DATA_UPGRADES, wire_facades
 from tillroll.auth.principals import Scope
 from tillroll.auth.schemas import ApiKeyCreate
 from tillroll.auth.service import auth as auth_service
@@ -19,10 +21,11 @@ from tillroll.config import Settings
 from tillroll.errors import TillrollError
 from tillroll.kit.db import Connection, Database, open_database, run
 from tillroll.kit.migrate import migrate as apply_migrations
+from tillroll.kit.viewer import Viewer
 from tillroll.merchants.service import merchant as merchant_service
-from tillroll.receipts.export import Window, render_missing, stream_csv, stream_jsonl
-from tillroll.receipts.repository import ReceiptFilter, ReceiptRepository
+from tillroll.receipts.export import Window, stream_csv, stream_jsonl
 from tillroll.receipts.schemas import ReceiptFilters
+from tillroll.receipts.service import ReceiptFilter
 from tillroll.receipts.service import receipt as receipt_service
 
 T = TypeVar("T")
@@ -35,6 +38,7 @@ def _with_db(
     """Run `work` against the database, migrated to the current schema first."""
 
     async def main() -> T:
+        wire_facades()
         db = open_database(settings.database_url, pool_size=2)
         await db.connect()
         try:
@@ -53,7 +57,8 @@ def _with_db(
 async def upgrade(db: Database) -> list[str]:
     """Apply pending migrations, then render what they left to render."""
     applied = await apply_migrations(db)
-    await render_missing(db)
+    for step in DATA_UPGRADES:
+        await step(db)
     return applied
 
 
@@ -239,7 +244,7 @@ def export_receipts(
     issued_to: datetime | None,
     branch_code: str | None,
 ) -> None:
-    """Stream a merchant's receipts as CSV (Spaaza's 27 columns) or JSON lines."""
+    """Stream a merchant's receipts as CSV (docs/exports.md) or JSON lines."""
     filters = ReceiptFilters(
         issued_from=_aware(issued_from), issued_to=_aware(issued_to), branch_code=branch_code
     )
@@ -247,8 +252,8 @@ def export_receipts(
     async def work(db: Database) -> None:
         async def window(conn: Connection) -> tuple[uuid.UUID, ReceiptFilter, int]:
             merchant = await merchant_service.by_number(conn, merchant_number)
-            where = await receipt_service.filter(conn, merchant.id, filters, None)
-            return merchant.id, where, await ReceiptRepository.of(conn).count(merchant.id, where)
+            where = await receipt_service.filter(conn, Viewer(merchant.id), filters)
+            return merchant.id, where, await receipt_service.count(conn, merchant.id, where)
 
         merchant_id, where, total = await run(db, window, write=False)
         window_ = Window(where)
@@ -274,10 +279,19 @@ def _aware(moment: datetime | None) -> datetime | None:
 @cli.command()
 @click.option("--receipts", default=2000, show_default=True, help="How many receipts to create.")
 @click.option("--seed", default=7, show_default=True, help="Random seed (same seed, same data).")
+@click.option(
+    "--key-file",
+    default=".tillroll-demo-key",
+    show_default=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where the demo admin key is kept; later runs print it again.",
+)
 @click.pass_obj
-def demo(settings: Settings, receipts: int, seed: int) -> None:
+def demo(settings: Settings, receipts: int, seed: int, key_file: Path) -> None:
     """Load demo data: a merchant, 2 branches, 50 customers, receipts over 90 days."""
     from tillroll.demo import load_demo
 
-    result = _with_db(settings, lambda db: load_demo(db, receipts=receipts, seed=seed))
+    result = _with_db(
+        settings, lambda db: load_demo(db, receipts=receipts, seed=seed, key_file=key_file)
+    )
     click.echo(result)

@@ -1,8 +1,9 @@
 """Demo data: one merchant, 2 branches, 50 customers, a catalogue and receipts over 90 days.
 
 Everything goes through the same services as the API, so demo receipts obey every rule.
-The same seed gives the same data. Running it again reuses the demo merchant and prints a
-fresh admin key (keys are shown only once).
+The same seed gives the same data. The demo admin key is written to a local key file (only
+its hash is in the database); running the demo again reuses the merchant and prints the key
+from that file, minting a new one only when the file is missing or its key no longer works.
 """
 
 from __future__ import annotations
@@ -10,15 +11,17 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
+from pathlib import Path
 from typing import Any
 
-from tillroll.auth.principals import Scope
+from tillroll.auth.principals import MerchantKey, Scope
 from tillroll.auth.schemas import ApiKeyCreate
 from tillroll.auth.service import auth as auth_service
 from tillroll.branches.schemas import BranchCreate
 from tillroll.branches.service import branch as branch_service
 from tillroll.customers.schemas import CustomerCreate
 from tillroll.customers.service import customer as customer_service
+from tillroll.errors import Unauthorized
 from tillroll.kit.address import Address
 from tillroll.kit.clock import utc_now
 from tillroll.kit.db import Connection, Database, run
@@ -82,12 +85,27 @@ CATALOGUE = [
 ]
 
 
-async def load_demo(db: Database, *, receipts: int = 2000, seed: int = 7) -> str:
+async def load_demo(db: Database, *, key_file: Path, receipts: int = 2000, seed: int = 7) -> str:
     rng = random.Random(seed)
     merchant = await run(db, _find_demo, write=False)
     if merchant is None:
         merchant = await run(db, lambda conn: _create_demo(conn, rng), write=True)
         await _load_receipts(db, merchant, rng, receipts)
+    secret = await _demo_key(db, merchant, key_file)
+    return (
+        f"Demo merchant {merchant.name!r} (number {merchant.number}) is loaded.\n"
+        f"Demo API key (admin, kept in {key_file}): {secret}\n"
+        f"Try: curl -H 'Authorization: Bearer {secret}' "
+        "http://127.0.0.1:8000/v1/receipts?limit=2"
+    )
+
+
+async def _demo_key(db: Database, merchant: Merchant, key_file: Path) -> str:
+    """The key in `key_file` if it still opens the demo merchant, else a new one saved there."""
+    saved = key_file.read_text().strip() if key_file.is_file() else ""
+    opens: bool = bool(saved) and await run(db, lambda c: _opens(c, merchant, saved), write=False)
+    if opens:
+        return saved
     key = await run(
         db,
         lambda conn: auth_service.create_key(
@@ -95,12 +113,17 @@ async def load_demo(db: Database, *, receipts: int = 2000, seed: int = 7) -> str
         ),
         write=True,
     )
-    return (
-        f"Demo merchant {merchant.name!r} (number {merchant.number}) is loaded.\n"
-        f"Demo API key (admin): {key.secret}\n"
-        f"Try: curl -H 'Authorization: Bearer {key.secret}' "
-        "http://127.0.0.1:8000/v1/receipts?limit=2"
-    )
+    key_file.write_text(key.secret + "\n")
+    key_file.chmod(0o600)
+    return key.secret
+
+
+async def _opens(conn: Connection, merchant: Merchant, secret: str) -> bool:
+    try:
+        principal = await auth_service.principal_for(conn, secret)
+    except Unauthorized:
+        return False
+    return isinstance(principal, MerchantKey) and principal.merchant_id == merchant.id
 
 
 async def _find_demo(conn: Connection) -> Merchant | None:

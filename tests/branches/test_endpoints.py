@@ -236,6 +236,8 @@ class TestDelete:
         await make_receipt(tenant.client, receipt("R-1", branch={"code": "BUSY"}))
         response = await tenant.client.delete(f"/v1/branches/{branch['id']}")
         assert response.status_code == 409
+        # the foreign key's refusal, named, not a "concurrent request" retried and given up
+        assert response.json()["detail"] == "Branch BUSY is referred to by receipts."
         assert (await tenant.client.get(f"/v1/branches/{branch['id']}")).json() == branch
 
     async def test_write_key_may_not_delete(self, tenant: Tenant) -> None:

@@ -268,6 +268,9 @@ def test_merchant_keys_branches_products_customers(api: Tillroll, server_url: st
     assert (changed.first_name, changed.last_name) == ("Sanne", "Jansen")
     assert [c.id for c in api.customers.iter()] == [customer.id]
     assert api.customers.list(limit=1).data[0] == api.customers.get(customer.id)
+    api.customers.delete(customer.id)
+    with pytest.raises(NotFoundError):
+        api.customers.get(customer.id)
 
 
 def test_claim_and_customer_receipts(api: Tillroll, server_url: str) -> None:

@@ -5,7 +5,15 @@ from typing import Any
 import pytest
 
 from tests.conftest import Tenant
-from tests.factories import all_pages, bearer, locs, make_customer, make_key
+from tests.factories import (
+    all_pages,
+    bearer,
+    locs,
+    make_customer,
+    make_key,
+    make_receipt,
+    simple_receipt,
+)
 
 ANNA: dict[str, Any] = {
     "external_id": "CRM-1",
@@ -191,3 +199,33 @@ class TestUpdate:
             f"/v1/customers/{customer['id']}", headers=bearer(key["secret"])
         )
         assert read.status_code == 200
+
+
+class TestDelete:
+    async def test_deleted_customer_is_gone(self, tenant: Tenant) -> None:
+        customer = await make_customer(tenant.client, member_number="GONE")
+        response = await tenant.client.delete(f"/v1/customers/{customer['id']}")
+        assert response.status_code == 204
+        assert (await tenant.client.get(f"/v1/customers/{customer['id']}")).status_code == 404
+        assert (await tenant.client.delete(f"/v1/customers/{customer['id']}")).status_code == 404
+        await make_customer(tenant.client, member_number="GONE")  # the number is free again
+
+    async def test_customer_with_receipts_is_409_and_stays(self, tenant: Tenant) -> None:
+        customer = await make_customer(tenant.client, member_number="M-1")
+        body = simple_receipt("R-1", customer={"id": customer["id"]})
+        await make_receipt(tenant.client, body)
+        response = await tenant.client.delete(f"/v1/customers/{customer['id']}")
+        assert response.status_code == 409
+        assert response.json()["detail"] == f"Customer {customer['id']} is referred to by receipts."
+        assert (await tenant.client.get(f"/v1/customers/{customer['id']}")).json() == customer
+        receipts = (await tenant.client.get("/v1/receipts")).json()["data"]
+        assert [r["customer"]["id"] for r in receipts] == [customer["id"]]
+
+    async def test_write_key_may_not_delete(self, tenant: Tenant) -> None:
+        customer = await make_customer(tenant.client)
+        key = await make_key(tenant.client, "write")
+        response = await tenant.client.delete(
+            f"/v1/customers/{customer['id']}", headers=bearer(key["secret"])
+        )
+        assert response.status_code == 403
+        assert (await tenant.client.get(f"/v1/customers/{customer['id']}")).status_code == 200

@@ -133,6 +133,7 @@ class TestDelete:
         assert stored["lines"][0]["product_id"] == product["id"]
         response = await tenant.client.delete(f"/v1/products/{product['id']}")
         assert response.status_code == 409
+        assert response.json()["detail"] == "Product SOLD is referred to by receipt lines."
         assert (await tenant.client.get(f"/v1/products/{product['id']}")).json() == product
 
     async def test_write_key_may_not_delete(self, tenant: Tenant) -> None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from tillroll.kit.http import Access
+from tillroll.kit.viewer import Viewer
 
 
 class Scope(enum.StrEnum):
@@ -29,6 +30,10 @@ class MerchantKey:
     scopes: frozenset[Scope]
     last_used_at: datetime | None
 
+    @property
+    def viewer(self) -> Viewer:
+        return Viewer(self.merchant_id)
+
     def may(self, access: Access, *, shopper_ok: bool) -> bool:
         return max(_RANK[s] for s in self.scopes) >= _NEEDS[access]
 
@@ -41,10 +46,9 @@ class ShopperSession:
     customer_id: uuid.UUID
     expires_at: datetime
 
+    @property
+    def viewer(self) -> Viewer:
+        return Viewer(self.merchant_id, self.customer_id)
+
     def may(self, access: Access, *, shopper_ok: bool) -> bool:
         return shopper_ok and access is Access.read
-
-
-def shopper_of(principal: object) -> uuid.UUID | None:
-    """The customer a shopper session is limited to; None for merchant keys."""
-    return principal.customer_id if isinstance(principal, ShopperSession) else None

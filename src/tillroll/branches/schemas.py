@@ -47,3 +47,12 @@ class Branch(Schema):
     timezone: str
     created_at: datetime
     updated_at: datetime
+
+
+class BranchSummary(Schema):
+    """What other domains show of a branch (a receipt's `branch`)."""
+
+    id: uuid.UUID
+    number: int
+    code: str
+    name: str

@@ -149,6 +149,11 @@ class _CustomerCalls:
         return Call("PATCH", path("/v1/customers/{}", customer_id), Customer, body=body)
 
     @staticmethod
+    def delete(customer_id: Id) -> Call[None]:
+        """Delete a customer no receipt refers to (admin key)."""
+        return Call("DELETE", path("/v1/customers/{}", customer_id), NoContent)
+
+    @staticmethod
     def receipts(customer_id: Id, **filters: Unpack[CustomerReceiptFilters]) -> Call[Page[Receipt]]:
         """One page of a customer's receipts, newest first."""
         url = path("/v1/customers/{}/receipts", customer_id)
@@ -397,6 +402,7 @@ class CustomersResource(SyncResource):
     list = _sync(_CustomerCalls.list)
     iter = _sync_pages(_CustomerCalls.list)
     update = _sync(_CustomerCalls.update)
+    delete = _sync(_CustomerCalls.delete)
     receipts = _sync(_CustomerCalls.receipts)
     iter_receipts = _sync_pages(_CustomerCalls.receipts)
     create_session = _sync(_CustomerCalls.create_session)
@@ -410,6 +416,7 @@ class AsyncCustomersResource(AsyncResource):
     list = _async(_CustomerCalls.list)
     iter = _async_pages(_CustomerCalls.list)
     update = _async(_CustomerCalls.update)
+    delete = _async(_CustomerCalls.delete)
     receipts = _async(_CustomerCalls.receipts)
     iter_receipts = _async_pages(_CustomerCalls.receipts)
     create_session = _async(_CustomerCalls.create_session)

@@ -73,3 +73,12 @@ class Customer(Schema):
     metadata: dict[str, Any] | None
     created_at: datetime
     updated_at: datetime
+
+
+class CustomerSummary(Schema):
+    """What other domains show of a customer (a receipt's `customer`)."""
+
+    id: uuid.UUID
+    number: int
+    external_id: str | None
+    member_number: str | None

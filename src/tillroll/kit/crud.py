@@ -3,24 +3,25 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any, ClassVar, Generic, TypeVar
 
 import msgspec
 
-from tillroll.errors import NotFound
 from tillroll.kit.db import Row
 from tillroll.kit.ids import uuid7
 from tillroll.kit.pagination import decode_cursor, encode_cursor
 from tillroll.kit.repository import (
     Repository,
-    from_json,
     in_list,
     is_number,
     next_number,
     to_json,
 )
 from tillroll.kit.schemas import Page
+from tillroll.kit.tables import Table
 
 S = TypeVar("S", bound=msgspec.Struct)
 
@@ -28,30 +29,37 @@ S = TypeVar("S", bound=msgspec.Struct)
 class TableRepository(Repository, Generic[S]):
     """CRUD over one table whose rows carry `merchant_id`, `id`, timestamps.
 
-    Subclasses name the table, the schema rows become, and which columns hold JSON.
-    Every statement is scoped by `merchant_id`.
+    Subclasses name the table's declaration and the schema rows become (its fields are
+    the columns read). Every statement is scoped by `merchant_id`.
     """
 
-    table: ClassVar[str]
+    table: ClassVar[Table]
     schema: type[S]
-    json_columns: ClassVar[dict[str, Any]] = {}
     counter: ClassVar[str | None] = None  # per-merchant integer `number`, if the table has one
 
     @classmethod
     def columns(cls) -> str:
-        return ", ".join(cls.schema.__struct_fields__)
+        return cls.table.select(cls.schema.__struct_fields__)
 
     def row_to_schema(self, row: Row) -> S:
-        values = {
-            name: from_json(row[name], self.json_columns[name])
-            if name in self.json_columns
-            else row[name]
-            for name in self.schema.__struct_fields__
-        }
-        return self.schema(**values)
+        return self.schema(**_reader(self.table, self.schema)(row))
 
     def _encode(self, values: dict[str, Any]) -> dict[str, Any]:
-        return {k: to_json(v) if k in self.json_columns else v for k, v in values.items()}
+        json = self.table.json
+        return {k: to_json(v) if k in json else v for k, v in values.items()}
+
+    async def rows_in(
+        self, merchant_id: uuid.UUID, column: str, values: Sequence[Any], names: Sequence[str]
+    ) -> list[Row]:
+        """Columns `names` of the rows whose `column` is one of `values` (one query)."""
+        if not values:
+            return []
+        marks, params = in_list("v", values)
+        return await self.conn.fetchall(
+            f"SELECT {self.table.select(names)} FROM {self.table.name} "
+            f"WHERE merchant_id = :m AND {self.table.select([column])} IN {marks}",
+            {"m": merchant_id, **params},
+        )
 
     async def get(self, merchant_id: uuid.UUID, object_id: uuid.UUID) -> S | None:
         return await self.get_by(merchant_id, "id", object_id)
@@ -63,26 +71,21 @@ class TableRepository(Repository, Generic[S]):
 
     async def get_by(self, merchant_id: uuid.UUID, column: str, value: Any) -> S | None:
         row = await self.conn.fetchone(
-            f"SELECT {self.columns()} FROM {self.table} WHERE merchant_id = :m AND {column} = :v",
+            f"SELECT {self.columns()} FROM {self.table.name} "
+            f"WHERE merchant_id = :m AND {column} = :v",
             {"m": merchant_id, "v": value},
         )
         return None if row is None else self.row_to_schema(row)
 
     async def get_many(self, merchant_id: uuid.UUID, ids: list[uuid.UUID]) -> dict[uuid.UUID, S]:
         """Rows by id (missing ones left out)."""
-        if not ids:
-            return {}
-        marks, params = in_list("i", ids)
-        rows = await self.conn.fetchall(
-            f"SELECT {self.columns()} FROM {self.table} WHERE merchant_id = :m AND id IN {marks}",
-            {"m": merchant_id, **params},
-        )
+        rows = await self.rows_in(merchant_id, "id", ids, self.schema.__struct_fields__)
         return {row["id"]: self.row_to_schema(row) for row in rows}
 
     async def page(self, merchant_id: uuid.UUID, after: uuid.UUID | None, limit: int) -> list[S]:
         """Rows in id order (ids are time-ordered UUIDs), after the cursor id."""
         rows = await self.conn.fetchall(
-            f"SELECT {self.columns()} FROM {self.table} WHERE merchant_id = :m "
+            f"SELECT {self.columns()} FROM {self.table.name} WHERE merchant_id = :m "
             f"{'AND id > :after ' if after else ''}ORDER BY id LIMIT :limit",
             {"m": merchant_id, "after": after, "limit": limit}
             if after
@@ -98,7 +101,7 @@ class TableRepository(Repository, Generic[S]):
         names = ", ".join(record)
         marks = ", ".join(f":{k}" for k in record)
         row = await self.conn.fetchone(
-            f"INSERT INTO {self.table} ({names}) VALUES ({marks}) RETURNING {self.columns()}",
+            f"INSERT INTO {self.table.name} ({names}) VALUES ({marks}) RETURNING {self.columns()}",
             record,
         )
         assert row is not None
@@ -110,27 +113,26 @@ class TableRepository(Repository, Generic[S]):
         record = {**self._encode(values), "updated_at": now}
         sets = ", ".join(f"{k} = :{k}" for k in record)
         row = await self.conn.fetchone(
-            f"UPDATE {self.table} SET {sets} WHERE merchant_id = :merchant_id AND id = :id "
+            f"UPDATE {self.table.name} SET {sets} WHERE merchant_id = :merchant_id AND id = :id "
             f"RETURNING {self.columns()}",
             {**record, "merchant_id": merchant_id, "id": object_id},
         )
         return None if row is None else self.row_to_schema(row)
 
     async def delete(self, merchant_id: uuid.UUID, object_id: uuid.UUID) -> bool:
+        """Delete the row; its foreign keys refuse while rows elsewhere refer to it
+        (`ForeignKeyViolation`, which the service answers with a 409)."""
         row = await self.conn.fetchone(
-            f"DELETE FROM {self.table} WHERE merchant_id = :m AND id = :id RETURNING id",
+            f"DELETE FROM {self.table.name} WHERE merchant_id = :m AND id = :id RETURNING id",
             {"m": merchant_id, "id": object_id},
         )
         return row is not None
 
 
-async def get_or_404(
-    repo: TableRepository[S], merchant_id: uuid.UUID, object_id: uuid.UUID, noun: str
-) -> S:
-    found = await repo.get(merchant_id, object_id)
-    if found is None:
-        raise NotFound(f"No {noun} {object_id}.")
-    return found
+@cache
+def _reader(table: Table, schema: type[msgspec.Struct]) -> Callable[[Row], dict[str, Any]]:
+    """Reads the columns `columns()` selects (the schema's fields, in order)."""
+    return table.reader(schema.__struct_fields__)
 
 
 async def list_page(

@@ -47,10 +47,30 @@ class UniqueViolation(Exception):
         self.constraint = constraint
 
 
+class ForeignKeyViolation(Exception):
+    """A foreign key refused a change: a row still referred to, or a reference to no row.
+
+    `constraint` and `table` (the referring table) are set when the driver says (PostgreSQL);
+    SQLite names neither.
+    """
+
+    def __init__(self, constraint: str | None = None, table: str | None = None) -> None:
+        super().__init__(constraint or "foreign key constraint")
+        self.constraint = constraint
+        self.table = table
+
+
 class Connection(Protocol):
-    """One connection inside one transaction."""
+    """One connection inside one transaction.
+
+    Dialect differences live here, never in domain repositories: `for_update` (a row
+    lock clause), `defer_foreign_keys`.
+    """
 
     dialect: Dialect
+
+    def for_update(self) -> str: ...
+    async def defer_foreign_keys(self) -> None: ...
 
     async def execute(self, sql: str, params: Params | None = None) -> None: ...
     async def executemany(self, sql: str, rows: Sequence[Params]) -> None: ...
@@ -118,6 +138,13 @@ class SQLiteConnection:
     def __init__(self, raw: sqlite3.Connection) -> None:
         self.raw = raw
 
+    def for_update(self) -> str:
+        return ""  # a write transaction already holds the database's write lock
+
+    async def defer_foreign_keys(self) -> None:
+        """Check foreign keys at this transaction's commit."""
+        self.raw.execute("PRAGMA defer_foreign_keys = ON")
+
     async def execute(self, sql: str, params: Params | None = None) -> None:
         with _sqlite_errors():
             self.raw.execute(sql, params or {})
@@ -159,6 +186,8 @@ class _sqlite_errors:
     ) -> None:
         if isinstance(exc, sqlite3.IntegrityError) and "UNIQUE" in str(exc):
             raise UniqueViolation(str(exc).removeprefix("UNIQUE constraint failed: ")) from exc
+        if isinstance(exc, sqlite3.IntegrityError) and "FOREIGN KEY" in str(exc):
+            raise ForeignKeyViolation() from exc
         if isinstance(exc, sqlite3.OperationalError) and _is_locked(exc):
             raise ConflictRetry(str(exc)) from exc
 
@@ -289,6 +318,12 @@ class PostgresConnection:
     def __init__(self, raw: PgConnection) -> None:
         self.raw = raw
 
+    def for_update(self) -> str:
+        return " FOR UPDATE"
+
+    async def defer_foreign_keys(self) -> None:
+        """Deferrable foreign keys are declared `INITIALLY DEFERRED` in the migrations."""
+
     async def execute(self, sql: str, params: Params | None = None) -> None:
         text, args = _args(sql, params)
         async with _pg_errors():
@@ -341,11 +376,9 @@ async def _pg_errors() -> AsyncIterator[None]:
         yield
     except asyncpg.UniqueViolationError as exc:
         raise UniqueViolation(exc.constraint_name) from exc
-    except (
-        asyncpg.SerializationError,
-        asyncpg.DeadlockDetectedError,
-        asyncpg.ForeignKeyViolationError,  # a referenced row deleted concurrently: rerun
-    ) as exc:
+    except asyncpg.ForeignKeyViolationError as exc:
+        raise ForeignKeyViolation(exc.constraint_name, exc.table_name) from exc
+    except (asyncpg.SerializationError, asyncpg.DeadlockDetectedError) as exc:
         raise ConflictRetry(str(exc)) from exc
 
 

@@ -42,8 +42,10 @@ from tillroll.kit.db import (
     Connection,
     Database,
     DatabaseBusy,
+    ForeignKeyViolation,
     UniqueViolation,
 )
+from tillroll.kit.viewer import Viewer
 
 log = logging.getLogger("tillroll")
 
@@ -63,6 +65,9 @@ class Principal(Protocol):
     @property
     def merchant_id(self) -> uuid.UUID: ...
 
+    @property
+    def viewer(self) -> Viewer: ...
+
     def may(self, access: Access, *, shopper_ok: bool) -> bool: ...
 
 
@@ -78,13 +83,15 @@ ErrorRenderer = Callable[[TillrollError], Response]
 
 @dataclass(slots=True)
 class Call:
-    """What a handler gets: the open transaction, the caller and the raw request."""
+    """What a handler gets: the open transaction, the caller (and what it may see), the
+    raw request."""
 
     conn: Connection
     principal: Principal
     request: Request
     settings: Settings
     db: Database
+    viewer: Viewer
 
 
 @dataclass(frozen=True, slots=True)
@@ -327,7 +334,9 @@ async def _run(
                 principal = await _authorize(endpoint, runtime, conn, request)
                 if kwargs is None:  # after 401/403: a stranger learns nothing from 404/422
                     kwargs = inputs()
-                call = Call(conn, principal, request, runtime.settings, runtime.db)
+                call = Call(
+                    conn, principal, request, runtime.settings, runtime.db, principal.viewer
+                )
                 stored = key and await idempotency.lookup(
                     conn, principal.merchant_id, key, fingerprint, runtime.settings
                 )
@@ -337,7 +346,9 @@ async def _run(
                 if key and response.status_code < 300:
                     await idempotency.store(conn, principal.merchant_id, key, fingerprint, response)
             break
-        except (ConflictRetry, UniqueViolation) as exc:
+        except (ConflictRetry, UniqueViolation, ForeignKeyViolation) as exc:
+            # a foreign key reaching here is an insert that lost a race to a delete (a
+            # service answers its own deletion guards as 409s before this)
             if attempt == 3:
                 raise Conflict("A concurrent request changed the same data; retry.") from exc
         except DatabaseBusy as exc:

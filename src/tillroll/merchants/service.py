@@ -47,6 +47,10 @@ class MerchantService:
             raise NotFound(f"No merchant {merchant_id}.")
         return merchant
 
+    async def session_secret(self, conn: Connection, merchant_id: uuid.UUID) -> str | None:
+        """The key shopper sessions are signed with (None: no such merchant)."""
+        return await MerchantRepository.of(conn).session_secret(merchant_id)
+
     async def by_number(self, conn: Connection, number: int) -> Merchant:
         merchant = await MerchantRepository.of(conn).get_by_number(number)
         if merchant is None:

@@ -10,24 +10,32 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 import msgspec
 
+from tillroll.branches.schemas import BranchSummary
+from tillroll.branches.service import branch as branch_service
+from tillroll.customers.schemas import CustomerSummary
+from tillroll.customers.service import customer as customer_service
 from tillroll.errors import Conflict, InvalidInput, TillrollError
 from tillroll.kit.clock import utc_now
 from tillroll.kit.db import Connection
 from tillroll.kit.ids import uuid7
+from tillroll.products.service import product as product_service
+from tillroll.receipts import references
 from tillroll.receipts.repository import ReceiptRepository
 from tillroll.receipts.returns import check_returns
 from tillroll.receipts.rules import check_receipt
-from tillroll.receipts.schemas import (
-    BranchSummary,
-    CustomerSummary,
-    Receipt,
-    ReceiptCreate,
-)
+from tillroll.receipts.schemas import Receipt, ReceiptCreate
 from tillroll.receipts.stored import as_stored, line_rows, receipt_row
+
+Listener = Callable[[Connection, uuid.UUID, Sequence[Receipt]], Awaitable[None]]
+ON_STORE: list[Listener] = []
+"""Called in the storing transaction with the new receipts, after their lines and before
+their numbered rows (`receipt.number` is not final yet; references to the receipts are
+checked at commit). The app wires facades in (e.g. Spaaza's CSV cells); the core knows none."""
 
 
 @dataclass(slots=True)
@@ -73,12 +81,12 @@ async def ingest(
             item.body_hash = body_hash(item.body)
     repo = ReceiptRepository.of(conn)
     await _match_stored(repo, merchant_id, items)
-    await _resolve_branches(repo, merchant_id, [i for i in items if i.pending])
-    await _resolve_customers(repo, merchant_id, [i for i in items if i.pending])
-    await _check_products(repo, merchant_id, [i for i in items if i.pending])
+    await _resolve_branches(conn, merchant_id, [i for i in items if i.pending])
+    await _resolve_customers(conn, merchant_id, [i for i in items if i.pending])
+    await _check_products(conn, merchant_id, [i for i in items if i.pending])
     await check_returns(repo, merchant_id, [i for i in items if i.pending])
     await _write(repo, merchant_id, [i for i in items if i.pending])
-    return await _outcomes(repo, merchant_id, items)
+    return await _outcomes(conn, merchant_id, items)
 
 
 async def _match_stored(repo: ReceiptRepository, merchant_id: uuid.UUID, items: list[Item]) -> None:
@@ -102,17 +110,16 @@ async def _match_stored(repo: ReceiptRepository, merchant_id: uuid.UUID, items: 
             )
 
 
-async def _resolve_branches(
-    repo: ReceiptRepository, merchant_id: uuid.UUID, items: list[Item]
-) -> None:
+async def _resolve_branches(conn: Connection, merchant_id: uuid.UUID, items: list[Item]) -> None:
     refs = [i.body.branch for i in items if i.body.branch is not None]
     if not refs:
         return
-    found = await repo.branches(
-        merchant_id,
-        sorted({r.id for r in refs if r.id is not None}),
-        sorted({r.code for r in refs if r.code is not None}),
-    )
+    ids = sorted({r.id for r in refs if r.id is not None})
+    codes = sorted({r.code for r in refs if r.code is not None})
+    found = [
+        *(await branch_service.summaries(conn, merchant_id, "id", ids)),
+        *(await branch_service.summaries(conn, merchant_id, "code", codes)),
+    ]
     by_id = {b.id: b for b in found}
     by_code = {b.code: b for b in found}
     for item in items:
@@ -125,9 +132,7 @@ async def _resolve_branches(
             item.error = InvalidInput.field("branch", f"no branch with {what}")
 
 
-async def _resolve_customers(
-    repo: ReceiptRepository, merchant_id: uuid.UUID, items: list[Item]
-) -> None:
+async def _resolve_customers(conn: Connection, merchant_id: uuid.UUID, items: list[Item]) -> None:
     for column in ("id", "external_id", "member_number"):
         wanted = {
             getattr(i.body.customer, column): i
@@ -138,7 +143,9 @@ async def _resolve_customers(
             continue
         found = {
             getattr(c, column): c
-            for c in await repo.customers(merchant_id, column, sorted(wanted, key=str))
+            for c in await customer_service.summaries(
+                conn, merchant_id, column, sorted(wanted, key=str)
+            )
         }
         for item in items:
             value = getattr(item.body.customer, column, None)
@@ -151,13 +158,11 @@ async def _resolve_customers(
                 )
 
 
-async def _check_products(
-    repo: ReceiptRepository, merchant_id: uuid.UUID, items: list[Item]
-) -> None:
+async def _check_products(conn: Connection, merchant_id: uuid.UUID, items: list[Item]) -> None:
     wanted = {line.product_id for i in items for line in i.body.lines if line.product_id}
     if not wanted:
         return
-    known = await repo.product_ids(merchant_id, sorted(wanted))
+    known = await product_service.known_ids(conn, merchant_id, sorted(wanted))
     for item in items:
         for index, line in enumerate(item.body.lines):
             if line.product_id is not None and line.product_id not in known:
@@ -165,24 +170,25 @@ async def _check_products(
 
 
 async def _write(repo: ReceiptRepository, merchant_id: uuid.UUID, items: list[Item]) -> None:
-    """Lines first, the numbered receipts last (see `ReceiptRepository.insert_numbered`)."""
+    """Lines first, then the listeners, the numbered receipts last (see
+    `ReceiptRepository.insert_numbered`)."""
     if not items:
         return
     now = utc_now()
     drafts = [as_stored(item, uuid7(), 0, now) for item in items]
     await repo.insert_lines([row for draft in drafts for row in line_rows(merchant_id, draft)])
+    for listener in ON_STORE:
+        await listener(repo.conn, merchant_id, drafts)
     rows = [receipt_row(merchant_id, d, i.body_hash) for d, i in zip(drafts, items, strict=True)]
     await repo.insert_numbered(merchant_id, rows)
     for draft, row, item in zip(drafts, rows, items, strict=True):
         item.stored = msgspec.structs.replace(draft, number=row["number"])
 
 
-async def _outcomes(
-    repo: ReceiptRepository, merchant_id: uuid.UUID, items: list[Item]
-) -> list[Outcome]:
+async def _outcomes(conn: Connection, merchant_id: uuid.UUID, items: list[Item]) -> list[Outcome]:
     """One outcome per item; only receipts stored by earlier requests are read back."""
     replays = sorted({i.stored_id for i in items if i.stored_id is not None and not i.error})
-    receipts = {r.id: r for r in await repo.get_many(merchant_id, replays)}
+    receipts = {r.id: r for r in await references.get_many(conn, merchant_id, replays)}
     outcomes = []
     for item in items:
         first = item.duplicate_of or item

@@ -3,54 +3,36 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from operator import itemgetter
 from typing import Any
 
 from tillroll.kit.db import Row
-from tillroll.kit.repository import Repository, from_json, in_list, is_number, next_number
-from tillroll.receipts.schemas import (
-    BasketDiscount,
-    BranchSummary,
-    CustomerSummary,
-    Employee,
-    Line,
-    Payment,
-    Receipt,
-    ReturnOfLine,
-    TaxLine,
-)
+from tillroll.kit.repository import Repository, in_list, is_number
+from tillroll.receipts.schemas import Line, Receipt, ReturnOfLine
+from tillroll.receipts.tables import LINES, RECEIPTS
 
+_RECEIPT_FIELDS = [f for f in Receipt.__struct_fields__ if f in RECEIPTS.names]
+_LINE_FIELDS = [f for f in Line.__struct_fields__ if f in LINES.names]
 RECEIPT_SELECT = (
-    "r.id, r.number, r.external_id, r.type, r.issued_at, r.currency, r.prices_include_tax, "
-    "r.employee, r.taxes, r.payments, r.discounts, r.subtotal, r.tax_total, r.shipping_total, "
-    "r.discount_total, r.total, r.notes, r.metadata, r.is_return, r.created_at, r.claimed_at, "
-    "b.id AS b_id, b.number AS b_number, b.code AS b_code, b.name AS b_name, "
-    "c.id AS c_id, c.number AS c_number, c.external_id AS c_external_id, "
-    "c.member_number AS c_member_number "
-    "FROM receipts r "
-    "LEFT JOIN branches b ON b.merchant_id = r.merchant_id AND b.id = r.branch_id "
-    "LEFT JOIN customers c ON c.merchant_id = r.merchant_id AND c.id = r.customer_id "
+    RECEIPTS.select([*_RECEIPT_FIELDS, "branch_id", "customer_id"], alias="r") + " FROM receipts r "
 )
-LINE_SELECT = (
-    "receipt_id, line_no, name, quantity, unit, unit_price, total, sku, barcode, product_id, "
-    "description, category, original_price, discount, vouchers, tax_rate, metadata, "
-    "return_of_receipt_id, return_of_line_no"
+LINE_SELECT = LINES.select(
+    [*_LINE_FIELDS, "receipt_id", "return_of_receipt_id", "return_of_line_no"]
 )
-RECEIPT_COLUMNS = (
-    "merchant_id", "id", "number", "external_id", "type", "issued_at", "branch_id",
-    "customer_id", "employee", "currency", "prices_include_tax", "subtotal", "tax_total",
-    "shipping_total", "discount_total", "total", "taxes", "payments", "discounts", "notes",
-    "metadata", "is_return", "body_hash", "created_at", "csv_head", "csv_tail",
-)  # fmt: skip
-LINE_COLUMNS = (
-    "merchant_id", "receipt_id", "line_no", "sku", "barcode", "product_id", "name",
-    "description", "category", "quantity", "quantity_micro", "unit", "unit_price",
-    "original_price", "discount", "vouchers", "total", "tax_rate", "metadata",
-    "return_of_receipt_id", "return_of_line_no",
-)  # fmt: skip
+_read_receipt = RECEIPTS.reader(_RECEIPT_FIELDS)
+_read_line = LINES.reader(_LINE_FIELDS)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredReceipt:
+    """A receipt read back; its branch and customer, other domains' rows, are only ids here
+    (`receipt.branch` and `receipt.customer` are None until they are filled in)."""
+
+    receipt: Receipt
+    branch_id: uuid.UUID | None
+    customer_id: uuid.UUID | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,15 +102,6 @@ _RETURNED = _given_back("quantity_micro")
 _REFUNDED = _given_back("total")
 
 
-_INSERT_ONE_NUMBERED = (
-    "WITH c AS (UPDATE counters SET value = value + 1 "
-    "WHERE merchant_id = :merchant_id AND name = 'receipt' RETURNING value) "
-    f"INSERT INTO receipts ({', '.join(RECEIPT_COLUMNS)}) VALUES ("
-    + ", ".join("(SELECT value FROM c)" if c == "number" else f":{c}" for c in RECEIPT_COLUMNS)
-    + ") RETURNING number"
-)
-
-
 class ReceiptRepository(Repository):
     async def existing(self, merchant_id: uuid.UUID, external_ids: Sequence[str]) -> dict[str, Row]:
         """external_id → (id, body_hash) of receipts already stored."""
@@ -142,50 +115,6 @@ class ReceiptRepository(Repository):
         )
         return {r["external_id"]: r for r in rows}
 
-    async def branches(
-        self, merchant_id: uuid.UUID, ids: Sequence[uuid.UUID], codes: Sequence[str]
-    ) -> list[BranchSummary]:
-        id_marks, id_params = in_list("i", ids)
-        code_marks, code_params = in_list("c", codes)
-        rows = await self.conn.fetchall(
-            "SELECT id, number, code, name FROM branches WHERE merchant_id = :m AND ("
-            f"{'id IN ' + id_marks if ids else '0 = 1'} OR "
-            f"{'code IN ' + code_marks if codes else '0 = 1'})",
-            {"m": merchant_id, **id_params, **code_params},
-        )
-        return [
-            BranchSummary(id=r["id"], number=r["number"], code=r["code"], name=r["name"])
-            for r in rows
-        ]
-
-    async def customers(
-        self, merchant_id: uuid.UUID, column: str, values: Sequence[Any]
-    ) -> list[CustomerSummary]:
-        assert column in ("id", "external_id", "member_number")
-        marks, params = in_list("v", values)
-        rows = await self.conn.fetchall(
-            "SELECT id, number, external_id, member_number FROM customers "
-            f"WHERE merchant_id = :m AND {column} IN {marks}",
-            {"m": merchant_id, **params},
-        )
-        return [
-            CustomerSummary(
-                id=r["id"],
-                number=r["number"],
-                external_id=r["external_id"],
-                member_number=r["member_number"],
-            )
-            for r in rows
-        ]
-
-    async def product_ids(self, merchant_id: uuid.UUID, ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
-        marks, params = in_list("p", ids)
-        rows = await self.conn.fetchall(
-            f"SELECT id FROM products WHERE merchant_id = :m AND id IN {marks}",
-            {"m": merchant_id, **params},
-        )
-        return {r["id"] for r in rows}
-
     async def original_lines(
         self, merchant_id: uuid.UUID, column: str, values: Sequence[Any]
     ) -> list[OriginalLine]:
@@ -195,9 +124,9 @@ class ReceiptRepository(Repository):
         """
         assert column in ("id", "external_id")
         marks, params = in_list("o", values)
-        lock = " FOR UPDATE" if self.conn.dialect == "postgresql" else ""
         await self.conn.fetchall(
-            f"SELECT id FROM receipts WHERE merchant_id = :m AND {column} IN {marks}{lock}",
+            f"SELECT id FROM receipts WHERE merchant_id = :m AND {column} IN {marks}"
+            + self.conn.for_update(),
             {"m": merchant_id, **params},
         )
         rows = await self.conn.fetchall(
@@ -225,28 +154,17 @@ class ReceiptRepository(Repository):
 
     async def insert_lines(self, lines: list[dict[str, Any]]) -> None:
         """Lines before their receipts: their reference is checked at commit."""
-        if self.conn.dialect == "sqlite":
-            await self.conn.execute("PRAGMA defer_foreign_keys = ON")  # until this commit
-        values = itemgetter(*LINE_COLUMNS)
-        await self.conn.insert_rows("receipt_lines", LINE_COLUMNS, [values(r) for r in lines])
+        await self.conn.defer_foreign_keys()
+        await LINES.insert(self.conn, lines)
 
     async def insert_numbered(self, merchant_id: uuid.UUID, receipts: list[dict[str, Any]]) -> None:
-        """Insert the receipts, numbered from the merchant's counter (filled into each row).
+        """Insert the receipts, numbered from the merchant's counter (filled into each row),
+        last: the counter's lock is held until commit."""
+        await RECEIPTS.insert_numbered(self.conn, merchant_id, "receipt", receipts)
 
-        The counter's row lock is held until commit, so it is taken here, last. On
-        PostgreSQL a single receipt is numbered and inserted in one statement, which keeps
-        that lock for one round trip less.
-        """
-        if self.conn.dialect == "postgresql" and len(receipts) == 1:
-            receipts[0]["number"] = await self.conn.fetchval(_INSERT_ONE_NUMBERED, receipts[0])
-            return
-        first = await next_number(self.conn, merchant_id, "receipt", len(receipts))
-        for offset, row in enumerate(receipts):
-            row["number"] = first + offset
-        values = itemgetter(*RECEIPT_COLUMNS)
-        await self.conn.insert_rows("receipts", RECEIPT_COLUMNS, [values(r) for r in receipts])
-
-    async def get_many(self, merchant_id: uuid.UUID, ids: Sequence[uuid.UUID]) -> list[Receipt]:
+    async def get_many(
+        self, merchant_id: uuid.UUID, ids: Sequence[uuid.UUID]
+    ) -> list[StoredReceipt]:
         """Receipts by id, in the order of `ids` (missing ones left out)."""
         if not ids:
             return []
@@ -255,10 +173,12 @@ class ReceiptRepository(Repository):
             f"SELECT {RECEIPT_SELECT} WHERE r.merchant_id = :m AND r.id IN {marks}",
             {"m": merchant_id, **params},
         )
-        by_id = {r.id: r for r in await self._with_lines(merchant_id, rows)}
+        by_id = {r.receipt.id: r for r in await self._with_lines(merchant_id, rows)}
         return [by_id[i] for i in ids if i in by_id]
 
-    async def page(self, merchant_id: uuid.UUID, where: ReceiptFilter, limit: int) -> list[Receipt]:
+    async def page(
+        self, merchant_id: uuid.UUID, where: ReceiptFilter, limit: int
+    ) -> list[StoredReceipt]:
         """Newest first (continue with `where.before`)."""
         clauses, params = where.where()
         rows = await self.conn.fetchall(
@@ -323,7 +243,7 @@ class ReceiptRepository(Repository):
         )
         return row is not None
 
-    async def _with_lines(self, merchant_id: uuid.UUID, rows: list[Row]) -> list[Receipt]:
+    async def _with_lines(self, merchant_id: uuid.UUID, rows: list[Row]) -> list[StoredReceipt]:
         if not rows:
             return []
         marks, params = in_list("r", [r["id"] for r in rows])
@@ -344,64 +264,9 @@ def _line(r: Row) -> Line:
         return_of = ReturnOfLine(
             receipt_id=r["return_of_receipt_id"], line_no=r["return_of_line_no"]
         )
-    return Line(
-        line_no=r["line_no"],
-        name=r["name"],
-        quantity=r["quantity"],
-        unit=r["unit"],
-        unit_price=r["unit_price"],
-        total=r["total"],
-        sku=r["sku"],
-        barcode=r["barcode"],
-        product_id=r["product_id"],
-        description=r["description"],
-        category=r["category"],
-        original_price=r["original_price"],
-        discount=r["discount"],
-        vouchers=r["vouchers"],
-        tax_rate=r["tax_rate"],
-        metadata=from_json(r["metadata"], dict[str, Any]),
-        return_of=return_of,
-    )
+    return Line(**_read_line(r), return_of=return_of)
 
 
-def _receipt(r: Row, lines: Iterable[Line]) -> Receipt:
-    branch = None
-    if r["b_id"] is not None:
-        branch = BranchSummary(
-            id=r["b_id"], number=r["b_number"], code=r["b_code"], name=r["b_name"]
-        )
-    customer = None
-    if r["c_id"] is not None:
-        customer = CustomerSummary(
-            id=r["c_id"],
-            number=r["c_number"],
-            external_id=r["c_external_id"],
-            member_number=r["c_member_number"],
-        )
-    return Receipt(
-        id=r["id"],
-        number=r["number"],
-        external_id=r["external_id"],
-        type=r["type"],
-        issued_at=r["issued_at"],
-        currency=r["currency"],
-        prices_include_tax=r["prices_include_tax"],
-        branch=branch,
-        customer=customer,
-        employee=from_json(r["employee"], Employee),
-        lines=list(lines),
-        taxes=from_json(r["taxes"], list[TaxLine]),
-        payments=from_json(r["payments"], list[Payment]),
-        discounts=from_json(r["discounts"], list[BasketDiscount]),
-        subtotal=r["subtotal"],
-        tax_total=r["tax_total"],
-        shipping_total=r["shipping_total"],
-        discount_total=r["discount_total"],
-        total=r["total"],
-        notes=r["notes"],
-        metadata=from_json(r["metadata"], dict[str, Any]),
-        is_return=r["is_return"],
-        created_at=r["created_at"],
-        claimed_at=r["claimed_at"],
-    )
+def _receipt(r: Row, lines: list[Line]) -> StoredReceipt:
+    receipt = Receipt(**_read_receipt(r), branch=None, customer=None, lines=lines)
+    return StoredReceipt(receipt, r["branch_id"], r["customer_id"])

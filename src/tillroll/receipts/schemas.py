@@ -6,6 +6,8 @@ from typing import Annotated, Any, Literal
 
 from msgspec import Meta
 
+from tillroll.branches.schemas import BranchSummary
+from tillroll.customers.schemas import CustomerSummary
 from tillroll.kit.money import MAX_AMOUNT
 from tillroll.kit.schemas import Limit, ProblemError, Schema
 
@@ -112,20 +114,6 @@ class ReceiptCreate(Schema):
     discounts: list[BasketDiscount] = []
     notes: Text | None = None
     metadata: dict[str, Any] | None = None
-
-
-class BranchSummary(Schema):
-    id: uuid.UUID
-    number: int
-    code: str
-    name: str
-
-
-class CustomerSummary(Schema):
-    id: uuid.UUID
-    number: int
-    external_id: str | None
-    member_number: str | None
 
 
 class ReturnOfLine(Schema):

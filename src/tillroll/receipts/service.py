@@ -10,15 +10,18 @@ from typing import Annotated
 
 from msgspec import Meta
 
-from tillroll.branches.repository import BranchRepository
+from tillroll.branches.service import branch as branch_service
 from tillroll.customers.service import customer as customer_service
 from tillroll.errors import Conflict, FieldError, InvalidInput, NotFound, TillrollError
 from tillroll.kit.clock import check_moment, parse_relative, utc_now
 from tillroll.kit.db import Connection
 from tillroll.kit.pagination import decode_cursor, encode_cursor
 from tillroll.kit.schemas import Page, ProblemError
+from tillroll.kit.viewer import Viewer
+from tillroll.receipts import references
 from tillroll.receipts.ingest import Outcome, ingest
-from tillroll.receipts.repository import ReceiptFilter, ReceiptRepository
+from tillroll.receipts.repository import ReceiptFilter as ReceiptFilter  # a service type
+from tillroll.receipts.repository import ReceiptRepository
 from tillroll.receipts.rules import quantity_micro
 from tillroll.receipts.schemas import (
     BatchItem,
@@ -49,28 +52,16 @@ class ReceiptService:
         outcomes = await ingest(conn, merchant_id, bodies)
         return BatchResult(results=[_batch_item(i, o) for i, o in enumerate(outcomes)])
 
-    async def get(
-        self,
-        conn: Connection,
-        merchant_id: uuid.UUID,
-        receipt_id: uuid.UUID,
-        shopper: uuid.UUID | None = None,
-    ) -> Receipt:
-        found = await ReceiptRepository.of(conn).get_many(merchant_id, [receipt_id])
-        if not found or (shopper is not None and _owner(found[0]) != shopper):
+    async def get(self, conn: Connection, viewer: Viewer, receipt_id: uuid.UUID) -> Receipt:
+        found = await references.get_many(conn, viewer.merchant_id, [receipt_id])
+        if not found or not viewer.sees(_owner(found[0])):
             raise NotFound(f"No receipt {receipt_id}.")
         return found[0]
 
-    async def list(
-        self,
-        conn: Connection,
-        merchant_id: uuid.UUID,
-        query: ReceiptQuery,
-        shopper: uuid.UUID | None = None,
-    ) -> Page[Receipt]:
-        where = await self.filter(conn, merchant_id, query, shopper)
+    async def list(self, conn: Connection, viewer: Viewer, query: ReceiptQuery) -> Page[Receipt]:
+        where = await self.filter(conn, viewer, query)
         where = replace(where, before=_after(query.cursor))
-        rows = await ReceiptRepository.of(conn).page(merchant_id, where, query.limit + 1)
+        rows = await references.page(conn, viewer.merchant_id, where, query.limit + 1)
         more = len(rows) > query.limit
         rows = rows[: query.limit]
         cursor = encode_cursor(rows[-1].issued_at.isoformat(), rows[-1].number) if more else None
@@ -85,24 +76,20 @@ class ReceiptService:
         limit: int,
     ) -> builtins.list[Receipt]:
         """Receipts by position, oldest first (the export's order): skip `offset`, take `limit`."""
-        repo = ReceiptRepository.of(conn)
-        return await repo.get_many(
-            merchant_id, await repo.window_ids(merchant_id, where, offset, limit)
-        )
+        ids = await ReceiptRepository.of(conn).window_ids(merchant_id, where, offset, limit)
+        return await references.get_many(conn, merchant_id, ids)
 
-    async def by_number(
-        self,
-        conn: Connection,
-        merchant_id: uuid.UUID,
-        number: int,
-        shopper: uuid.UUID | None = None,
-    ) -> Receipt:
+    async def count(self, conn: Connection, merchant_id: uuid.UUID, where: ReceiptFilter) -> int:
+        """How many receipts `where` matches."""
+        return await ReceiptRepository.of(conn).count(merchant_id, where)
+
+    async def by_number(self, conn: Connection, viewer: Viewer, number: int) -> Receipt:
         """By the per-merchant sequential `number` (the integer id facades show)."""
-        receipt_id = await ReceiptRepository.of(conn).id_by_number(merchant_id, number)
+        receipt_id = await ReceiptRepository.of(conn).id_by_number(viewer.merchant_id, number)
         if receipt_id is None:
             raise NotFound(f"No receipt number {number}.")
         try:
-            return await self.get(conn, merchant_id, receipt_id, shopper)
+            return await self.get(conn, viewer, receipt_id)
         except NotFound:
             raise NotFound(f"No receipt number {number}.") from None
 
@@ -119,22 +106,20 @@ class ReceiptService:
         return lines[0][0] if lines else None
 
     async def filter(
-        self,
-        conn: Connection,
-        merchant_id: uuid.UUID,
-        query: ReceiptFilters,
-        shopper: uuid.UUID | None,
+        self, conn: Connection, viewer: Viewer, query: ReceiptFilters
     ) -> ReceiptFilter:
-        """The query as a filter (one that matches nothing for an unknown branch code)."""
+        """The query as a filter, narrowed to what `viewer` sees (one that matches nothing
+        for an unknown branch code, or for a shopper asking for another customer)."""
         if query.branch_id is not None and query.branch_code is not None:
             raise InvalidInput.fields(
                 [FieldError("query.branch_code", "give branch_id or branch_code, not both")]
             )
-        if shopper is not None and query.customer_id not in (None, shopper):
+        visible, customer_id = viewer.customer_filter(query.customer_id)
+        if not visible:
             return ReceiptFilter(nothing=True)
         branch_id = query.branch_id
         if query.branch_code is not None:
-            branch = await BranchRepository.of(conn).get_by(merchant_id, "code", query.branch_code)
+            branch = await branch_service.find(conn, viewer.merchant_id, "code", query.branch_code)
             if branch is None:
                 return ReceiptFilter(nothing=True)
             branch_id = branch.id
@@ -147,7 +132,7 @@ class ReceiptService:
             loc = "query.issued_to_relative"
             issued_to = check_moment(loc, parse_relative(query.issued_to_relative, field=loc))
         return ReceiptFilter(
-            customer_id=shopper or query.customer_id,
+            customer_id=customer_id,
             branch_id=branch_id,
             external_id=query.external_id,
             type=query.type,
@@ -159,11 +144,12 @@ class ReceiptService:
         self, conn: Connection, merchant_id: uuid.UUID, receipt_id: uuid.UUID, ref: CustomerRef
     ) -> Receipt:
         """Attach an anonymous receipt to a customer, once."""
-        await self.get(conn, merchant_id, receipt_id)
+        merchant = Viewer(merchant_id)
+        await self.get(conn, merchant, receipt_id)
         customer = await _resolve_customer(conn, merchant_id, ref)
         if not await ReceiptRepository.of(conn).claim(merchant_id, receipt_id, customer, utc_now()):
             raise Conflict("The receipt already belongs to a customer; a claim happens once.")
-        return await self.get(conn, merchant_id, receipt_id)
+        return await self.get(conn, merchant, receipt_id)
 
 
 async def _resolve_customer(

@@ -10,10 +10,9 @@ import uuid
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from tillroll.kit.repository import to_json
-from tillroll.receipts.export import ReceiptCells
 from tillroll.receipts.rules import normal_quantity, quantity_micro
 from tillroll.receipts.schemas import Line, Receipt, ReturnOfLine
+from tillroll.receipts.tables import LINES, RECEIPTS
 
 if TYPE_CHECKING:
     from tillroll.receipts.ingest import Item
@@ -52,56 +51,27 @@ def _line(item: Item, index: int) -> Line:
     )  # fmt: skip
 
 
+_RECEIPT_COLUMNS = RECEIPTS.encoder([n for n in RECEIPTS.names if n in Receipt.__struct_fields__])
+_LINE_COLUMNS = LINES.encoder([n for n in LINES.names if n in Line.__struct_fields__])
+
+
 def receipt_row(merchant_id: uuid.UUID, receipt: Receipt, body_hash: str) -> dict[str, Any]:
-    employee = receipt.employee
-    head, tail = ReceiptCells(
-        receipt.external_id, receipt.issued_at, receipt.type,
-        sum(quantity_micro(line.quantity) for line in receipt.lines), receipt.currency,
-        receipt.subtotal, receipt.total, receipt.shipping_total,
-        employee.code if employee else None, employee.name if employee else None, receipt.notes,
-    ).fragments()  # fmt: skip
-    return {
-        "merchant_id": merchant_id, "id": receipt.id, "number": receipt.number,
-        "external_id": receipt.external_id, "type": receipt.type,
-        "issued_at": receipt.issued_at,
-        "branch_id": receipt.branch.id if receipt.branch else None,
-        "customer_id": receipt.customer.id if receipt.customer else None,
-        "employee": to_json(employee), "currency": receipt.currency,
-        "prices_include_tax": receipt.prices_include_tax, "subtotal": receipt.subtotal,
-        "tax_total": receipt.tax_total, "shipping_total": receipt.shipping_total,
-        "discount_total": receipt.discount_total, "total": receipt.total,
-        "taxes": to_json(receipt.taxes), "payments": to_json(receipt.payments),
-        "discounts": to_json(receipt.discounts), "notes": receipt.notes,
-        "metadata": to_json(receipt.metadata), "is_return": receipt.is_return,
-        "body_hash": body_hash, "created_at": receipt.created_at,
-        "csv_head": head, "csv_tail": tail,
-    }  # fmt: skip
+    row = _RECEIPT_COLUMNS(receipt)
+    row["merchant_id"] = merchant_id
+    row["branch_id"] = receipt.branch.id if receipt.branch else None
+    row["customer_id"] = receipt.customer.id if receipt.customer else None
+    row["body_hash"] = body_hash
+    return row
 
 
 def line_rows(merchant_id: uuid.UUID, receipt: Receipt) -> list[dict[str, Any]]:
-    return [
-        {
-            "merchant_id": merchant_id,
-            "receipt_id": receipt.id,
-            "line_no": line.line_no,
-            "sku": line.sku,
-            "barcode": line.barcode,
-            "product_id": line.product_id,
-            "name": line.name,
-            "description": line.description,
-            "category": line.category,
-            "quantity": line.quantity,
-            "quantity_micro": quantity_micro(line.quantity),
-            "unit": line.unit,
-            "unit_price": line.unit_price,
-            "original_price": line.original_price,
-            "discount": line.discount,
-            "vouchers": line.vouchers,
-            "total": line.total,
-            "tax_rate": line.tax_rate,
-            "metadata": to_json(line.metadata),
-            "return_of_receipt_id": line.return_of.receipt_id if line.return_of else None,
-            "return_of_line_no": line.return_of.line_no if line.return_of else None,
-        }
-        for line in receipt.lines
-    ]
+    rows = []
+    for line in receipt.lines:
+        row = _LINE_COLUMNS(line)
+        row["merchant_id"] = merchant_id
+        row["receipt_id"] = receipt.id
+        row["quantity_micro"] = quantity_micro(line.quantity)
+        row["return_of_receipt_id"] = line.return_of.receipt_id if line.return_of else None
+        row["return_of_line_no"] = line.return_of.line_no if line.return_of else None
+        rows.append(row)
+    return rows

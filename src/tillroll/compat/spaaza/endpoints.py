@@ -9,8 +9,8 @@ from typing import Any
 import msgspec
 from starlette.responses import Response, StreamingResponse
 
-from tillroll.auth.principals import shopper_of
 from tillroll.branches.service import branch as branch_service
+from tillroll.compat.spaaza.export import stream_csv
 from tillroll.compat.spaaza.schemas import AddBasket, GetReceiptsQuery, ShopperQuery
 from tillroll.compat.spaaza.translate import (
     CURRENCY_BY_ID,
@@ -29,11 +29,12 @@ from tillroll.errors import FieldError, InvalidInput, TillrollError
 from tillroll.kit import parse
 from tillroll.kit.http import Access, Call, Router
 from tillroll.kit.money import EXPONENTS
+from tillroll.kit.viewer import Viewer
 from tillroll.merchants.schemas import Merchant
 from tillroll.merchants.service import merchant as merchant_service
-from tillroll.receipts.export import Window, stream_csv
-from tillroll.receipts.repository import ReceiptFilter
+from tillroll.receipts.export import Window
 from tillroll.receipts.schemas import Receipt, ReceiptCreate, ReceiptFilters, ReceiptQuery
+from tillroll.receipts.service import ReceiptFilter
 from tillroll.receipts.service import receipt as receipt_service
 
 JSON_CAP = 500
@@ -155,9 +156,8 @@ async def shopper_receipts(call: Call, query: ShopperQuery) -> Response:
         return json_response([])
     receipts: list[Receipt] = []
     page = ReceiptQuery(customer_id=customer.id, limit=JSON_CAP)
-    shopper = shopper_of(call.principal)
     while True:
-        found = await receipt_service.list(call.conn, merchant.id, page, shopper)
+        found = await receipt_service.list(call.conn, call.viewer, page)
         receipts += found.data
         if found.next_cursor is None:
             break
@@ -174,9 +174,7 @@ async def get_receipt(call: Call, receipt_id: str) -> Response:
         number = parse.integer(receipt_id, field="receipt_id")
     except InvalidInput:
         raise SpaazaError(404, 30, "receipt_not_found", "No such receipt.") from None
-    receipt = await receipt_service.by_number(
-        call.conn, merchant.id, number, shopper_of(call.principal)
-    )
+    receipt = await receipt_service.by_number(call.conn, call.viewer, number)
     return json_response(receipt_object(receipt, await _context(call, merchant, [receipt])))
 
 
@@ -207,7 +205,7 @@ async def _where(call: Call, merchant: Merchant, query: GetReceiptsQuery) -> Rec
         if branch is None:
             return ReceiptFilter(nothing=True)
         filters.branch_id = branch.id
-    return await receipt_service.filter(call.conn, merchant.id, filters, None)
+    return await receipt_service.filter(call.conn, Viewer(merchant.id), filters)
 
 
 async def get_receipts(call: Call, query: GetReceiptsQuery) -> Response:
