@@ -3,7 +3,7 @@
 -- server process using this database.
 CREATE TABLE auth_failures (
     address TEXT PRIMARY KEY,
-    minute BIGINT NOT NULL,
+    minute INTEGER NOT NULL,
     failures INTEGER NOT NULL
 );
 CREATE INDEX auth_failures_minute ON auth_failures (minute);
