@@ -70,7 +70,7 @@ def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untype
     if COUNTS["requests"]:
         url = os.environ.get("TILLROLL_TEST_DATABASE_URL", "sqlite")
         where = "postgresql" if url.startswith("postgres") else "sqlite"
-        classes = ", ".join(f"{COUNTS[c]} {c}" for c in ("2xx", "4xx", "5xx"))
+        classes = ", ".join(f"{COUNTS[c]} {c}" for c in ("2xx", "3xx", "4xx", "5xx"))
         terminalreporter.write_line(
             f"fuzz ({where}): {COUNTS['requests']} requests: {classes}; "
             f"slowest {COUNTS['slowest_ms']} ms"
