@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test check pytest schemathesis install clean
+.PHONY: run test check pytest schemathesis fuzz install clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,5 +35,9 @@ schemathesis: install
 	TILLROLL_SCHEMATHESIS_EXAMPLES=$${TILLROLL_SCHEMATHESIS_EXAMPLES:-200} \
 		$(BIN)/pytest tests/test_openapi.py -k schemathesis
 
+## The fuzzer's long run (400 examples per endpoint; the suite runs 8): `make fuzz`.
+fuzz: install
+	HYPOTHESIS_PROFILE=long $(BIN)/pytest tests/fuzz -p no:cacheprovider
+
 clean:
-	rm -rf $(VENV) tillroll.db tillroll.db-wal tillroll.db-shm
+	rm -rf $(VENV) tillroll.db tillroll.db-wal tillroll.db-shm .tillroll-demo-key

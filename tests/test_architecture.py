@@ -154,7 +154,7 @@ def test_the_app_may_import_compat() -> None:
 MIGRATIONS = PACKAGE / "migrations" / "sqlite"
 OWNED = {
     "merchants": {"merchants"},
-    "auth": {"api_keys"},
+    "auth": {"api_keys", "auth_failures"},
     "branches": {"branches"},
     "customers": {"customers"},
     "products": {"products"},
@@ -190,7 +190,7 @@ def test_a_domains_sql_names_only_its_own_tables(package: str) -> None:
 
 
 def test_the_table_scan_sees_sql() -> None:
-    assert _tables_read("auth") == {"api_keys"}
+    assert _tables_read("auth") == {"api_keys", "auth_failures"}
     assert {"receipts", "receipt_lines"} <= _tables_read("receipts")
 
 

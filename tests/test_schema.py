@@ -18,7 +18,7 @@ from tillroll.kit.db import Connection, Database, PostgresDatabase, open_databas
 from tillroll.kit.migrate import migrate
 from tillroll.kit.tables import BIGINT, BLOB, TEXT, TIMESTAMPTZ, Table
 
-REFERENCE_TABLES = {"merchants", "api_keys", "schema_migrations"}
+REFERENCE_TABLES = {"merchants", "api_keys", "schema_migrations", "auth_failures"}
 
 
 async def _unique_keys(conn: Connection) -> dict[str, list[list[str]]]:

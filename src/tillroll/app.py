@@ -16,13 +16,14 @@ from starlette.staticfiles import StaticFiles
 
 from tillroll import __version__
 from tillroll.auth import endpoints as auth_endpoints
+from tillroll.auth.ratelimit import FailureLimit
 from tillroll.auth.service import auth
 from tillroll.branches import endpoints as branches
 from tillroll.compat import spaaza
 from tillroll.compat.spaaza.export import render_missing, store_cells
 from tillroll.config import Settings
 from tillroll.customers import endpoints as customers
-from tillroll.kit import idempotency
+from tillroll.kit import idempotency, security
 from tillroll.kit.db import Database, open_database, run
 from tillroll.kit.http import (
     Endpoint,
@@ -75,10 +76,19 @@ _LANDING_PAGE = f"""<!doctype html>
 _SWAGGER_UI = ("swagger_ui", "static")  # the assets the PyPI package `swagger-ui-py` ships
 
 
-async def _http_error(_: Request, exc: Exception) -> Response:
-    """Routing errors (unknown path 404, wrong method 405 with `Allow`) as problem details."""
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """Routing errors (unknown path 404, wrong method 405 with `Allow`): problem details, or
+    the facade's own envelope under a facade's prefix."""
     assert isinstance(exc, HTTPException)
-    return problem_response(RoutingError(exc.status_code, exc.headers))
+    render = next(
+        (
+            r.render_error
+            for r in ROUTERS
+            if r.render_error is not None and request.url.path.startswith(r.prefix + "/")
+        ),
+        problem_response,
+    )
+    return render(RoutingError(exc.status_code, exc.headers))
 
 
 async def _sweep_hourly(db: Database, settings: Settings) -> None:
@@ -115,6 +125,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     wire_facades()
     database = db or open_database(settings.database_url, pool_size=settings.pool_size)
     runtime = Runtime(db=database, settings=settings, auth=auth)
+    renderers = [(r.prefix, r.render_error) for r in ROUTERS if r.render_error is not None]
     routes: list[BaseRoute] = [
         *_pages(settings),
         *build_routes(endpoints(), runtime),
@@ -133,7 +144,11 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 
     app = Starlette(
         routes=routes,
-        middleware=MIDDLEWARE,
+        middleware=[
+            *security.middleware(settings),  # outermost: its headers reach every answer
+            *MIDDLEWARE,
+            Middleware(FailureLimit, db=database, settings=settings, renderers=renderers),
+        ],
         lifespan=lifespan,
         exception_handlers={HTTPException: _http_error},
     )

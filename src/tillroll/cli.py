@@ -116,6 +116,7 @@ def serve(settings: Settings, host: str | None, port: int | None, workers: int |
         http="httptools",
         log_config=_LOG_CONFIG,
         access_log=False,  # ours (`tillroll.access`) carries the request id and no query
+        server_header=False,  # no header naming the software (docs/security.md)
     )
 
 

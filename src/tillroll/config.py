@@ -27,6 +27,19 @@ class Settings:
         default=48, metadata={"doc": "How long an Idempotency-Key's response is replayed."}
     )
 
+    auth_failures_per_minute: int = field(
+        default=20,
+        metadata={"doc": "Failed authentications per client address per minute (429 above)."},
+    )
+    trusted_proxies: str = field(
+        default="",
+        metadata={"doc": "Comma-separated proxy addresses whose X-Forwarded-For names the client."},
+    )
+    cors_origins: str = field(
+        default="",
+        metadata={"doc": "Comma-separated origins allowed by CORS (`*` for any); empty: off."},
+    )
+
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ

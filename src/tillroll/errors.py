@@ -94,6 +94,17 @@ class PayloadTooLarge(TillrollError):
     title = "Payload too large"
 
 
+class TooManyRequests(TillrollError):
+    """Too many failed authentications from one address; retry after `retry_after` seconds."""
+
+    status = 429
+    code = "too_many_requests"
+    title = "Too many requests"
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail, headers={"Retry-After": str(retry_after)})
+
+
 class Unavailable(TillrollError):
     """The database stayed busy; retry shortly (503 with Retry-After)."""
 

@@ -64,7 +64,8 @@ def receipt(external_id: str = "R-1", **changes: Any) -> dict[str, Any]:
 def server_url(database_url: str, db: Database) -> Iterator[str]:
     """A real HTTP server; `db` first, so the schema is migrated before it starts."""
     del db
-    with serving(create_app(Settings(database_url=database_url, pool_size=5))) as url:
+    settings = Settings(database_url=database_url, pool_size=5, auth_failures_per_minute=10**9)
+    with serving(create_app(settings)) as url:
         yield url
 
 

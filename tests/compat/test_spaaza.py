@@ -718,3 +718,14 @@ class TestAddBasket:
         assert got["shopper"] is None and got["chain"]["business"] is None
         body["entity"]["entity_id"] = other.number
         error_of(await add_basket(tenant, body), 403, "no_access")
+
+
+async def test_unrouted_paths_answer_in_the_spaaza_envelope(tenant: Tenant) -> None:
+    """A path or method no facade endpoint has is still answered the way Spaaza answers."""
+    unknown = await tenant.client.get(f"{BASE}/no-such-thing")
+    assert unknown.status_code == 404
+    assert unknown.json()["result"]["status"] == "error"
+    wrong_method = await tenant.client.delete(f"{BASE}/get-receipts")
+    assert wrong_method.status_code == 405
+    assert wrong_method.json()["result"]["status"] == "error"
+    assert "GET" in wrong_method.headers["allow"]

@@ -125,10 +125,7 @@ def test_migrate_moves_cells_written_by_old_versions(tmp_path: Path) -> None:
         db = open_database(f"sqlite:///{path}")
         await db.connect()
         try:
-            applied = await upgrade(db)
-            assert applied[0] == "0004_facade_cells" and len(applied) == len(
-                migration_files("sqlite")[3:]
-            )
+            assert "0004_facade_cells" in await upgrade(db)  # with the later migrations
             return (await spaaza_csv(db, uuid.UUID(m))).splitlines()
         finally:
             await db.close()

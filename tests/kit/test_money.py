@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from tillroll.errors import InvalidInput
 from tillroll.kit.money import (
     EXPONENTS,
     from_decimal_string,
@@ -57,11 +58,14 @@ def test_from_decimal_accepts_equivalent_spellings(text: str, currency: str, amo
 @pytest.mark.parametrize(
     ("text", "currency"),
     [("38.001", "USD"), ("1.5", "JPY"), ("1.2345", "KWD"), ("abc", "USD"), ("", "USD"),
-     ("NaN", "USD"), ("Infinity", "USD"), ("-inf", "EUR"), ("1,50", "EUR")],
+     ("NaN", "USD"), ("Infinity", "USD"), ("-inf", "EUR"), ("1,50", "EUR"), ("sNaN", "EUR"),
+     ("1E+999990", "EUR"), ("1E-999990", "EUR"), ("9" * 5000, "EUR"), ("1_0", "EUR"),
+     ("10000000000000.01", "EUR")],
 )  # fmt: skip
-def test_from_decimal_refuses_with_value_error(text: str, currency: str) -> None:
-    with pytest.raises(ValueError):
-        from_decimal_string(text, currency)
+def test_from_decimal_refuses_naming_the_field(text: str, currency: str) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        from_decimal_string(text, currency, field="price")
+    assert refused.value.errors[0].loc == "price"
 
 
 def test_never_floats() -> None:

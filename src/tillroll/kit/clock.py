@@ -7,12 +7,15 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from tillroll.errors import InvalidInput
+from tillroll.kit import parse
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+MAX_RELATIVE = 200
+"""Longest relative time accepted (characters)."""
 _TERM = re.compile(r"\s*([+-]?)\s*(\d{1,6})\s*(month|week|day|hour|minute)s?\s*", re.IGNORECASE)
 
 
@@ -22,23 +25,25 @@ def parse_relative(text: str, *, field: str, now: datetime | None = None) -> dat
     Each term is a signed or unsigned integer and a unit (months, weeks, days, hours,
     minutes; singular accepted). Unsigned terms count forward, as Spaaza's do.
     """
-    terms = list(_TERM.finditer(text))
+    terms = list(_TERM.finditer(text)) if len(text) <= MAX_RELATIVE else []
     consumed = "".join(m.group(0) for m in terms)
     if not terms or consumed != text:
         raise InvalidInput.field(
-            field, f"{text!r} is not a relative time such as '-13 weeks' or '+6 months -5 days'"
+            field,
+            f"{text[:MAX_RELATIVE]!r} is not a relative time such as '-13 weeks' or "
+            "'+6 months -5 days'",
         )
     result = now or utc_now()
     try:
         for m in terms:
-            amount = int(m.group(2)) * (-1 if m.group(1) == "-" else 1)
+            amount = parse.integer(m.group(2), field=field) * (-1 if m.group(1) == "-" else 1)
             unit = m.group(3).lower()
             if unit == "month":
                 result = add_months(result, amount)
             else:
                 result += timedelta(**{unit + "s": amount})
     except (ValueError, OverflowError):
-        raise InvalidInput.field(field, f"{text!r} leaves the supported date range") from None
+        raise InvalidInput.field(field, "leaves the supported date range") from None
     return result
 
 

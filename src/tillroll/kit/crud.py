@@ -66,8 +66,9 @@ class TableRepository(Repository, Generic[S]):
         return await self.get_by(merchant_id, "id", object_id)
 
     async def get_by_number(self, merchant_id: uuid.UUID, number: int) -> S | None:
-        """By the per-merchant integer `number` (tables with a counter)."""
-        return await self.get_by(merchant_id, "number", number) if is_number(number) else None
+        """By the per-merchant integer `number` (tables with a counter; an INTEGER column)."""
+        found = is_number(number, bits=31)
+        return await self.get_by(merchant_id, "number", number) if found else None
 
     async def get_by(self, merchant_id: uuid.UUID, column: str, value: Any) -> S | None:
         row = await self.conn.fetchone(

@@ -349,11 +349,14 @@ def decode_json(decoder: msgspec.json.Decoder[Any], raw: bytes) -> Any:
         raise _validation_error(str(exc), root="body") from None
     except msgspec.DecodeError as exc:
         raise MalformedRequest(f"The body is not valid JSON: {exc}") from None
+    except UnicodeDecodeError:
+        raise MalformedRequest("The body is not valid UTF-8.") from None
     except RecursionError:
         raise MalformedRequest("The body is nested too deeply.") from None
 
 
 _AT = re.compile(r" - at `\$(.*)`$")
+_NAMED = re.compile(r"field `(\w+)`: ")
 
 
 def _validation_error(message: str, *, root: str) -> InvalidInput:
@@ -366,6 +369,8 @@ def _validation_error(message: str, *, root: str) -> InvalidInput:
     elif text.startswith("Object missing required field"):
         name = text.split("`")[1]
         path, text = f"{path}.{name}", "required field missing"
+    elif named := _NAMED.match(text):  # a check of one field, e.g. a bounded decimal
+        path, text = f"{path}.{named.group(1)}", text[named.end() :]
     loc = (root + path) if path.startswith(("[", ".")) or not path else f"{root}.{path}"
     return InvalidInput.fields([FieldError(loc.removeprefix("body."), text)])
 

@@ -6,7 +6,8 @@ facade's decimal format happens only in `to_decimal_string` / `from_decimal_stri
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from tillroll.errors import InvalidInput
+from tillroll.kit import parse
 
 _ZERO = "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF"
 _THREE = "BHD IQD JOD KWD LYD OMR TND"
@@ -47,18 +48,15 @@ def to_decimal_string(amount: int, currency: str, places: int | None = None) -> 
     return text
 
 
-def from_decimal_string(text: str, currency: str) -> int:
-    """`"38.00", "USD"` → `3800`; refuses more decimals than the currency has."""
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise ValueError(f"{text!r} is not a decimal number") from None
-    if not value.is_finite():
-        raise ValueError(f"{text!r} is not a finite decimal number")
-    minor = value.scaleb(EXPONENTS[currency])
-    if minor != minor.to_integral_value():
-        raise ValueError(f"{text!r} has more decimals than {currency} allows")
-    return int(minor)
+def from_decimal_string(text: str, currency: str, *, field: str = "amount") -> int:
+    """`"38.00", "USD"` → `3800`; refuses (422 naming `field`) more decimals than the currency
+    has, and more than `MAX_AMOUNT`. Parsed through the guard: never a huge conversion."""
+    exponent = EXPONENTS[currency]
+    value = parse.decimal(text, field=field, places=exponent)
+    minor = int(value.scaleb(exponent))  # bounded: at most 16 + 4 digits
+    if abs(minor) > MAX_AMOUNT:
+        raise InvalidInput.field(field, f"{text} is more than {MAX_AMOUNT} minor units")
+    return minor
 
 
 SYMBOLS: dict[str, str] = {

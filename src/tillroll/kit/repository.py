@@ -49,10 +49,10 @@ async def next_number(conn: Connection, merchant_id: Any, name: str, count: int 
     return int(value) - count + 1
 
 
-def is_number(value: int) -> bool:
-    """Whether `value` can be one of our sequential numbers (a positive BIGINT): anything
-    else matches nothing, and PostgreSQL could not even bind it."""
-    return 0 < value < 2**63
+def is_number(value: int, *, bits: int = 63) -> bool:
+    """Whether `value` can be one of our sequential numbers (a positive BIGINT, or INTEGER
+    with `bits=31`): anything else matches nothing, and PostgreSQL could not even bind it."""
+    return 0 < value < 1 << bits
 
 
 def in_list(prefix: str, values: Sequence[Any]) -> tuple[str, dict[str, Any]]:

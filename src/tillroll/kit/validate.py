@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import re
-from functools import cache
-from zoneinfo import available_timezones
 
 from tillroll.errors import FieldError
+from tillroll.kit import parse
 from tillroll.kit.money import is_currency
 
 _COUNTRY_CODES = """
@@ -27,24 +26,19 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 def check_country(loc: str, value: str | None, errors: list[FieldError]) -> None:
     if value is not None and value not in COUNTRIES:
-        errors.append(FieldError(loc, f"{value!r} is not an ISO 3166-1 alpha-2 country code"))
+        errors.append(FieldError(loc, f"{value[:64]!r} is not an ISO 3166-1 alpha-2 country code"))
 
 
 def check_currency(loc: str, value: str | None, errors: list[FieldError]) -> None:
     if value is not None and not is_currency(value):
-        errors.append(FieldError(loc, f"{value!r} is not an ISO 4217 currency code"))
+        errors.append(FieldError(loc, f"{value[:64]!r} is not an ISO 4217 currency code"))
 
 
 def check_email(loc: str, value: str | None, errors: list[FieldError]) -> None:
     if value is not None and not _EMAIL.match(value):
-        errors.append(FieldError(loc, f"{value!r} is not an e-mail address"))
+        errors.append(FieldError(loc, f"{value[:64]!r} is not an e-mail address"))
 
 
 def check_timezone(loc: str, value: str | None, errors: list[FieldError]) -> None:
-    if value is not None and value not in _zones():
-        errors.append(FieldError(loc, f"{value!r} is not an IANA time zone"))
-
-
-@cache
-def _zones() -> frozenset[str]:
-    return frozenset(available_timezones())
+    if value is not None and not parse.is_zone(value):
+        errors.append(FieldError(loc, f"{value[:64]!r} is not an IANA time zone"))

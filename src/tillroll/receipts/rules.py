@@ -9,6 +9,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from tillroll.errors import FieldError
+from tillroll.kit import parse
 from tillroll.kit.clock import EARLIEST_YEAR, LATEST_YEAR
 from tillroll.kit.validate import check_currency
 from tillroll.receipts.schemas import LineIn, ReceiptCreate
@@ -17,16 +18,21 @@ MICRO = 1_000_000
 EXACT = MICRO * MICRO  # unit_price_micro × quantity_micro is in 10⁻¹² minor units
 
 
+def quantity(text: str) -> Decimal:
+    """A quantity through the guard: at most 12 digits before the point and six after."""
+    return parse.decimal(text, field="quantity", integer_digits=12, places=6)
+
+
 @lru_cache(maxsize=4096)
-def quantity_micro(quantity: str) -> int:
+def quantity_micro(text: str) -> int:
     """`"1.055"` → 1_055_000 (quantities carry at most six decimals)."""
-    return int(Decimal(quantity) * MICRO)
+    return int(quantity(text) * MICRO)
 
 
 @lru_cache(maxsize=4096)
-def normal_quantity(quantity: str) -> str:
+def normal_quantity(text: str) -> str:
     """`"2.500"` → `"2.5"`, `"3.0"` → `"3"`: one spelling per value."""
-    text = format(Decimal(quantity).normalize(), "f")
+    text = format(quantity(text).normalize(), "f")
     return "0" if text in ("-0", "0") else text
 
 

@@ -26,7 +26,9 @@ from tillroll.compat.spaaza.translate import (
 from tillroll.customers.schemas import Customer
 from tillroll.customers.service import customer as customer_service
 from tillroll.errors import FieldError, InvalidInput, TillrollError
+from tillroll.kit import parse
 from tillroll.kit.http import Access, Call, Router
+from tillroll.kit.money import EXPONENTS
 from tillroll.kit.viewer import Viewer
 from tillroll.merchants.schemas import Merchant
 from tillroll.merchants.service import merchant as merchant_service
@@ -48,6 +50,7 @@ ERRORS: dict[str, tuple[int, str, int]] = {
     "not_found": (30, "not_found", 404),
     "conflict": (40, "conflict", 409),
     "payload_too_large": (41, "payload_too_large", 413),
+    "too_many_requests": (42, "too_many_requests", 429),
 }
 _QUERY_NAMES = {
     "issued_from_relative": "min_created_datetime_relative",
@@ -167,9 +170,11 @@ async def shopper_receipts(call: Call, query: ShopperQuery) -> Response:
 async def get_receipt(call: Call, receipt_id: str) -> Response:
     """One receipt object by its integer id (the receipt `number`)."""
     merchant = await _chain(call)
-    if not (receipt_id.isascii() and receipt_id.isdigit()):
-        raise SpaazaError(404, 30, "receipt_not_found", f"No receipt {receipt_id!r}.")
-    receipt = await receipt_service.by_number(call.conn, call.viewer, int(receipt_id))
+    try:
+        number = parse.integer(receipt_id, field="receipt_id")
+    except InvalidInput:
+        raise SpaazaError(404, 30, "receipt_not_found", "No such receipt.") from None
+    receipt = await receipt_service.by_number(call.conn, call.viewer, number)
     return json_response(receipt_object(receipt, await _context(call, merchant, [receipt])))
 
 
@@ -240,7 +245,10 @@ async def get_receipts_csv(call: Call, query: GetReceiptsQuery) -> Response:
 async def _currency(call: Call, merchant: Merchant, body: AddBasket) -> str:
     given = body.basket.basket_currency
     if given is not None and given.currency_code:
-        return given.currency_code
+        return parse.choice(
+            given.currency_code, EXPONENTS, field="basket.basket_currency.currency_code",
+            what="an ISO 4217 currency code",
+        )  # fmt: skip
     if given is not None and given.currency_id is not None:
         if given.currency_id not in CURRENCY_BY_ID:
             raise InvalidInput.field(

@@ -2,7 +2,8 @@
 
 Unknown fields and parameters are ignored, as Spaaza does (`forbid_unknown_fields=False`);
 a known one with a malformed value is refused. Money arrives as JSON numbers (or strings) and
-is decoded to `Decimal` exactly, never through floats.
+is decoded to `Decimal` exactly, never through floats, and bounded as it is decoded (NaN,
+infinities, `1E+999990` and thousand-digit numbers are refused in microseconds).
 """
 
 from __future__ import annotations
@@ -14,13 +15,30 @@ from typing import Annotated
 import msgspec
 from msgspec import Meta
 
+from tillroll.errors import InvalidInput
+from tillroll.kit import parse
+
 Aware = Annotated[datetime, Meta(tz=True)]
 Count = Annotated[int, Meta(ge=0, le=2**63 - 1)]
-Id = Annotated[int, Meta(ge=0)]
+Id = Annotated[int, Meta(ge=0, le=2**63 - 1)]
 
 
 class Lenient(msgspec.Struct, forbid_unknown_fields=False, kw_only=True):
-    """A Spaaza input: unknown fields are ignored."""
+    """A Spaaza input: unknown fields are ignored; decimals are bounded as they are decoded."""
+
+    def __post_init__(self) -> None:
+        for name in self.__struct_fields__:
+            value = getattr(self, name)
+            if isinstance(value, Decimal):
+                bound(name, value)
+
+
+def bound(name: str, value: Decimal, **bounds: int) -> None:
+    """Refuse NaN, infinities and oversized decimals while decoding (`kit.parse.bounded`)."""
+    try:
+        parse.bounded(value, field=name, **bounds)
+    except InvalidInput as exc:
+        raise ValueError(f"field `{name}`: {exc.errors[0].message}") from None
 
 
 class ShopperQuery(Lenient):
@@ -94,6 +112,10 @@ class Item(Lenient):
     return_item: bool = False
     original_retailer_basket_code: str | None = None
     original_retailer_item_code: str | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        bound("item_quantity", self.item_quantity, integer_digits=12, places=6)  # as native
 
 
 class Basket(Lenient):

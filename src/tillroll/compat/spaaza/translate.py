@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tillroll.branches.schemas import Branch
 from tillroll.compat.spaaza.schemas import AddBasket, Item
 from tillroll.customers.schemas import Customer
 from tillroll.errors import FieldError, InvalidInput
+from tillroll.kit import parse
 from tillroll.kit.address import Address
 from tillroll.kit.money import EXPONENTS, from_decimal_string, symbol, to_decimal_string
 from tillroll.merchants.schemas import Merchant
@@ -62,10 +62,7 @@ def list_price(line: Line, currency: str) -> Decimal:
 
 def minor(value: Decimal, currency: str, loc: str) -> int:
     """A Spaaza decimal → minor units; too many decimals is invalid input naming `loc`."""
-    try:
-        return from_decimal_string(str(value), currency)
-    except ValueError as exc:
-        raise InvalidInput.field(loc, str(exc)) from None
+    return from_decimal_string(str(value), currency, field=loc)
 
 
 def currency_name(code: str) -> str:
@@ -521,12 +518,7 @@ def issued_at(body: AddBasket) -> datetime:
             "basket.basket_timestamp_iso8601",
             "has no UTC offset; add one or give basket.basket_timezone_name",
         )
-    try:
-        return moment.replace(tzinfo=ZoneInfo(name))
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidInput.field(
-            "basket.basket_timezone_name", f"{name!r} is not an IANA time zone"
-        ) from None
+    return moment.replace(tzinfo=parse.zone(name, field="basket.basket_timezone_name"))
 
 
 def basket_receipt(
