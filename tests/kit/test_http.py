@@ -6,7 +6,7 @@ import logging
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
-from typing import Annotated
+from typing import Annotated, Any
 
 import httpx
 import msgspec
@@ -250,3 +250,26 @@ def test_every_response_has_a_request_id_and_one_access_line(
     assert lines[0].startswith("GET /v1/receipts 422 ") and lines[0].endswith(f"id={request_id}")
     everything = "\n".join(lines)
     assert tenant.key not in everything and "very-secret-cursor" not in everything
+
+
+@pytest.mark.parametrize("declared", ["²", "9" * 5000, "12x", "99999999999999999999"])
+async def test_an_odd_content_length_is_never_a_server_error(app: Any, declared: str) -> None:
+    """The declared length is text from the client: checked before it is converted."""
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+        "scheme": "http", "path": "/v1/receipts", "raw_path": b"/v1/receipts",
+        "query_string": b"", "root_path": "", "client": ("127.0.0.1", 1), "server": None,
+        "headers": [(b"content-type", b"application/json"),
+                    (b"content-length", declared.encode())],
+    }  # fmt: skip
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"{}", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    await app(scope, receive, send)
+    status = sent[0]["status"]
+    assert 400 <= status < 500, status

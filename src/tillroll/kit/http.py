@@ -297,8 +297,9 @@ async def _read_body(
     """The body, read up to `limit` bytes (413 beyond, chunked uploads included)."""
     if decoder is None:
         return b""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
+    declared = request.headers.get("content-length", "")  # checked before it is converted
+    plain = declared.isascii() and declared.isdigit()
+    if plain and (len(declared) > 18 or int(declared) > limit):
         raise PayloadTooLarge(f"The body is larger than {limit} bytes.")
     chunks: list[bytes] = []
     size = 0
