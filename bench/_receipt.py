@@ -97,38 +97,65 @@ def rows(
     if sqlite:
         m, i, issued, created = str(merchant_id), str(rid), sqlite_time(issued), sqlite_time(now)
     receipt = (
-        m, i, number, r.external_id, r.type, issued, None, None, _json(r.employee),
-        r.currency, r.prices_include_tax, r.subtotal, r.tax_total, r.shipping_total,
-        r.discount_total, r.total, _json(r.taxes), _json(r.payments), _json(r.discounts),
-        r.notes, _json(r.metadata), False, "0" * 64, created, None,
-    )  # fmt: skip
+        m,
+        i,
+        number,
+        r.external_id,
+        r.type,
+        issued,
+        None,
+        None,
+        _json(r.employee),
+        r.currency,
+        r.prices_include_tax,
+        r.subtotal,
+        r.tax_total,
+        r.shipping_total,
+        r.discount_total,
+        r.total,
+        _json(r.taxes),
+        _json(r.payments),
+        _json(r.discounts),
+        r.notes,
+        _json(r.metadata),
+        False,
+        "0" * 64,
+        created,
+        None,
+    )
     lines = [
-        (
-            m,
-            i,
-            n,
-            ln.sku,
-            ln.barcode,
-            ln.product_id,
-            ln.name,
-            ln.description,
-            ln.category,
-            ln.quantity,
-            int(Decimal(ln.quantity) * 1_000_000),
-            ln.unit,
-            normal_price(ln.unit_price),
-            ln.original_price,
-            ln.discount,
-            ln.vouchers,
-            ln.total,
-            ln.tax_rate,
-            _json(ln.metadata),
-            None,
-            None,
+        line_tuple(
+            merchant_id=m,
+            receipt_id=i,
+            line_no=n,
+            sku=ln.sku,
+            barcode=ln.barcode,
+            product_id=ln.product_id,
+            name=ln.name,
+            description=ln.description,
+            category=ln.category,
+            quantity=ln.quantity,
+            quantity_micro=int(Decimal(ln.quantity) * 1_000_000),
+            unit=ln.unit,
+            unit_price=normal_price(ln.unit_price),
+            original_price=ln.original_price,
+            discount=ln.discount,
+            vouchers=ln.vouchers,
+            total=ln.total,
+            tax_rate=ln.tax_rate,
+            metadata=_json(ln.metadata),
+            return_of_receipt_id=None,
+            return_of_line_no=None,
         )
         for n, ln in enumerate(r.lines, 1)
     ]
     return receipt, lines
+
+
+def line_tuple(**values: Any) -> tuple[Any, ...]:
+    """A line row in LINE_COLUMNS order, from its values by name (no order to keep by hand)."""
+    assert values.keys() == set(LINE_COLUMNS), set(LINE_COLUMNS) ^ values.keys()
+    return tuple(values[c] for c in LINE_COLUMNS)
 
 
 def insert_sql(table: str, columns: tuple[str, ...], *, sqlite: bool) -> str:

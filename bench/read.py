@@ -56,7 +56,7 @@ from bench._common import (
     percentile,
     server,
 )
-from bench._receipt import LINE_COLUMNS, RECEIPT_COLUMNS, insert_sql, sqlite_time
+from bench._receipt import LINE_COLUMNS, RECEIPT_COLUMNS, insert_sql, line_tuple, sqlite_time
 from tillroll.receipts.repository import LINE_SELECT, RECEIPT_SELECT
 
 RUNS = 3
@@ -69,9 +69,19 @@ CHUNK = 20_000
 BRANCH_COLUMNS = ("merchant_id", "id", "number", "code", "name", "timezone", "created_at",
                   "updated_at")  # fmt: skip
 CUSTOMER_COLUMNS = (
-    "merchant_id", "id", "number", "external_id", "member_number", "first_name", "last_name",
-    "email", "registered", "send_email_receipt", "created_at", "updated_at",
-)  # fmt: skip
+    "merchant_id",
+    "id",
+    "number",
+    "external_id",
+    "member_number",
+    "first_name",
+    "last_name",
+    "email",
+    "registered",
+    "send_email_receipt",
+    "created_at",
+    "updated_at",
+)
 
 # --- data -----------------------------------------------------------------------------------
 
@@ -187,28 +197,28 @@ class Dataset:
                     total = price * qty
                     subtotal += total
                     lines.append(
-                        (
-                            m,
-                            rid,
-                            line_no,
-                            sku,
-                            None,
-                            None,
-                            name,
-                            None,
-                            category,
-                            str(qty),
-                            qty * 1_000_000,
-                            "item",
-                            str(price),  # unit prices are exact decimal strings
-                            None,
-                            0,
-                            0,
-                            total,
-                            rate,
-                            None,
-                            None,
-                            None,
+                        line_tuple(
+                            merchant_id=m,
+                            receipt_id=rid,
+                            line_no=line_no,
+                            sku=sku,
+                            barcode=None,
+                            product_id=None,
+                            name=name,
+                            description=None,
+                            category=category,
+                            quantity=str(qty),
+                            quantity_micro=qty * 1_000_000,
+                            unit="item",
+                            unit_price=str(price),
+                            original_price=None,
+                            discount=0,
+                            vouchers=0,
+                            total=total,
+                            tax_rate=rate,
+                            metadata=None,
+                            return_of_receipt_id=None,
+                            return_of_line_no=None,
                         )
                     )
                 tax = subtotal * 9 // 109
