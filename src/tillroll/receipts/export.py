@@ -126,19 +126,37 @@ def as_uuid(value: Any) -> uuid.UUID:
 # --- streaming ----------------------------------------------------------------------
 
 
-async def stream_csv(
+def stream_csv(
     db: Database, merchant_id: uuid.UUID, window: Window, *, header: bool = True
 ) -> AsyncIterator[bytes]:
     """The native CSV file, one chunk per batch."""
+    codes = Cached(lambda ids: _branch_codes(db, merchant_id, ids))
+
+    async def render(rows: Sequence[Any]) -> str:
+        await codes.fill(r[10] for r in rows)
+        return "".join(_csv_line(r, codes.cells) for r in rows)
+
+    return csv_stream(db, merchant_id, window, _CSV_ROWS, render, HEADER if header else "")
+
+
+async def csv_stream(
+    db: Database,
+    merchant_id: uuid.UUID,
+    window: Window,
+    select: str,
+    render: Callable[[Sequence[Any]], Awaitable[str]],
+    header: str,
+    join: str = "",
+) -> AsyncIterator[bytes]:
+    """A CSV export: `header`, then each keyset batch of `select` (over `receipts r` and
+    `join`) as `render` writes it; a failure midway ends the file with an error line."""
     rows_sent = 0
     reader = Reader(db)
-    codes = Cached(lambda ids: _branch_codes(db, merchant_id, ids))
     try:
         if header:
-            yield HEADER.encode()
-        async for rows in reader.batches(_CSV_ROWS, merchant_id, window, BATCH):
-            await codes.fill(r[10] for r in rows)
-            yield "".join(_csv_line(r, codes.cells) for r in rows).encode()
+            yield header.encode()
+        async for rows in reader.batches(select, merchant_id, window, BATCH, join=join):
+            yield (await render(rows)).encode()
             rows_sent += len(rows)
     except Exception as exc:  # the file must say it is incomplete
         log.exception("CSV export failed after %d rows", rows_sent)

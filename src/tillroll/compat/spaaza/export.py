@@ -9,7 +9,6 @@ the export near the database's own dump (docs/performance.md).
 
 from __future__ import annotations
 
-import logging
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
@@ -25,11 +24,9 @@ from tillroll.kit.csv import number, text
 from tillroll.kit.db import Connection, Database
 from tillroll.kit.money import symbol, to_decimal_string
 from tillroll.receipts import references
-from tillroll.receipts.export import BATCH, Cached, Reader, Window, as_uuid, failed_line
+from tillroll.receipts.export import Cached, Window, as_uuid, csv_stream
 from tillroll.receipts.rules import MICRO, quantity_micro
 from tillroll.receipts.schemas import Receipt
-
-log = logging.getLogger("tillroll.compat.spaaza.export")
 
 RECEIPT_HEAD = [
     "id", "retailer_basket_code", "timestamp", "type", "items_count", "currency_code",
@@ -140,32 +137,24 @@ _JOIN = "LEFT JOIN spaaza_receipt_cells s ON s.merchant_id = r.merchant_id AND s
 _ROWS = "SELECT s.head, r.branch_id, r.customer_id, s.tail, r.id, r.issued_at, r.number"
 
 
-async def stream_csv(
+def stream_csv(
     db: Database, merchant_id: uuid.UUID, window: Window, *, header: bool = True
 ) -> AsyncIterator[bytes]:
     """The CSV file, one chunk per batch."""
-    rows_sent = 0
-    reader = Reader(db)
     branches = Cached(lambda ids: _render_branches(db, merchant_id, ids))
     customers = Cached(lambda ids: _render_customers(db, merchant_id, ids))
-    try:
-        if header:
-            yield HEADER.encode()
-        async for rows in reader.batches(_ROWS, merchant_id, window, BATCH, join=_JOIN):
-            await branches.fill(r[1] for r in rows)
-            await customers.fill(r[2] for r in rows)
-            own = await _unrendered(db, merchant_id, rows)
-            branch, customer = branches.cells.get, customers.cells.get
-            yield "".join(
-                f"{n},{head},{branch(b, NO_BRANCH)},{customer(c, NO_CUSTOMER)},{tail}\r\n"
-                for head, b, c, tail, _, _, n in (map(own, rows) if own else rows)
-            ).encode()
-            rows_sent += len(rows)
-    except Exception as exc:  # the file must say it is incomplete
-        log.exception("CSV export failed after %d rows", rows_sent)
-        yield failed_line(rows_sent, exc)
-    finally:
-        reader.close()
+
+    async def render(rows: Sequence[Any]) -> str:
+        await branches.fill(r[1] for r in rows)
+        await customers.fill(r[2] for r in rows)
+        own = await _unrendered(db, merchant_id, rows)
+        branch, customer = branches.cells.get, customers.cells.get
+        return "".join(
+            f"{n},{head},{branch(b, NO_BRANCH)},{customer(c, NO_CUSTOMER)},{tail}\r\n"
+            for head, b, c, tail, _, _, n in (map(own, rows) if own else rows)
+        )
+
+    return csv_stream(db, merchant_id, window, _ROWS, render, HEADER if header else "", join=_JOIN)
 
 
 async def _unrendered(
