@@ -428,20 +428,11 @@ class ReturnTarget:
     line_no: int | None
 
 
-def _micro(value: Decimal, places: int, loc: str, unit: str = "") -> int:
+def _micro(value: Decimal, places: int, loc: str) -> int:
     """`value` × 10^places in millionths, exactly: `(1.859, 2)` → 185_900_000. More than 6
     decimals or 12 integer digits (after the shift) is invalid input naming `loc`."""
-    sign, digits, exponent = value.as_tuple()
-    if not isinstance(exponent, int):
-        raise InvalidInput.field(loc, f"{value} is not a finite number")
-    text = "".join(map(str, digits)).rstrip("0") or "0"
-    shift = exponent + len(digits) - len(text) + places + 6
-    if text != "0" and shift < 0:
-        raise InvalidInput.field(loc, f"{value} has more than 6 decimals{unit}")
-    if text != "0" and len(text) + shift > 18:
-        raise InvalidInput.field(loc, f"{value} has more than 12 integer digits{unit}")
-    micro: int = int(text) * 10 ** max(shift, 0)
-    return -micro if sign else micro
+    shifted = parse.bounded(value.scaleb(places), field=loc, integer_digits=12, places=6)
+    return int(shifted.scaleb(6))
 
 
 def item_line(item: Item, index: int, currency: str, target: ReturnTarget | None) -> dict[str, Any]:
@@ -455,7 +446,7 @@ def item_line(item: Item, index: int, currency: str, target: ReturnTarget | None
     loc = f"basket.basket_items[{index}]"
     if item.item_price is None:
         raise InvalidInput.field(f"{loc}.item_price", "required field missing")
-    price = _micro(item.item_price, EXPONENTS[currency], f"{loc}.item_price", " of a minor unit")
+    price = _micro(item.item_price, EXPONENTS[currency], f"{loc}.item_price")
     quantity = _micro(item.item_quantity, 0, f"{loc}.item_quantity")
     if item.return_item:
         price, quantity = abs(price), abs(quantity)
