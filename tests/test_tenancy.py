@@ -75,6 +75,7 @@ class World:
             "product_id": product["id"],
             "receipt_id": anonymous["id"],
             "key_id": key["id"],
+            "event_id": (await client.get("/v1/events")).json()["data"][0]["id"],
         }
         return self
 

@@ -23,6 +23,8 @@ from tillroll.compat import spaaza
 from tillroll.compat.spaaza.export import render_missing, store_cells
 from tillroll.config import Settings
 from tillroll.customers import endpoints as customers
+from tillroll.events import endpoints as events
+from tillroll.jobs import worker
 from tillroll.kit import idempotency, security
 from tillroll.kit.db import Database, open_database, run
 from tillroll.kit.http import (
@@ -51,6 +53,7 @@ ROUTERS: list[Router] = [
     receipts.router,
     receipts.by_customer,
     receipts.exports,  # after `/{receipt_id}` on purpose: routing order does not matter
+    events.router,
     spaaza.router,
 ]
 
@@ -135,10 +138,15 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         await database.connect()
         sweeper = asyncio.create_task(_sweep_hourly(database, settings))
+        stop = asyncio.Event()
+        jobs = asyncio.create_task(worker.serve(database, stop)) if settings.serve_worker else None
         try:
             yield
         finally:
             sweeper.cancel()
+            stop.set()
+            if jobs is not None:
+                await jobs
             if db is None:
                 await database.close()
 

@@ -57,10 +57,11 @@ async def world(app, db: Database) -> AsyncIterator[World]:  # type: ignore[no-u
         stored = (await api.post("/v1/receipts", json=receipt("FUZZ-1"))).json()
         spare = (await api.post("/v1/keys", json={"name": "spare"})).json()
         session = await api.post(f"/v1/customers/{customer['id']}/sessions", json={})
+        event = (await api.get("/v1/events")).json()["data"][0]
         ids = {
             "branch_id": [branch["id"]], "customer_id": [customer["id"]],
             "product_id": [product["id"]], "receipt_id": [stored["id"], str(stored["number"])],
-            "key_id": [spare["id"]],
+            "key_id": [spare["id"]], "event_id": [event["id"]],
         }  # fmt: skip
         yield World(api, tenant.key, ids, session.json()["token"], tenant.number)
         await api.aclose()
