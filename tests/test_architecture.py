@@ -161,6 +161,7 @@ OWNED = {
     "receipts": {"receipts", "receipt_lines"},
     "events": {"events"},
     "jobs": {"jobs"},
+    "webhooks": {"webhook_endpoints", "webhook_messages", "webhook_attempts"},
     "kit": {"idempotency_keys", "schema_migrations"},
 }
 FACADE_TABLES = {"compat/spaaza": {"spaaza_receipt_cells"}}  # a facade's own pre-rendered cells

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -42,6 +42,7 @@ from tillroll.merchants import endpoints as merchants
 from tillroll.products import endpoints as products
 from tillroll.receipts import endpoints as receipts
 from tillroll.receipts import ingest
+from tillroll.webhooks import endpoints as webhooks
 
 ROUTERS: list[Router] = [
     merchants.router,
@@ -54,6 +55,7 @@ ROUTERS: list[Router] = [
     receipts.by_customer,
     receipts.exports,  # after `/{receipt_id}` on purpose: routing order does not matter
     events.router,
+    webhooks.router,
     spaaza.router,
 ]
 
@@ -104,6 +106,10 @@ async def _sweep_hourly(db: Database, settings: Settings) -> None:
         await asyncio.sleep(3600)
 
 
+SHUTDOWN_GRACE = 5.0
+"""Seconds the worker inside `serve` may take to finish its jobs when the server stops."""
+
+
 def wire_facades() -> None:
     """Hook the facades into the core's generic listeners (once)."""
     if store_cells not in ingest.ON_STORE:
@@ -145,8 +151,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         finally:
             sweeper.cancel()
             stop.set()
-            if jobs is not None:
-                await jobs
+            if jobs is not None:  # a delivery cut short is made again after its lease
+                with suppress(TimeoutError):
+                    await asyncio.wait_for(jobs, SHUTDOWN_GRACE)
             if db is None:
                 await database.close()
 
