@@ -39,7 +39,7 @@ from tillroll.kit.openapi import build_openapi
 from tillroll.merchants import endpoints as merchants
 from tillroll.products import endpoints as products
 from tillroll.receipts import endpoints as receipts
-from tillroll.receipts import ingest
+from tillroll.receipts import export, ingest
 
 ROUTERS: list[Router] = [
     merchants.router,
@@ -107,7 +107,7 @@ def wire_facades() -> None:
         ingest.ON_STORE.append(store_cells)
 
 
-DATA_UPGRADES = [render_missing]
+DATA_UPGRADES = [export.render_missing, render_missing]
 """Run by `tillroll migrate` after the migrations: what they left to render."""
 
 
