@@ -43,13 +43,6 @@ def parser(description: str) -> argparse.ArgumentParser:
         "fresh tillroll_bench_* databases are created on it and dropped afterwards)",
     )
     p.add_argument("--quick", action="store_true", help="smaller sizes, shorter runs")
-    p.add_argument(
-        "--versus",
-        type=Path,
-        metavar="CHECKOUT",
-        help="another checkout of Tillroll (with its own .venv, e.g. a worktree of main) "
-        "measured in the same run, interleaved with this one: old vs new as a ratio",
-    )
     return p
 
 

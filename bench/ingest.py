@@ -1,7 +1,7 @@
 """Ingest throughput: receipts/s (5 lines each) through HTTP, against raw-driver baselines.
 
 README
-    python -m bench.ingest [--database-url URL] [--quick]
+    python -m bench.ingest [--database-url URL] [--quick] [--single-only] [--versus CHECKOUT]
 
     URL is sqlite:///path (fresh files are made next to it; default
     sqlite:////tmp/tillroll_bench/bench.db) or postgresql://user@127.0.0.1:54329/db (the
@@ -20,6 +20,8 @@ What runs, each setup on a fresh database migrated with `tillroll migrate`:
     executemany (WAL, synchronous=FULL, foreign keys on, like Tillroll); asyncpg executemany
     and copy_records_to_table (8 concurrent connections for 1/txn, 2 for 500/txn). Rows are
     built before the clock starts.
+  * --versus CHECKOUT: another checkout's Tillroll (e.g. a worktree of main, with its own
+    .venv) served too, its single-POST runs interleaved with the others: old vs new.
   Each figure is the median of 3 timed runs (after a warm-up); ratios are Tillroll / baseline.
   Targets: single POST >= 0.50 of baseline 2; batch >= 0.40 of baseline 1.
 """
@@ -376,6 +378,13 @@ def single_posts(url: str, seconds: int, warm: int, versus: Path | None) -> list
 def main() -> None:
     p = parser(__doc__.split("\n")[0])
     p.add_argument("--single-only", action="store_true", help="only the single-POST figures")
+    p.add_argument(
+        "--versus",
+        type=Path,
+        metavar="CHECKOUT",
+        help="another checkout of Tillroll (with its own .venv, e.g. a worktree of main) "
+        "whose single POSTs run interleaved with this one's: old vs new as a ratio",
+    )
     args = p.parse_args()
     url, quick = args.database_url, args.quick
     dialect = dialect_of(url)
