@@ -36,12 +36,12 @@ from tillroll.kit.http import (
     log,
     problem_response,
 )
-from tillroll.kit.middleware import RequestLog
+from tillroll.kit.middleware import Edge
 from tillroll.kit.openapi import build_openapi
 from tillroll.merchants import endpoints as merchants
 from tillroll.products import endpoints as products
 from tillroll.receipts import endpoints as receipts
-from tillroll.receipts import ingest
+from tillroll.receipts import export, ingest
 from tillroll.webhooks import endpoints as webhooks
 
 ROUTERS: list[Router] = [
@@ -116,7 +116,7 @@ def wire_facades() -> None:
         ingest.ON_STORE.append(store_cells)
 
 
-DATA_UPGRADES = [render_missing]
+DATA_UPGRADES = [export.render_missing, render_missing]
 """Run by `tillroll migrate` after the migrations: what they left to render."""
 
 
@@ -124,8 +124,13 @@ def endpoints() -> list[Endpoint]:
     return [e for router in ROUTERS for e in router.endpoints]
 
 
-MIDDLEWARE: list[Middleware] = [Middleware(RequestLog)]
-"""Outermost first. `RequestLog` stays first: it sees every answer, errors included."""
+def middleware(settings: Settings, db: Database) -> list[Middleware]:
+    """Outermost first. One layer (`kit.middleware.Edge`: headers, request id, access log,
+    the failed-authentication limit, the last 500 guard, CORS inside it when configured):
+    every layer is CPU time on every request."""
+    renderers = [(r.prefix, r.render_error) for r in ROUTERS if r.render_error is not None]
+    limiter = FailureLimit(db, settings, renderers)
+    return [Middleware(Edge, limiter=limiter, cors=security.cors(settings))]
 
 
 def create_app(settings: Settings | None = None, db: Database | None = None) -> Starlette:
@@ -134,7 +139,6 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     wire_facades()
     database = db or open_database(settings.database_url, pool_size=settings.pool_size)
     runtime = Runtime(db=database, settings=settings, auth=auth)
-    renderers = [(r.prefix, r.render_error) for r in ROUTERS if r.render_error is not None]
     routes: list[BaseRoute] = [
         *_pages(settings),
         *build_routes(endpoints(), runtime),
@@ -159,11 +163,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 
     app = Starlette(
         routes=routes,
-        middleware=[
-            *security.middleware(settings),  # outermost: its headers reach every answer
-            *MIDDLEWARE,
-            Middleware(FailureLimit, db=database, settings=settings, renderers=renderers),
-        ],
+        middleware=middleware(settings, database),
         lifespan=lifespan,
         exception_handlers={HTTPException: _http_error},
     )
