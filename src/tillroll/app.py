@@ -18,6 +18,7 @@ from tillroll import __version__
 from tillroll.auth import endpoints as auth_endpoints
 from tillroll.auth.ratelimit import FailureLimit
 from tillroll.auth.service import auth
+from tillroll.b2b import endpoints as b2b
 from tillroll.branches import endpoints as branches
 from tillroll.compat import spaaza
 from tillroll.compat.spaaza.export import render_missing, store_cells
@@ -52,6 +53,7 @@ ROUTERS: list[Router] = [
     receipts.by_customer,
     receipts.exports,  # after `/{receipt_id}` on purpose: routing order does not matter
     spaaza.router,
+    *b2b.ROUTERS,
 ]
 
 _ASSETS = "/docs/assets"
