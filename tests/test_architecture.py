@@ -160,6 +160,8 @@ OWNED = {
     "products": {"products"},
     "receipts": {"receipts", "receipt_lines"},
     "b2b": {"invoices", "payments", "payment_receipts", "payment_receipt_lines", "payment_audit"},
+    "events": {"events"},
+    "jobs": {"jobs"},
     "kit": {"idempotency_keys", "schema_migrations"},
 }
 FACADE_TABLES = {"compat/spaaza": {"spaaza_receipt_cells"}}  # a facade's own pre-rendered cells
