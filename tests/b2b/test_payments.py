@@ -3,11 +3,13 @@ operations, deletions and the audit trail — through the API, on the real datab
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from tests.b2b.helpers import balance, company, make_invoice, pay, payment_body
 from tests.conftest import Tenant
 from tests.factories import created
+from tillroll.kit.db import Connection, Database, run
 
 
 async def _two_invoices(tenant: Tenant) -> tuple[Any, Any, Any]:
@@ -191,3 +193,24 @@ async def test_invoice_updates_are_non_financial_and_recorded(tenant: Tenant) ->
         json={"invoice_number": "INV-1", "customer_id": acme["id"], "currency": "USD", "amount": 1},
     )
     assert clash.status_code == 409
+
+
+async def test_each_change_emits_its_audit_entry_as_an_event(tenant: Tenant, db: Database) -> None:
+    acme, first, _ = await _two_invoices(tenant)
+    refused = await pay(tenant.client, payment_body(acme["id"], [(first["id"], 10001)]))
+    assert refused.status_code == 422
+    paid = await created(await pay(tenant.client, payment_body(acme["id"], [(first["id"], 700)])))
+
+    async def events(conn: Connection) -> list[tuple[str, dict[str, Any]]]:
+        rows = await conn.fetchall(
+            "SELECT type, data FROM events WHERE merchant_id = :m ORDER BY id", {"m": tenant.id}
+        )
+        return [(r["type"], json.loads(r["data"])) for r in rows]
+
+    found = await run(db, events, write=False)
+    assert [t for t, _ in found] == ["invoice.created", "invoice.created", "payment.recorded"]
+    recorded = found[-1][1]
+    assert recorded["object_id"] == paid["id"] and recorded["actor"].startswith("key ")
+    assert recorded["changes"]["open_balances"] == {"INV-1": 9300}
+    trail = (await tenant.client.get("/v1/b2b-audit", params={"object_id": paid["id"]})).json()
+    assert trail["data"] == [recorded]

@@ -9,11 +9,16 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import msgspec
+
+from tillroll.b2b.events import EVENTS
 from tillroll.b2b.repository import B2BRepository
 from tillroll.b2b.schemas import AuditEntry, AuditPage
 from tillroll.b2b.tables import AUDIT
+from tillroll.events.service import emit
 from tillroll.kit.clock import utc_now
 from tillroll.kit.db import Connection
+from tillroll.kit.ids import uuid7
 from tillroll.kit.pagination import decode_cursor, encode_cursor
 
 _READ = AUDIT.reader(AUDIT.names[1:])
@@ -36,16 +41,19 @@ async def record(
     obj: tuple[str, uuid.UUID],
     changes: dict[str, Any],
 ) -> None:
-    """Write one trail entry: `action` (`payment.recorded` …) on `obj` (type, id)."""
-    entry = {
-        "at": utc_now(),
-        "actor": actor,
-        "action": action,
-        "object_type": obj[0],
-        "object_id": obj[1],
-        "changes": changes,
-    }
-    await B2BRepository.of(conn).audit(merchant_id, entry)
+    """Write one trail entry, `action` (`payment.recorded` …) on `obj` (type, id), and emit
+    it as the event of the same name."""
+    entry = AuditEntry(
+        id=uuid7(),
+        at=utc_now(),
+        actor=actor,
+        action=action,
+        object_type=obj[0],
+        object_id=obj[1],
+        changes=msgspec.to_builtins(changes),
+    )
+    await B2BRepository.of(conn).audit(merchant_id, msgspec.structs.asdict(entry))
+    await emit(conn, merchant_id, EVENTS[action], entry)
 
 
 async def trail(

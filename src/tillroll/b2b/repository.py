@@ -240,10 +240,8 @@ class B2BRepository(Repository):
 
     # --- audit -----------------------------------------------------------------------------
 
-    async def audit(self, merchant_id: uuid.UUID, entry: dict[str, Any]) -> uuid.UUID:
-        entry_id = uuid7()
-        await self.insert(AUDIT, [{**entry, "merchant_id": merchant_id, "id": entry_id}])
-        return entry_id
+    async def audit(self, merchant_id: uuid.UUID, entry: dict[str, Any]) -> None:
+        await self.insert(AUDIT, [{**entry, "merchant_id": merchant_id}])
 
     async def audit_page(
         self, merchant_id: uuid.UUID, object_id: uuid.UUID | None, after: uuid.UUID | None, n: int
