@@ -20,7 +20,7 @@ from tillroll.auth.ratelimit import FailureLimit
 from tillroll.auth.service import auth
 from tillroll.b2b import endpoints as b2b
 from tillroll.branches import endpoints as branches
-from tillroll.compat import spaaza
+from tillroll.compat import bigcommerce, spaaza
 from tillroll.compat.spaaza.export import render_missing, store_cells
 from tillroll.config import Settings
 from tillroll.customers import endpoints as customers
@@ -54,6 +54,7 @@ ROUTERS: list[Router] = [
     receipts.exports,  # after `/{receipt_id}` on purpose: routing order does not matter
     spaaza.router,
     *b2b.ROUTERS,
+    bigcommerce.router,
 ]
 
 _ASSETS = "/docs/assets"
@@ -117,7 +118,10 @@ def endpoints() -> list[Endpoint]:
     return [e for router in ROUTERS for e in router.endpoints]
 
 
-MIDDLEWARE: list[Middleware] = [Middleware(RequestLog)]
+MIDDLEWARE: list[Middleware] = [
+    Middleware(RequestLog),
+    Middleware(bigcommerce.BigCommerceAuth),  # BC auth headers as the bearer key
+]
 """Outermost first. `RequestLog` stays first: it sees every answer, errors included."""
 
 

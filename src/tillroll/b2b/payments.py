@@ -396,7 +396,10 @@ async def _with_lines(
     for line in map(read_line, await repo.live_lines(merchant_id, ids, LINE_COLUMNS)):
         lines.setdefault(line.payment_id, []).append(
             PaymentLine(
-                invoice_id=line.invoice_id, invoice_number=line.invoice_number, amount=line.amount
+                invoice_id=line.invoice_id,
+                invoice_seq=line.invoice_seq,
+                invoice_number=line.invoice_number,
+                amount=line.amount,
             )
         )
     for p in payments:

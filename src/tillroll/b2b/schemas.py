@@ -131,6 +131,7 @@ class Operation(Schema):
 
 class PaymentLine(Schema):
     invoice_id: uuid.UUID
+    invoice_seq: Annotated[int, Meta(description="The invoice's sequential `number`.")]
     invoice_number: str
     amount: int
 
