@@ -8,7 +8,7 @@ from typing import Any
 
 from tests.b2b.helpers import balance, company, make_invoice, pay, payment_body
 from tests.conftest import Tenant
-from tests.factories import created
+from tests.factories import all_pages, created
 from tillroll.kit.db import Connection, Database, run
 
 
@@ -214,3 +214,31 @@ async def test_each_change_emits_its_audit_entry_as_an_event(tenant: Tenant, db:
     assert recorded["changes"]["open_balances"] == {"INV-1": 9300}
     trail = (await tenant.client.get("/v1/b2b-audit", params={"object_id": paid["id"]})).json()
     assert trail["data"] == [recorded]
+
+
+async def test_every_sort_pages_through_every_row_once(tenant: Tenant) -> None:
+    acme = await company(tenant.client)
+    due = [None, "2027-01-31", None, "2026-12-31", "2027-01-31"]
+    made = []
+    for n, day in enumerate(due):
+        invoice = await make_invoice(tenant.client, acme["id"], f"S-{n}", 1000 + n % 2)
+        if day:
+            await tenant.client.patch(f"/v1/invoices/{invoice['id']}", json={"due_date": day})
+        made.append(invoice["id"])
+        body = payment_body(acme["id"], [(invoice["id"], 100 + n % 2)])
+        await created(await pay(tenant.client, {**body, "external_customer_id": day}))
+    sorts = {
+        "/v1/invoices": ["due_date", "amount", "open_balance", "updated_at"],
+        "/v1/payment-receipts": ["external_customer_id", "total", "customer_id", "updated_at"],
+        "/v1/payment-receipt-lines": ["external_customer_id", "amount", "invoice_seq"],
+    }
+    for path, names in sorts.items():
+        for sort in names:
+            for order in ("asc", "desc"):
+                pages = await all_pages(tenant.client, path, 2, sort=sort, order=order)
+                ids = [row["id"] for page in pages for row in page]
+                assert len(ids) == len(set(ids)) == 5, (path, sort, order)
+                offset = await tenant.client.get(
+                    path, params={"sort": sort, "order": order, "limit": 5}
+                )
+                assert [r["id"] for r in offset.json()["data"]] == ids, (path, sort, order)

@@ -16,7 +16,9 @@ from tillroll.kit.tables import Table
 
 LIVE = "deleted_at IS NULL"
 _TOP = chr(0x10FFFF)  # sorts after every other character: `q <= col < q + _TOP` is a prefix
-_NULLABLE_TEXT = {"external_customer_id", "external_id", "due_date"}
+_IF_NULL = {"external_customer_id": "", "external_id": "", "due_date": "9999-01-01"}
+"""What a NULL sorts as (nullable sort columns: keyset comparisons need a value; not
+date.max, which asyncpg sends as infinity)."""
 _CURSOR_KINDS: dict[str, type] = {
     "created_at": str,
     "updated_at": str,
@@ -80,13 +82,15 @@ class Listing:
 
     @property
     def key(self) -> str:
-        return f"COALESCE({self.sort}, '')" if self.sort in _NULLABLE_TEXT else self.sort
+        if self.sort in _IF_NULL:
+            return f"COALESCE({self.sort}, '{_IF_NULL[self.sort]}')"
+        return self.sort
 
     def cursor_of(self, row: Mapping[str, Any]) -> str:
         value = row[self.sort]
         if isinstance(value, uuid.UUID | datetime | date):
             value = value.isoformat() if not isinstance(value, uuid.UUID) else str(value)
-        return encode_cursor("" if value is None else value, row["number"])
+        return encode_cursor(_IF_NULL[self.sort] if value is None else value, row["number"])
 
 
 def _cursor_param(value: Any, sort: str) -> Any:
@@ -94,7 +98,7 @@ def _cursor_param(value: Any, sort: str) -> Any:
         return datetime.fromisoformat(value)
     if sort == "customer_id":
         return uuid.UUID(value)
-    if sort == "due_date" and value:
+    if sort == "due_date":
         return date.fromisoformat(value)
     return value
 
