@@ -176,6 +176,12 @@ async def test_deleting_a_line_and_a_receipt_restores_balances_and_is_recorded(
     deleted = next(e for e in trail if e["action"] == "payment_receipt.deleted")
     assert deleted["actor"].startswith("key ") and deleted["object_id"] == paid["receipt_id"]
     assert deleted["changes"]["open_balances"] == {"INV-2": 5000}
+    # a payment whose receipt is gone holds nothing: its status and operations still answer
+    status = f"/v1/payments/{paid['id']}/processing-status"
+    for value in (4, 3):
+        moved = await tenant.client.put(status, json={"processing_status": value})
+        assert moved.status_code == 200 and moved.json()["lines"] == []
+    assert await balance(tenant.client, first["id"]) == (10000, "open")
 
 
 async def test_invoice_updates_are_non_financial_and_recorded(tenant: Tenant) -> None:

@@ -265,3 +265,11 @@ async def test_another_tenants_receipt_is_404(
         response = await bc.request(method, path, json=body)
         assert response.status_code == 404, (method, path, response.text)
     assert ok(await bc.get("/receipts")) == []
+
+
+async def test_ids_beyond_the_columns_are_404(bc: httpx.AsyncClient) -> None:
+    for path in ("/receipts/2147483648", "/receipts/1/lines/9223372036854775807",
+                 "/payments/0", "/invoices/-1", "/receipts/abc"):  # fmt: skip
+        response = await bc.get(path)
+        assert response.status_code == 404, (path, response.text)
+        assert response.json()["meta"] == {"message": "Not Found Error"}

@@ -174,6 +174,8 @@ class B2BRepository(Repository):
         self, merchant_id: uuid.UUID, ids: Sequence[uuid.UUID], names: Sequence[str]
     ) -> list[Row]:
         """The invoices `ids`, row-locked in id order (so two payments never deadlock)."""
+        if not ids:
+            return []
         marks, params = in_list("id", sorted(set(ids)))
         return await self.conn.fetchall(
             f"SELECT {INVOICES.select(names)} FROM {INVOICES.name} "

@@ -19,6 +19,7 @@ from tillroll.b2b.payments import payment as payment_service
 from tillroll.b2b.receipts import receipt as receipt_service
 from tillroll.compat.bigcommerce import translate
 from tillroll.compat.bigcommerce.schemas import (
+    Id,
     InvoiceCreate,
     InvoicesQuery,
     LinesQuery,
@@ -237,7 +238,7 @@ def _customers(rows: list[Any]) -> list[uuid.UUID | None]:
 
 
 @router.get("/receipts/{receipt_id}", access=Access.read, errors=(404,))
-async def get_receipt(call: Call, receipt_id: int) -> Envelope:
+async def get_receipt(call: Call, receipt_id: Id) -> Envelope:
     """One receipt."""
     store, m = _store(call), call.principal.merchant_id
     found = await _exists(receipt_service.by_number(call.conn, m, receipt_id), "Receipt")
@@ -246,7 +247,7 @@ async def get_receipt(call: Call, receipt_id: int) -> Envelope:
 
 
 @router.delete("/receipts/{receipt_id}", access=Access.admin, errors=(404,))
-async def delete_receipt(call: Call, receipt_id: int) -> Envelope:
+async def delete_receipt(call: Call, receipt_id: Id) -> Envelope:
     """Delete a receipt (recorded; the invoice balances it held are given back)."""
     _store(call)
     m = call.principal.merchant_id
@@ -275,14 +276,14 @@ async def list_lines(call: Call, query: LinesQuery) -> Envelope:
 
 
 @router.get("/receipts/{receipt_id}/lines", access=Access.read, errors=(404, 422))
-async def list_receipt_lines(call: Call, receipt_id: int, query: LinesQuery) -> Envelope:
+async def list_receipt_lines(call: Call, receipt_id: Id, query: LinesQuery) -> Envelope:
     """Lines of one receipt."""
     m = call.principal.merchant_id
     found = await _exists(receipt_service.by_number(call.conn, m, receipt_id), "Receipt")
     return await _lines(call, query, found.id)
 
 
-async def _line(call: Call, receipt_id: int, line_id: int) -> native.ReceiptLine:
+async def _line(call: Call, receipt_id: Id, line_id: Id) -> native.ReceiptLine:
     m = call.principal.merchant_id
     found = await _exists(receipt_service.by_number(call.conn, m, receipt_id), "Receipt")
     return await _exists(
@@ -291,7 +292,7 @@ async def _line(call: Call, receipt_id: int, line_id: int) -> native.ReceiptLine
 
 
 @router.get("/receipts/{receipt_id}/lines/{line_id}", access=Access.read, errors=(404,))
-async def get_line(call: Call, receipt_id: int, line_id: int) -> Envelope:
+async def get_line(call: Call, receipt_id: Id, line_id: Id) -> Envelope:
     """One receipt line."""
     store, m = _store(call), call.principal.merchant_id
     found = await _line(call, receipt_id, line_id)
@@ -300,7 +301,7 @@ async def get_line(call: Call, receipt_id: int, line_id: int) -> Envelope:
 
 
 @router.delete("/receipts/{receipt_id}/lines/{line_id}", access=Access.admin, errors=(404,))
-async def delete_line(call: Call, receipt_id: int, line_id: int) -> Envelope:
+async def delete_line(call: Call, receipt_id: Id, line_id: Id) -> Envelope:
     """Delete a receipt line (recorded; its invoice gets the amount back)."""
     _store(call)
     found = await _line(call, receipt_id, line_id)
@@ -350,13 +351,13 @@ async def record_offline(call: Call, body: OfflinePayment) -> Envelope:
     return _ok({"paymentId": recorded.number})
 
 
-async def _payment(call: Call, payment_id: int) -> native.Payment:
+async def _payment(call: Call, payment_id: Id) -> native.Payment:
     m = call.principal.merchant_id
     return await _exists(payment_service.by_number(call.conn, m, payment_id), "Payment")
 
 
 @router.route("PUT", "/payments/offline/{payment_id}", access=Access.write, errors=(404, 422))
-async def update_offline(call: Call, payment_id: int, body: OfflinePaymentUpdate) -> Envelope:
+async def update_offline(call: Call, payment_id: Id, body: OfflinePaymentUpdate) -> Envelope:
     """Change an offline payment's descriptive fields and processing status; its invoices,
     amounts, currency and customer stay as recorded (422 when a body changes them)."""
     _store(call)
@@ -419,7 +420,7 @@ async def list_payments(call: Call, query: PaymentsQuery) -> Envelope:
 
 
 @router.get("/payments/{payment_id}", access=Access.read, errors=(404,))
-async def get_payment(call: Call, payment_id: int) -> Envelope:
+async def get_payment(call: Call, payment_id: Id) -> Envelope:
     """One payment."""
     store, m = _store(call), call.principal.merchant_id
     found = await _payment(call, payment_id)
@@ -430,7 +431,7 @@ async def get_payment(call: Call, payment_id: int) -> Envelope:
 @router.route(
     "PUT", "/payments/{payment_id}/processing-status", access=Access.write, errors=(404, 422)
 )
-async def set_status(call: Call, payment_id: int, body: ProcessingStatus) -> Envelope:
+async def set_status(call: Call, payment_id: Id, body: ProcessingStatus) -> Envelope:
     """Change the processing status (4 Refunded gives the invoices their balances back)."""
     _store(call)
     m, actor = call.principal.merchant_id, who(call.principal)
@@ -440,7 +441,7 @@ async def set_status(call: Call, payment_id: int, body: ProcessingStatus) -> Env
 
 
 @router.post("/payments/{payment_id}/operations", access=Access.write, errors=(404, 409, 422))
-async def operate(call: Call, payment_id: int, body: OperationCode) -> Envelope:
+async def operate(call: Call, payment_id: Id, body: OperationCode) -> Envelope:
     """Operation 0 applies the payment to its invoices' balances, 1 reverts it."""
     _store(call)
     m, actor = call.principal.merchant_id, who(call.principal)
@@ -500,7 +501,7 @@ async def list_invoices(call: Call, query: InvoicesQuery) -> Envelope:
 
 
 @router.get("/invoices/{invoice_id}", access=Access.read, errors=(404,))
-async def get_invoice(call: Call, invoice_id: int) -> Envelope:
+async def get_invoice(call: Call, invoice_id: Id) -> Envelope:
     """One invoice."""
     store, m = _store(call), call.principal.merchant_id
     found = await _exists(invoice_service.by_number(call.conn, m, invoice_id), "Invoice")
