@@ -54,7 +54,10 @@ from bench._common import (
     server,
     wrk,
 )
+from tillroll.b2b.receipts import receipt as receipt_service
+from tillroll.b2b.schemas import LineQuery
 from tillroll.b2b.tables import AUDIT, LINES, PAYMENTS, RECEIPTS
+from tillroll.kit.db import open_database, run
 
 INVOICES_N = 300
 AMOUNT = 10**14  # never exhausted by a benchmark run
@@ -364,51 +367,67 @@ def _api_query(s: Setup, seconds: int) -> tuple[float, float]:
     return median([r.p50_ms for r in runs]), median([r.p99_ms for r in runs])
 
 
-def _sql_query(db: FreshDatabase, s: Setup, seconds: float) -> tuple[float, float]:
+async def _hand_sql(db: FreshDatabase, s: Setup) -> tuple[Any, Any]:
+    """The page and totals statements by hand on the raw driver: (run once, close)."""
     if db.dialect == "sqlite":
+        assert db.path is not None
         raw = sqlite3.connect(db.path)
         params = (str(s.merchant), PREFIX, PREFIX + chr(0x10FFFF))
         page = _PAGE.format(cols=_COLUMNS, m="?1", q="?2", q_top="?3")
         totals = _TOTALS.format(m="?1", q="?2", q_top="?3")
 
-        def one() -> None:
+        async def one_sqlite() -> None:
             raw.execute(page, params).fetchall()
             assert raw.execute(totals, params).fetchall()[0][1] == 30
 
-        return _latencies(one, seconds)
+        async def close_sqlite() -> None:
+            raw.close()
 
-    async def measure() -> tuple[float, float]:
-        conn = await asyncpg.connect(db.url)
-        args = (s.merchant, PREFIX, PREFIX + chr(0x10FFFF))
-        page = await conn.prepare(_PAGE.format(cols=_COLUMNS, m="$1", q="$2", q_top="$3"))
-        totals = await conn.prepare(_TOTALS.format(m="$1", q="$2", q_top="$3"))
-        samples: list[float] = []
+        return one_sqlite, close_sqlite
+    conn = await asyncpg.connect(db.url)
+    args = (s.merchant, PREFIX, PREFIX + chr(0x10FFFF))
+    pg_page = await conn.prepare(_PAGE.format(cols=_COLUMNS, m="$1", q="$2", q_top="$3"))
+    pg_totals = await conn.prepare(_TOTALS.format(m="$1", q="$2", q_top="$3"))
+
+    async def one_pg() -> None:
+        await pg_page.fetch(*args)
+        assert (await pg_totals.fetch(*args))[0]["n"] == 30
+
+    return one_pg, conn.close
+
+
+def _in_process(db: FreshDatabase, s: Setup, seconds: float) -> dict[str, float]:
+    """Hand SQL and the same list through the b2b service (no HTTP), interleaved call by
+    call so both see the same machine load: p50/p99 of each."""
+    query = LineQuery(q=PREFIX, search_by="reference_number", sort="amount", order="asc")
+
+    async def measure() -> dict[str, float]:
+        database = open_database(db.url, pool_size=2)
+        await database.connect()
+        hand, close = await _hand_sql(db, s)
+
+        async def service() -> None:
+            page = await run(
+                database, lambda conn: receipt_service.lines(conn, s.merchant, query), write=False
+            )
+            assert page.meta.total_count == 30
+
+        samples: dict[str, list[float]] = {"sql": [], "svc": []}
         try:
-            for run in range(RUNS + 1):
+            for run_no in range(RUNS + 1):
                 started = time.perf_counter()
                 while time.perf_counter() - started < seconds:
-                    t = time.perf_counter()
-                    await page.fetch(*args)
-                    await totals.fetch(*args)
-                    if run:
-                        samples.append((time.perf_counter() - t) * 1000)
+                    for name, call in (("sql", hand), ("svc", service)):
+                        t = time.perf_counter()
+                        await call()
+                        if run_no:  # the first run warms up
+                            samples[name].append((time.perf_counter() - t) * 1000)
         finally:
-            await conn.close()
-        return percentile(samples, 50), percentile(samples, 99)
+            await close()
+            await database.close()
+        return {f"{k}_p{q}_ms": percentile(v, q) for k, v in samples.items() for q in (50, 99)}
 
     return asyncio.run(measure())
-
-
-def _latencies(one: Any, seconds: float) -> tuple[float, float]:
-    samples: list[float] = []
-    for run in range(RUNS + 1):
-        started = time.perf_counter()
-        while time.perf_counter() - started < seconds:
-            t = time.perf_counter()
-            one()
-            if run:  # the first run warms up
-                samples.append((time.perf_counter() - t) * 1000)
-    return percentile(samples, 50), percentile(samples, 99)
 
 
 def main() -> None:
@@ -431,14 +450,20 @@ def main() -> None:
         with server("tillroll.app:create_app", {"TILLROLL_DATABASE_URL": db.url}) as base:
             s.base = base
             p50, p99 = _api_query(s, max(2, seconds // 2))
-        sql50, sql99 = _sql_query(db, s, max(2, seconds // 2))
+        local = _in_process(db, s, max(2, seconds // 2))
+    sql50, sql99 = local["sql_p50_ms"], local["sql_p99_ms"]
+    svc50, svc99 = local["svc_p50_ms"], local["svc_p99_ms"]
     print(figure(f"payments/s 3 allocations ({dialect})", api, "payments/s", raw,
                  "payments/s raw driver", ">= 0.40"))  # fmt: skip
     print(f"figure: 1M lines searched+sorted query ({dialect}) p50 {p50:.2f} ms p99 {p99:.2f} ms; "
           f"hand SQL p50 {sql50:.2f} ms p99 {sql99:.2f} ms; ratio p50 {p50 / sql50:.2f} "
           f"p99 {p99 / sql99:.2f}; target p50 <= 1.5x")  # fmt: skip
+    print(f"figure: the same query through the b2b service in-process ({dialect}) p50 "
+          f"{svc50:.2f} ms p99 {svc99:.2f} ms; ratio to hand SQL p50 {svc50 / sql50:.2f} "
+          f"p99 {svc99 / sql99:.2f}")  # fmt: skip
     print(json.dumps({"api_payments_s": api, "raw_payments_s": raw, "api_p50_ms": p50,
-                      "api_p99_ms": p99, "sql_p50_ms": sql50, "sql_p99_ms": sql99}))  # fmt: skip
+                      "api_p99_ms": p99, "sql_p50_ms": sql50, "sql_p99_ms": sql99,
+                      "svc_p50_ms": svc50, "svc_p99_ms": svc99}))  # fmt: skip
 
 
 if __name__ == "__main__":
