@@ -12,6 +12,7 @@ from typing import Any
 import msgspec
 import pytest
 
+from tests.b2b.helpers import b2b_world
 from tests.conftest import Tenant
 from tests.factories import (
     make_branch,
@@ -35,6 +36,10 @@ SAMPLE_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PATCH", "/v1/products/{product_id}"): {"name": "Hijacked"},
     ("POST", "/v1/receipts/{receipt_id}/claim"): {"customer": {"member_number": "A-MEMBER"}},
     ("POST", "/v1/webhook-endpoints/{endpoint_id}/redeliver"): {"since": "2020-01-01T00:00:00Z"},
+    ("PATCH", "/v1/invoices/{invoice_id}"): {"external_id": "HIJACK"},
+    ("PATCH", "/v1/payments/{payment_id}"): {"memo": "Hijacked"},
+    ("PUT", "/v1/payments/{payment_id}/processing-status"): {"processing_status": 4},
+    ("POST", "/v1/payments/{payment_id}/operations"): {"operation": "revert"},
 }
 
 
@@ -73,7 +78,9 @@ class World:
         anonymous = await make_receipt(client, simple_receipt("B-ANON", branch={"code": "B-OWN"}))
         await make_receipt(client, simple_receipt("B-OWNED", customer={"id": customer["id"]}))
         key = await make_key(client, "read")
+        b2b = await b2b_world(client, customer["id"])
         self.ids = {
+            **{name: values[0] for name, values in b2b.items()},
             "branch_id": branch["id"],
             "customer_id": customer["id"],
             "product_id": product["id"],
@@ -95,6 +102,9 @@ class World:
             "receipts": (await client.get("/v1/receipts")).json(),
             "customers": (await client.get("/v1/customers")).json(),
             "webhooks": (await client.get("/v1/webhook-endpoints")).json(),
+            "invoices": (await client.get("/v1/invoices")).json(),
+            "payments": (await client.get("/v1/payments")).json(),
+            "payment receipt lines": (await client.get("/v1/payment-receipt-lines")).json(),
             "keys": [{k: v for k, v in key.items() if k != "last_used_at"} for key in keys],
         }
 

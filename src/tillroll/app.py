@@ -18,8 +18,9 @@ from tillroll import __version__
 from tillroll.auth import endpoints as auth_endpoints
 from tillroll.auth.ratelimit import FailureLimit
 from tillroll.auth.service import auth
+from tillroll.b2b import endpoints as b2b
 from tillroll.branches import endpoints as branches
-from tillroll.compat import spaaza
+from tillroll.compat import bigcommerce, spaaza
 from tillroll.compat.spaaza.export import render_missing, store_cells
 from tillroll.config import Settings
 from tillroll.customers import endpoints as customers
@@ -57,6 +58,8 @@ ROUTERS: list[Router] = [
     events.router,
     webhooks.router,
     spaaza.router,
+    *b2b.ROUTERS,
+    bigcommerce.router,
 ]
 
 _ASSETS = "/docs/assets"
@@ -127,10 +130,14 @@ def endpoints() -> list[Endpoint]:
 def middleware(settings: Settings, db: Database) -> list[Middleware]:
     """Outermost first. One layer (`kit.middleware.Edge`: headers, request id, access log,
     the failed-authentication limit, the last 500 guard, CORS inside it when configured):
-    every layer is CPU time on every request."""
+    every layer is CPU time on every request. Inside it, BigCommerce's credential headers
+    become the bearer key for requests under that facade's prefix (a prefix check)."""
     renderers = [(r.prefix, r.render_error) for r in ROUTERS if r.render_error is not None]
     limiter = FailureLimit(db, settings, renderers)
-    return [Middleware(Edge, limiter=limiter, cors=security.cors(settings))]
+    return [
+        Middleware(Edge, limiter=limiter, cors=security.cors(settings)),
+        Middleware(bigcommerce.BigCommerceAuth),
+    ]
 
 
 def create_app(settings: Settings | None = None, db: Database | None = None) -> Starlette:
