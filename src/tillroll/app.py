@@ -40,6 +40,7 @@ from tillroll.merchants import endpoints as merchants
 from tillroll.products import endpoints as products
 from tillroll.receipts import endpoints as receipts
 from tillroll.receipts import ingest
+from tillroll.wallets import endpoints as wallets
 
 ROUTERS: list[Router] = [
     merchants.router,
@@ -51,6 +52,9 @@ ROUTERS: list[Router] = [
     receipts.router,
     receipts.by_customer,
     receipts.exports,  # after `/{receipt_id}` on purpose: routing order does not matter
+    wallets.by_customer,
+    wallets.router,
+    wallets.codes,
     spaaza.router,
 ]
 
