@@ -14,6 +14,7 @@ import pytest
 
 from tests.conftest import Tenant
 from tests.factories import (
+    created,
     make_branch,
     make_customer,
     make_key,
@@ -34,6 +35,9 @@ SAMPLE_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PATCH", "/v1/customers/{customer_id}"): {"first_name": "Hijacked", "member_number": "X"},
     ("PATCH", "/v1/products/{product_id}"): {"name": "Hijacked"},
     ("POST", "/v1/receipts/{receipt_id}/claim"): {"customer": {"member_number": "A-MEMBER"}},
+    ("POST", "/v1/customers/{customer_id}/wallets"): {"kind": "points"},
+    ("POST", "/v1/wallets/{wallet_id}/entries"): {"amount": 1},
+    ("POST", "/v1/customers/{customer_id}/redemptions"): {"amount": 1},
 }
 
 
@@ -69,12 +73,30 @@ class World:
         anonymous = await make_receipt(client, simple_receipt("B-ANON", branch={"code": "B-OWN"}))
         await make_receipt(client, simple_receipt("B-OWNED", customer={"id": customer["id"]}))
         key = await make_key(client, "read")
+        wallet = await created(
+            await client.post(f"/v1/customers/{customer['id']}/wallets", json={"kind": "credit"})
+        )
+        debit_body = {"amount": -10}
+        path = f"/v1/wallets/{wallet['id']}/entries"
+        await client.post(path, json={"amount": 100}, headers={"Idempotency-Key": "t-credit"})
+        debit = await created(
+            await client.post(path, json=debit_body, headers={"Idempotency-Key": "t-debit"})
+        )
+        code = await created(
+            await client.post(
+                f"/v1/customers/{customer['id']}/redemptions",
+                json={"wallet": wallet["id"], "amount": 20},
+            )
+        )
         self.ids = {
             "branch_id": branch["id"],
             "customer_id": customer["id"],
             "product_id": product["id"],
             "receipt_id": anonymous["id"],
             "key_id": key["id"],
+            "wallet_id": wallet["id"],
+            "entry_id": debit["id"],
+            "code": code["code"],
         }
         return self
 
@@ -89,6 +111,9 @@ class World:
             "receipts": (await client.get("/v1/receipts")).json(),
             "customers": (await client.get("/v1/customers")).json(),
             "keys": [{k: v for k, v in key.items() if k != "last_used_at"} for key in keys],
+            "wallet": (await client.get(f"/v1/wallets/{ids['wallet_id']}")).json(),
+            "entries": (await client.get(f"/v1/wallets/{ids['wallet_id']}/entries")).json(),
+            "code": (await client.get(f"/v1/redemptions/{ids['code']}")).json(),
         }
 
     def path(self, endpoint: Endpoint) -> str:

@@ -57,10 +57,18 @@ async def world(app, db: Database) -> AsyncIterator[World]:  # type: ignore[no-u
         stored = (await api.post("/v1/receipts", json=receipt("FUZZ-1"))).json()
         spare = (await api.post("/v1/keys", json={"name": "spare"})).json()
         session = await api.post(f"/v1/customers/{customer['id']}/sessions", json={})
+        wallet = (
+            await api.post(f"/v1/customers/{customer['id']}/wallets", json={"kind": "credit"})
+        ).json()
+        credit = await api.post(f"/v1/wallets/{wallet['id']}/entries", json={"amount": 500},
+                                headers={"Idempotency-Key": "fuzz-credit"})  # fmt: skip
+        code = await api.post(f"/v1/customers/{customer['id']}/redemptions",
+                              json={"wallet": wallet["id"], "amount": 100})  # fmt: skip
         ids = {
             "branch_id": [branch["id"]], "customer_id": [customer["id"]],
             "product_id": [product["id"]], "receipt_id": [stored["id"], str(stored["number"])],
-            "key_id": [spare["id"]],
+            "key_id": [spare["id"]], "wallet_id": [wallet["id"]],
+            "entry_id": [credit.json()["id"]], "code": [code.json()["code"]],
         }  # fmt: skip
         yield World(api, tenant.key, ids, session.json()["token"], tenant.number)
         await api.aclose()

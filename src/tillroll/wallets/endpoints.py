@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 
-from tillroll.errors import InvalidInput
 from tillroll.kit.http import Access, Call, Router
 from tillroll.kit.schemas import Page
 from tillroll.wallets.redemptions import redemption as redemption_service
@@ -64,10 +63,11 @@ async def get(call: Call, wallet_id: uuid.UUID, query: WalletQuery) -> Wallet:
              errors=(404, 422))  # fmt: skip
 async def post_entry(call: Call, wallet_id: uuid.UUID, body: EntryCreate) -> Entry:
     """Credit (amount > 0) or debit (amount < 0); requires an `Idempotency-Key`."""
-    if not call.request.headers.get("idempotency-key"):
-        raise InvalidInput.field("Idempotency-Key", "is required to post a wallet entry")
+    keyed = bool(call.request.headers.get("idempotency-key"))
     merchant = call.principal.merchant_id
-    return await wallet_service.post_entry(call.conn, merchant, wallet_id, body, actor(call))
+    return await wallet_service.post_entry(
+        call.conn, merchant, wallet_id, body, actor(call), keyed=keyed
+    )
 
 
 @router.post("/{wallet_id}/entries/{entry_id}/reverse", access=Access.write, status=201,

@@ -39,9 +39,10 @@ class RedemptionService:
     ) -> Redemption:  # fmt: skip
         """Hold `amount` (plus the active code's, which is cancelled) under one new code."""
         await customer_service.get(conn, merchant_id, customer_id)
-        book = await open_book(conn, merchant_id, body.wallet, actor)
+        wallet_id = body.wallet or await self._credit_wallet(conn, merchant_id, customer_id)
+        book = await open_book(conn, merchant_id, wallet_id, actor)
         if book.wallet["customer_id"] != customer_id:
-            raise NotFound(f"Customer {customer_id} has no wallet {body.wallet}.")
+            raise NotFound(f"Customer {customer_id} has no wallet {wallet_id}.")
         total = body.amount
         for code in map(read_redemption, await book.repo.active_redemptions(merchant_id, book.id)):
             total += code["amount"]
@@ -58,6 +59,15 @@ class RedemptionService:
         await book.repo.insert_redemption(row)
         await book.close()
         return _out(row, book.now)
+
+    async def _credit_wallet(
+        self, conn: Connection, merchant_id: uuid.UUID, customer_id: uuid.UUID
+    ) -> uuid.UUID:
+        rows = await WalletRepository.of(conn).wallets_of(merchant_id, customer_id)
+        found = [r["id"] for r in rows if r["kind"] == "credit"]
+        if not found:
+            raise NotFound(f"Customer {customer_id} has no credit wallet.")
+        return found[0]  # type: ignore[no-any-return]
 
     async def get(self, conn: Connection, merchant_id: uuid.UUID, code: str) -> Redemption:
         return _out(await self._find(conn, merchant_id, code), clock.now())

@@ -138,8 +138,10 @@ class Lot(Schema):
 
 
 class RedemptionCreate(Schema):
-    wallet: uuid.UUID
     amount: Positive
+    wallet: Annotated[
+        uuid.UUID | None, Meta(description="Which wallet; default: the customer's credit wallet.")
+    ] = None
 
 
 class ConsumeBody(Schema):

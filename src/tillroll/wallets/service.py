@@ -136,13 +136,17 @@ class WalletService:
 
     async def post_entry(
         self, conn: Connection, merchant_id: uuid.UUID, wallet_id: uuid.UUID, body: EntryCreate,
-        actor: str | None,
+        actor: str | None, *, keyed: bool = True,
     ) -> Entry:  # fmt: skip
+        """A credit or debit; `keyed`: the request carried an `Idempotency-Key` (required,
+        checked once the wallet is known to be the caller's)."""
         if body.amount == 0:
             raise InvalidInput.field("amount", "must not be 0")
         if body.reason not in POSTABLE:
             raise InvalidInput.field("reason", f"{body.reason!r} is written by Tillroll itself")
         book = await open_book(conn, merchant_id, wallet_id, actor)
+        if not keyed:
+            raise InvalidInput.field("Idempotency-Key", "is required to post a wallet entry")
         links: dict[str, Any] = {
             "note": body.note, "receipt_id": body.receipt_id, "campaign_id": body.campaign_id
         }  # fmt: skip
