@@ -70,4 +70,5 @@ async def entries(client: httpx.AsyncClient, wallet: dict[str, Any]) -> list[Any
 
 
 async def lots(client: httpx.AsyncClient, wallet: dict[str, Any]) -> list[Any]:
-    return await created(await client.get(f"/v1/wallets/{wallet['id']}/lots"), 200)  # type: ignore[no-any-return]
+    page = await created(await client.get(f"/v1/wallets/{wallet['id']}/lots?limit=500"), 200)
+    return page["data"]  # type: ignore[no-any-return]

@@ -189,7 +189,7 @@ async def test_one_wallet_per_kind_and_a_points_wallet_has_a_title(tenant: Tenan
     )
     assert again.status_code == 409
     listed = await tenant.client.get(f"/v1/customers/{wallet['customer_id']}/wallets")
-    assert [w["id"] for w in listed.json()] == [wallet["id"]]
+    assert [w["id"] for w in listed.json()["data"]] == [wallet["id"]]
     bad = await tenant.client.post(
         f"/v1/customers/{wallet['customer_id']}/wallets",
         json={"kind": "credit", "currency": "EURO"},

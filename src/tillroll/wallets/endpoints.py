@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from tillroll.kit.http import Access, Call, Router
-from tillroll.kit.schemas import Page
+from tillroll.kit.schemas import ListQuery, Page
 from tillroll.wallets.redemptions import redemption as redemption_service
 from tillroll.wallets.schemas import (
     ConsumeBody,
@@ -40,9 +40,10 @@ async def create(call: Call, customer_id: uuid.UUID, body: WalletCreate) -> Wall
 
 
 @by_customer.get("/{customer_id}/wallets", access=Access.read, shopper_ok=True, errors=(404,))
-async def list_for_customer(call: Call, customer_id: uuid.UUID) -> list[Wallet]:
-    """A customer's wallets with their balances now."""
-    return await wallet_service.of_customer(call.conn, call.viewer, customer_id)
+async def list_for_customer(call: Call, customer_id: uuid.UUID) -> Page[Wallet]:
+    """A customer's wallets (one page: a customer has at most one of each kind)."""
+    found = await wallet_service.of_customer(call.conn, call.viewer, customer_id)
+    return Page(data=found, next_cursor=None)
 
 
 @by_customer.post("/{customer_id}/redemptions", access=Access.write, status=201,
@@ -84,10 +85,10 @@ async def list_entries(call: Call, wallet_id: uuid.UUID, query: EntryQuery) -> P
     return await wallet_service.entries(call.conn, call.viewer, wallet_id, query)
 
 
-@router.get("/{wallet_id}/lots", access=Access.read, shopper_ok=True, errors=(404,))
-async def list_lots(call: Call, wallet_id: uuid.UUID) -> list[Lot]:
-    """The credit lots, in draw order (soonest expiry first, then oldest)."""
-    return await wallet_service.lots(call.conn, call.viewer, wallet_id)
+@router.get("/{wallet_id}/lots", access=Access.read, shopper_ok=True, errors=(404, 422))
+async def list_lots(call: Call, wallet_id: uuid.UUID, query: ListQuery) -> Page[Lot]:
+    """The credit lots, oldest first, in keyset pages."""
+    return await wallet_service.lots(call.conn, call.viewer, wallet_id, query)
 
 
 @codes.get("/{code}", access=Access.read, errors=(404,))

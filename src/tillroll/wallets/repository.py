@@ -95,12 +95,15 @@ class WalletRepository(Repository):
     async def insert_lot(self, row: Mapping[str, Any]) -> None:
         await LOTS.insert(self.conn, [row])
 
-    async def lots(self, merchant_id: uuid.UUID, wallet_id: uuid.UUID) -> list[Row]:
-        """Every lot, in draw order."""
+    async def lots(
+        self, merchant_id: uuid.UUID, wallet_id: uuid.UUID, *, after: uuid.UUID | None, limit: int
+    ) -> list[Row]:
+        """Lots oldest first (ids are time-ordered), after the keyset `after`."""
+        since = "" if after is None else "AND id > :after "
         return await self.conn.fetchall(
             f"SELECT {LOTS.select()} FROM wallet_lots WHERE merchant_id = :m AND wallet_id = :w "
-            f"ORDER BY {_DRAW_ORDER}",
-            {"m": merchant_id, "w": wallet_id},
+            f"{since}ORDER BY id LIMIT :n",
+            {"m": merchant_id, "w": wallet_id, "n": limit, **({"after": after} if after else {})},
         )
 
     async def live_lots(

@@ -15,7 +15,7 @@ from tillroll.kit import parse
 from tillroll.kit.db import Connection, UniqueViolation
 from tillroll.kit.ids import uuid7
 from tillroll.kit.pagination import decode_cursor, encode_cursor
-from tillroll.kit.schemas import Page
+from tillroll.kit.schemas import ListQuery, Page
 from tillroll.kit.validate import check_currency
 from tillroll.kit.viewer import Viewer
 from tillroll.merchants.service import merchant as merchant_service
@@ -104,28 +104,20 @@ class WalletService:
         """The wallet as of `t`, computed from its lots: correct whether or not the expiry
         job has run (a lot expired at `t` never counts; a code expired at `t` holds nothing)."""
         repo = WalletRepository.of(conn)
-        m, w = wallet["merchant_id"], wallet["id"]
-        left: dict[uuid.UUID, int] = defaultdict(int)
-        ends: dict[uuid.UUID, datetime | None] = {}
-        for lot in map(read_lot, await repo.live_lots(m, w, t)):
-            left[lot["id"]] += lot["remaining"]
-            ends[lot["id"]] = lot["expires_at"]
-        held = 0
-        codes = [read_redemption(r) for r in await repo.active_redemptions(m, w)]
-        lapsed = [c for c in codes if c["expires_at"] is not None and c["expires_at"] <= t]
-        held = sum(c["amount"] for c in codes if c not in lapsed)
-        draws = await repo.draws(m, [c["hold_entry_id"] for c in lapsed])
-        for lot in map(read_lot, await repo.lots_by_id(m, list({d["lot_id"] for d in draws}))):
-            if lot["expires_at"] is None or lot["expires_at"] > t:
-                ends[lot["id"]] = lot["expires_at"]
-                left[lot["id"]] += sum(d["amount"] for d in draws if d["lot_id"] == lot["id"])
-        available = sum(left.values())
+        m = wallet["merchant_id"]
+        lots = [read_lot(r) for r in await repo.live_lots(m, wallet["id"], t)]
+        back, held = await _lapsed_holds(repo, wallet, t)
+        spent = [lot_id for lot_id in back if lot_id not in {lot["id"] for lot in lots}]
+        lots += [read_lot(r) for r in await repo.lots_by_id(m, spent)]
         horizon = t + timedelta(days=expiring_days)
-        soon: dict[datetime, int] = defaultdict(int)
-        for lot_id, amount in left.items():
-            end = ends[lot_id]
-            if end is not None and end <= horizon and amount:
-                soon[end] += amount
+        available, soon = 0, defaultdict[datetime, int](int)
+        for lot in lots:
+            left = lot["remaining"] + back.get(lot["id"], 0)
+            end = lot["expires_at"]
+            if end is None or end > t:
+                available += left
+                if end is not None and end <= horizon and left:
+                    soon[end] += left
         return Wallet(
             **{k: wallet[k] for k in _WALLET_FIELDS},
             balance=available - wallet["debt"],
@@ -218,11 +210,33 @@ class WalletService:
         more = len(rows) > query.limit
         return Page(data=data, next_cursor=encode_cursor(data[-1].seq) if more else None)
 
-    async def lots(self, conn: Connection, viewer: Viewer, wallet_id: uuid.UUID) -> list[Lot]:
-        await self._seen(conn, viewer, wallet_id)
+    async def lots(
+        self, conn: Connection, viewer: Viewer, wallet_id: uuid.UUID, query: ListQuery
+    ) -> Page[Lot]:
+        """Oldest first (lot ids are time-ordered), as of now."""
+        found = await self._seen(conn, viewer, wallet_id)
         now = clock.now()
-        rows = await WalletRepository.of(conn).lots(viewer.merchant_id, wallet_id)
-        return [_lot(read_lot(r), now) for r in rows]
+        repo = WalletRepository.of(conn)
+        back, _ = await _lapsed_holds(repo, found, now)
+        after = decode_cursor(query.cursor, (uuid.UUID,))[0] if query.cursor else None
+        rows = await repo.lots(viewer.merchant_id, wallet_id, after=after, limit=query.limit + 1)
+        data = [_lot(read_lot(r), now, back) for r in rows[: query.limit]]
+        more = len(rows) > query.limit
+        return Page(data=data, next_cursor=encode_cursor(str(data[-1].id)) if more else None)
+
+
+async def _lapsed_holds(
+    repo: WalletRepository, wallet: dict[str, Any], t: datetime
+) -> tuple[dict[uuid.UUID, int], int]:
+    """(lot id → amount a code lapsed at `t` gives back to it, the amount active codes hold
+    at `t`): what the next sweep will write, so that reads never wait for it."""
+    m = wallet["merchant_id"]
+    codes = [read_redemption(r) for r in await repo.active_redemptions(m, wallet["id"])]
+    lapsed = [c for c in codes if c["expires_at"] is not None and c["expires_at"] <= t]
+    back: dict[uuid.UUID, int] = defaultdict(int)
+    for draw in await repo.draws(m, [c["hold_entry_id"] for c in lapsed]):
+        back[draw["lot_id"]] += draw["amount"]
+    return back, sum(c["amount"] for c in codes if c not in lapsed)
 
 
 _WALLET_FIELDS = [
@@ -232,13 +246,14 @@ _WALLET_FIELDS = [
 ]
 
 
-def _lot(lot: dict[str, Any], now: datetime) -> Lot:
-    """A lot with its status now; `remaining` of an expired lot is what expired unspent."""
+def _lot(lot: dict[str, Any], now: datetime, back: dict[uuid.UUID, int]) -> Lot:
+    """A lot with its status now (an expired lot has nothing left to spend)."""
     expired = lot["expires_at"] is not None and lot["expires_at"] <= now
-    status: LotStatus = "expired" if expired else ("active" if lot["remaining"] else "spent")
+    left = 0 if expired else lot["remaining"] + back.get(lot["id"], 0)
+    status: LotStatus = "expired" if expired else ("active" if left else "spent")
     return Lot(
         id=lot["id"], entry_id=lot["entry_id"], amount=lot["amount"],
-        remaining=0 if expired else lot["remaining"], granted_at=lot["granted_at"],
+        remaining=left, granted_at=lot["granted_at"],
         expires_at=lot["expires_at"], status=status,
     )  # fmt: skip
 
