@@ -160,6 +160,8 @@ OWNED = {
     "products": {"products"},
     "receipts": {"receipts", "receipt_lines"},
     "wallets": {"wallets", "wallet_entries", "wallet_lots", "wallet_draws", "wallet_redemptions"},
+    "events": {"events"},
+    "jobs": {"jobs"},
     "kit": {"idempotency_keys", "schema_migrations"},
 }
 FACADE_TABLES = {"compat/spaaza": {"spaaza_receipt_cells"}}  # a facade's own pre-rendered cells
