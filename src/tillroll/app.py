@@ -19,7 +19,7 @@ from tillroll.auth import endpoints as auth_endpoints
 from tillroll.auth.ratelimit import FailureLimit
 from tillroll.auth.service import auth
 from tillroll.branches import endpoints as branches
-from tillroll.compat import spaaza
+from tillroll.compat import inveterate, spaaza
 from tillroll.compat.spaaza.export import render_missing, store_cells
 from tillroll.config import Settings
 from tillroll.customers import endpoints as customers
@@ -56,6 +56,7 @@ ROUTERS: list[Router] = [
     wallets.router,
     wallets.codes,
     spaaza.router,
+    inveterate.router,
 ]
 
 _ASSETS = "/docs/assets"
@@ -119,7 +120,7 @@ def endpoints() -> list[Endpoint]:
     return [e for router in ROUTERS for e in router.endpoints]
 
 
-MIDDLEWARE: list[Middleware] = [Middleware(RequestLog)]
+MIDDLEWARE: list[Middleware] = [Middleware(RequestLog), Middleware(inveterate.ApiKeyHeader)]
 """Outermost first. `RequestLog` stays first: it sees every answer, errors included."""
 
 

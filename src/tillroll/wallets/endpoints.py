@@ -6,6 +6,7 @@ import uuid
 
 from tillroll.kit.http import Access, Call, Router
 from tillroll.kit.schemas import ListQuery, Page
+from tillroll.wallets import expiry  # noqa: F401  (registers the expiry job's handler)
 from tillroll.wallets.redemptions import redemption as redemption_service
 from tillroll.wallets.schemas import (
     ConsumeBody,

@@ -16,12 +16,16 @@ from datetime import datetime
 from typing import Any
 
 from tillroll.errors import Conflict, FieldError, InvalidInput, NotFound
+from tillroll.jobs.service import enqueue
 from tillroll.kit.db import Connection
 from tillroll.kit.ids import uuid7
 from tillroll.wallets.clock import clock
+from tillroll.wallets.events import code_changed, entry_written
 from tillroll.wallets.repository import WalletRepository
 from tillroll.wallets.tables import ENTRIES, LOTS, REDEMPTIONS, WALLETS
 
+SWEEP = "wallets.sweep"
+"""The expiry job's kind: sweep one wallet when a lot or a code of it expires."""
 read_wallet = WALLETS.reader(WALLETS.names)
 read_lot = LOTS.reader(LOTS.names)
 read_redemption = REDEMPTIONS.reader(REDEMPTIONS.names)
@@ -69,6 +73,7 @@ class Book:
             "created_at": self.now, **links,
         }  # fmt: skip
         await self.repo.insert_entry(entry)
+        await entry_written(self.repo.conn, entry)
         self.written.append(entry)
         return entry
 
@@ -81,6 +86,8 @@ class Book:
         pay = min(self.wallet["debt"], amount)
         self.wallet["debt"] -= pay
         await self._new_lot(lot_id, entry["id"], amount, amount - pay, expires_at)
+        if expires_at is not None:
+            await self.sweep_at(expires_at, f"lot:{lot_id}")
         return entry
 
     async def debit(
@@ -145,7 +152,14 @@ class Book:
         assert hold is not None
         entry = await self.restore(read_entry(hold), "redemption_cancel", redemption_id=code["id"])
         await self.repo.close_redemption(self.merchant_id, code["id"], status, self.now)
+        await code_changed(self.repo.conn, {**code, "status": status, "closed_at": self.now})
         return entry
+
+    async def sweep_at(self, moment: datetime, key: str) -> None:
+        """Have the expiry job sweep this wallet at `moment` (once per `key`)."""
+        payload = {"wallet": str(self.id), "at": moment.isoformat()}
+        await enqueue(self.repo.conn, SWEEP, payload, merchant_id=self.merchant_id,
+                      run_at=moment, key=key)  # fmt: skip
 
     async def _expire_lots(self) -> None:
         due = [read_lot(r) for r in await self.repo.due_lots(self.merchant_id, self.id, self.now)]

@@ -18,10 +18,10 @@ from tillroll.errors import Conflict, NotFound
 from tillroll.kit.db import Connection
 from tillroll.kit.ids import uuid7
 from tillroll.wallets.clock import clock
+from tillroll.wallets.events import code_changed, shape
 from tillroll.wallets.ledger import Book, open_book, read_redemption
 from tillroll.wallets.repository import WalletRepository
 from tillroll.wallets.schemas import ConsumeBody, Redemption, RedemptionCreate
-from tillroll.wallets.service import shape
 
 PREFIX = "REDEEM+"
 DIGITS = 20
@@ -57,6 +57,9 @@ class RedemptionService:
             "expires_at": book.now + timedelta(hours=hours) if hours else None, "closed_at": None,
         }  # fmt: skip
         await book.repo.insert_redemption(row)
+        await code_changed(conn, row)
+        if row["expires_at"] is not None:
+            await book.sweep_at(row["expires_at"], f"code:{code_id}")
         await book.close()
         return _out(row, book.now)
 
@@ -88,9 +91,10 @@ class RedemptionService:
         await book.repo.close_redemption(
             merchant_id, found["id"], "consumed", book.now, body.receipt_id
         )
+        used = {**found, "status": "consumed", "closed_at": book.now, "receipt_id": body.receipt_id}
+        await code_changed(conn, used)
         await book.close()
-        return _out({**found, "status": "consumed", "closed_at": book.now,
-                     "receipt_id": body.receipt_id}, book.now)  # fmt: skip
+        return _out(used, book.now)
 
     async def cancel(self, conn: Connection, merchant_id: uuid.UUID, code: str) -> Redemption:
         """Cancel an active code: its hold returns to the lots it came from."""

@@ -5,9 +5,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
-
-import msgspec
+from typing import Any
 
 from tillroll.customers.service import customer as customer_service
 from tillroll.errors import Conflict, FieldError, InvalidInput, NotFound
@@ -20,6 +18,7 @@ from tillroll.kit.validate import check_currency
 from tillroll.kit.viewer import Viewer
 from tillroll.merchants.service import merchant as merchant_service
 from tillroll.wallets.clock import clock, expiry
+from tillroll.wallets.events import shape
 from tillroll.wallets.ledger import open_book, read_entry, read_lot, read_redemption, read_wallet
 from tillroll.wallets.repository import WalletRepository
 from tillroll.wallets.schemas import (
@@ -33,13 +32,6 @@ from tillroll.wallets.schemas import (
     Wallet,
     WalletCreate,
 )
-
-S = TypeVar("S", bound=msgspec.Struct)
-
-
-def shape(schema: type[S], row: dict[str, Any]) -> S:
-    """A row dict as `schema` (its own fields only)."""
-    return schema(**{name: row[name] for name in schema.__struct_fields__})
 
 
 class WalletService:
@@ -85,6 +77,19 @@ class WalletService:
         rows = await WalletRepository.of(conn).wallets_of(viewer.merchant_id, customer_id)
         now = clock.now()
         return [await self._view(conn, read_wallet(r), now, 30) for r in rows]
+
+    async def credit_wallet(
+        self, conn: Connection, merchant_id: uuid.UUID, customer_id: uuid.UUID, *, create: bool
+    ) -> Wallet | None:
+        """The customer's credit wallet; opened (merchant's currency, no lifetime) if
+        `create` and it has none."""
+        rows = await WalletRepository.of(conn).wallets_of(merchant_id, customer_id)
+        found = [read_wallet(r) for r in rows if r["kind"] == "credit"]
+        if found:
+            return await self._view(conn, found[0], clock.now(), 30)
+        if not create:
+            return None
+        return await self.create(conn, merchant_id, customer_id, WalletCreate(kind="credit"))
 
     async def get(
         self, conn: Connection, viewer: Viewer, wallet_id: uuid.UUID, expiring_days: int = 30
