@@ -17,6 +17,7 @@ from tillroll.kit import money
 from tillroll.kit.db import Connection
 from tillroll.kit.http import Access, Call, Router
 from tillroll.kit.schemas import Schema
+from tillroll.wallets.clock import clock
 from tillroll.wallets.endpoints import actor
 from tillroll.wallets.redemptions import redemption as redemption_service
 from tillroll.wallets.schemas import Entry, EntryQuery, RedemptionCreate, Wallet
@@ -184,10 +185,14 @@ async def ledger(call: Call, query: LegacyQuery) -> Response:
         more, cursor = await _entries(call, wallet, 500, cursor)
         credits += more
     active = await redemption_service.active(
-        call.conn, call.principal.merchant_id, wallet.id, wallet.updated_at
+        call.conn, call.principal.merchant_id, wallet.id, clock.now()
     )
-    code = active and Code(code=active.code, value=_major(active.amount, wallet.currency))
-    return reply({"credits": credits, "redemption": code or None})
+    code = (
+        None
+        if active is None
+        else Code(code=active.code, value=_major(active.amount, wallet.currency))
+    )
+    return reply({"credits": credits, "redemption": code})
 
 
 @router.post("/customers/credits", access=Access.write, idempotent=True)
