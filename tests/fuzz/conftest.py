@@ -52,7 +52,9 @@ async def world(app, db: Database) -> AsyncIterator[World]:  # type: ignore[no-u
         tenant = await new_tenant(db, c, "Fuzz")
         api = tenant.client
         branch = (await api.post("/v1/branches", json={"code": "F1", "name": "F"})).json()
-        customer = (await api.post("/v1/customers", json={"member_number": "4711"})).json()
+        customer = (
+            await api.post("/v1/customers", json={"member_number": "4711", "external_id": "4711"})
+        ).json()
         product = (await api.post("/v1/products", json={"external_id": "S", "name": "P"})).json()
         stored = (await api.post("/v1/receipts", json=receipt("FUZZ-1"))).json()
         spare = (await api.post("/v1/keys", json={"name": "spare"})).json()
@@ -68,7 +70,7 @@ async def world(app, db: Database) -> AsyncIterator[World]:  # type: ignore[no-u
             "branch_id": [branch["id"]], "customer_id": [customer["id"]],
             "product_id": [product["id"]], "receipt_id": [stored["id"], str(stored["number"])],
             "key_id": [spare["id"]], "wallet_id": [wallet["id"]],
-            "entry_id": [credit.json()["id"]], "code": [code.json()["code"]],
+            "entry_id": [credit.json()["id"]], "code": [code.json()["code"]], "member_id": ["4711"],
         }  # fmt: skip
         yield World(api, tenant.key, ids, session.json()["token"], tenant.number)
         await api.aclose()

@@ -29,18 +29,18 @@ _ENCODER = msgspec.json.Encoder(decimal_format="number")
 
 class ApiKeyHeader:
     """Under the prefix, `X-Inveterate-Api-Key: <Tillroll key>` authenticates like
-    `Authorization: Bearer <key>` (which it replaces)."""
+    `Authorization: Bearer <key>` (and wins over one sent as well)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"].startswith(PREFIX + "/"):
-            headers = [(k, v) for k, v in scope["headers"] if k != b"authorization"]
-            key = next((v for k, v in headers if k == b"x-inveterate-api-key"), None)
+            key = next((v for k, v in scope["headers"] if k == b"x-inveterate-api-key"), None)
             if key is not None:
+                headers = [(k, v) for k, v in scope["headers"] if k != b"authorization"]
                 headers.append((b"authorization", b"Bearer " + key.strip()))
-            scope = {**scope, "headers": headers}
+                scope = {**scope, "headers": headers}
         await self.app(scope, receive, send)
 
 
