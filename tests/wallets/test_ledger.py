@@ -195,3 +195,16 @@ async def test_one_wallet_per_kind_and_a_points_wallet_has_a_title(tenant: Tenan
         json={"kind": "credit", "currency": "EURO"},
     )
     assert bad.status_code == 422 and bad.json()["errors"][0]["loc"] == "currency"
+
+
+async def test_a_debit_reads_lots_a_page_at_a_time_and_names_all_that_is_available(
+    tenant: Tenant,
+) -> None:
+    wallet = await make_wallet(tenant.client)
+    for _ in range(70):  # more lots than one page (32)
+        await entry(tenant.client, wallet, 1)
+    refused = await post(tenant.client, wallet, -71)
+    assert refused.status_code == 422 and "70 available" in refused.text
+    await entry(tenant.client, wallet, -40)
+    remaining = [lot["remaining"] for lot in await lots(tenant.client, wallet)]
+    assert remaining == [0] * 40 + [1] * 30

@@ -26,6 +26,8 @@ from tillroll.wallets.tables import ENTRIES, LOTS, REDEMPTIONS, WALLETS
 
 SWEEP = "wallets.sweep"
 """The expiry job's kind: sweep one wallet when a lot or a code of it expires."""
+_PAGE = 32
+"""Lots a debit reads at a time."""
 read_wallet = WALLETS.reader(WALLETS.names)
 read_lot = LOTS.reader(LOTS.names)
 read_redemption = REDEMPTIONS.reader(REDEMPTIONS.names)
@@ -95,7 +97,7 @@ class Book:
     ) -> dict[str, Any]:
         """Take `amount` (> 0) from the lots live now, soonest expiry first, then oldest."""
         allowed = self.wallet["allow_overdraft"] if overdraft is None else overdraft
-        lots = [read_lot(r) for r in await self.repo.live_lots(self.merchant_id, self.id, self.now)]
+        lots = await self._lots_covering(amount)
         available = sum(lot["remaining"] for lot in lots)
         if amount > available and not allowed:
             raise InsufficientFunds(amount, available)
@@ -116,6 +118,18 @@ class Book:
         await self.repo.save_lots(changed)
         await self.repo.insert_draws(draws)
         return entry
+
+    async def _lots_covering(self, amount: int) -> list[dict[str, Any]]:
+        """The first live lots in draw order that cover `amount` (all of them if none do),
+        read a page at a time: a debit never reads a long tail of lots it will not touch."""
+        lots: list[dict[str, Any]] = []
+        while True:
+            page = await self.repo.live_lots(
+                self.merchant_id, self.id, self.now, skip=len(lots), limit=_PAGE
+            )
+            lots += map(read_lot, page)
+            if len(page) < _PAGE or sum(lot["remaining"] for lot in lots) >= amount:
+                return lots
 
     async def restore(self, debit: Mapping[str, Any], reason: str, **links: Any) -> dict[str, Any]:
         """Undo `debit`: exactly the lots it drew from get their amounts back (a lot expired

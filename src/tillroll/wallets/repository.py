@@ -107,14 +107,17 @@ class WalletRepository(Repository):
         )
 
     async def live_lots(
-        self, merchant_id: uuid.UUID, wallet_id: uuid.UUID, t: datetime
-    ) -> list[Row]:
-        """Lots with something left that are valid at `t`, in draw order."""
+        self, merchant_id: uuid.UUID, wallet_id: uuid.UUID, t: datetime, *,
+        skip: int = 0, limit: int | None = None,
+    ) -> list[Row]:  # fmt: skip
+        """Lots with something left that are valid at `t`, in draw order (a slice of them)."""
+        window = "" if limit is None else " LIMIT :n OFFSET :skip"
         return await self.conn.fetchall(
             f"SELECT {LOTS.select()} FROM wallet_lots WHERE merchant_id = :m AND wallet_id = :w "
-            f"AND {_LIVE} ORDER BY {_DRAW_ORDER}",
-            {"m": merchant_id, "w": wallet_id, "t": t},
-        )
+            f"AND {_LIVE} ORDER BY {_DRAW_ORDER}{window}",
+            {"m": merchant_id, "w": wallet_id, "t": t,
+             **({} if limit is None else {"n": limit, "skip": skip})},
+        )  # fmt: skip
 
     async def due_lots(
         self, merchant_id: uuid.UUID, wallet_id: uuid.UUID, t: datetime
