@@ -154,7 +154,10 @@ class Book:
 
     async def sweep(self) -> None:
         """Give back the holds of codes expired now, then expire the lots expired now."""
-        for row in await self.repo.active_redemptions(self.merchant_id, self.id):
+        codes_expire = self.wallet["code_lifetime_hours"] is not None  # a fixed setting
+        for row in (
+            await self.repo.active_redemptions(self.merchant_id, self.id) if codes_expire else []
+        ):
             code = read_redemption(row)
             if code["expires_at"] is not None and code["expires_at"] <= self.now:
                 await self.release(code, "expired")
