@@ -8,9 +8,9 @@ README
     are created on the cluster and dropped afterwards). Runtime ~2 min (--quick ~40 s).
 
 What runs, each setup on a fresh database migrated with `tillroll migrate`:
-  * Tillroll: the real app (`create_app`) driven in-process through httpx's ASGI transport
-    (the router, auth by API key, idempotency keys, the ledger's row lock, sweep, lots,
-    draws and the event row: everything but sockets). Each write is
+  * Tillroll: the real app (`create_app`) called in-process as an ASGI server calls it
+    (middleware, router, auth by API key, idempotency keys, the ledger's row lock, sweep,
+    lots, draws and the event row: everything but sockets and HTTP parsing). Each write is
     `POST /v1/wallets/{id}/entries` with its own `Idempotency-Key`, alternately a credit of
     2 and a debit of 1. (a) spread: 16 concurrent clients over 10,000 wallets (1,000 with
     --quick), each write on a random one; (b) hot: 64 concurrent clients on one wallet.
@@ -35,9 +35,10 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import asyncpg
-import httpx
+import msgspec
 
 from bench._common import (
     figure,
@@ -129,20 +130,48 @@ async def tillroll_run(
     rng = random.Random(1)
     order = [rng.choice(wallets) for _ in range(s.writes)]
     tag = uuid.uuid4().hex
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(
-        transport=transport, base_url="http://bench", headers={"Authorization": f"Bearer {key}"}
-    ) as c:
 
-        async def one(i: int) -> None:
-            r = await c.post(
-                f"/v1/wallets/{order[i]}/entries",
-                json={"amount": _amount(i)},
-                headers={"Idempotency-Key": f"{tag}-{i}"},
-            )
-            assert r.status_code == 201, r.text
+    async def one(i: int) -> None:
+        body = msgspec.json.encode({"amount": _amount(i)})
+        headers = [(b"authorization", f"Bearer {key}".encode()),
+                   (b"content-type", b"application/json"),
+                   (b"idempotency-key", f"{tag}-{i}".encode())]  # fmt: skip
+        status, answer = await asgi_post(app, f"/v1/wallets/{order[i]}/entries", body, headers)
+        assert status == 201, answer
 
-        return await _drive(s.clients, s.writes, one)
+    return await _drive(s.clients, s.writes, one)
+
+
+async def asgi_post(
+    app: Any, path: str, body: bytes, headers: list[tuple[bytes, bytes]]
+) -> tuple[int, bytes]:
+    """One POST straight into the ASGI app (no client library, no socket): what the server
+    side costs, as uvicorn would call it."""
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+        "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"",
+        "root_path": "", "headers": [(b"host", b"bench"), *headers],
+        "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 80),
+    }  # fmt: skip
+    sent = False
+    status, chunks = 0, []
+
+    async def receive() -> dict[str, Any]:
+        nonlocal sent
+        if sent:
+            await asyncio.Event().wait()  # no disconnect while the answer is written
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+        elif message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))
+
+    await app(scope, receive, send)
+    return status, b"".join(chunks)
 
 
 _UPDATE = (
