@@ -66,10 +66,14 @@ async def world(app, db: Database) -> AsyncIterator[World]:  # type: ignore[no-u
                                 headers={"Idempotency-Key": "fuzz-credit"})  # fmt: skip
         code = await api.post(f"/v1/customers/{customer['id']}/redemptions",
                               json={"wallet": wallet["id"], "amount": 100})  # fmt: skip
+        event = (await api.get("/v1/events")).json()["data"][0]
+        hook = {"url": "http://127.0.0.1:9/hook", "events": ["receipt.created"]}
+        endpoint = (await api.post("/v1/webhook-endpoints", json=hook)).json()
         ids = {
             "branch_id": [branch["id"]], "customer_id": [customer["id"]],
             "product_id": [product["id"]], "receipt_id": [stored["id"], str(stored["number"])],
-            "key_id": [spare["id"]], "wallet_id": [wallet["id"]],
+            "key_id": [spare["id"]], "event_id": [event["id"]],
+            "endpoint_id": [endpoint["id"]], "wallet_id": [wallet["id"]],
             "entry_id": [credit.json()["id"]], "code": [code.json()["code"]], "member_id": ["4711"],
         }  # fmt: skip
         yield World(api, tenant.key, ids, session.json()["token"], tenant.number)

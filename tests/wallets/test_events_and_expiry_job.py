@@ -17,7 +17,8 @@ async def _events(db: Database, tenant: Tenant) -> list[tuple[str, Any]]:
         rows = await conn.fetchall(
             "SELECT type, data FROM events WHERE merchant_id = :m ORDER BY id", {"m": tenant.id}
         )
-        return [(r["type"], r["data"]) for r in rows]
+        found = [(r["type"], r["data"]) for r in rows]
+        return [(t, d) for t, d in found if t.startswith(("wallet.", "redemption."))]
 
     return await run(db, read, write=False)
 
