@@ -160,6 +160,7 @@ OWNED = {
     "products": {"products"},
     "receipts": {"receipts", "receipt_lines"},
     "b2b": {"invoices", "payments", "payment_receipts", "payment_receipt_lines", "payment_audit"},
+    "wallets": {"wallets", "wallet_entries", "wallet_lots", "wallet_draws", "wallet_redemptions"},
     "events": {"events"},
     "jobs": {"jobs"},
     "webhooks": {"webhook_endpoints", "webhook_messages", "webhook_attempts"},

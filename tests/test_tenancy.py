@@ -15,6 +15,7 @@ import pytest
 from tests.b2b.helpers import b2b_world
 from tests.conftest import Tenant
 from tests.factories import (
+    created,
     make_branch,
     make_customer,
     make_key,
@@ -40,6 +41,9 @@ SAMPLE_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PATCH", "/v1/payments/{payment_id}"): {"memo": "Hijacked"},
     ("PUT", "/v1/payments/{payment_id}/processing-status"): {"processing_status": 4},
     ("POST", "/v1/payments/{payment_id}/operations"): {"operation": "revert"},
+    ("POST", "/v1/customers/{customer_id}/wallets"): {"kind": "points"},
+    ("POST", "/v1/wallets/{wallet_id}/entries"): {"amount": 1},
+    ("POST", "/v1/customers/{customer_id}/redemptions"): {"amount": 1},
 }
 
 
@@ -79,6 +83,21 @@ class World:
         await make_receipt(client, simple_receipt("B-OWNED", customer={"id": customer["id"]}))
         key = await make_key(client, "read")
         b2b = await b2b_world(client, customer["id"])
+        wallet = await created(
+            await client.post(f"/v1/customers/{customer['id']}/wallets", json={"kind": "credit"})
+        )
+        debit_body = {"amount": -10}
+        path = f"/v1/wallets/{wallet['id']}/entries"
+        await client.post(path, json={"amount": 100}, headers={"Idempotency-Key": "t-credit"})
+        debit = await created(
+            await client.post(path, json=debit_body, headers={"Idempotency-Key": "t-debit"})
+        )
+        code = await created(
+            await client.post(
+                f"/v1/customers/{customer['id']}/redemptions",
+                json={"wallet": wallet["id"], "amount": 20},
+            )
+        )
         self.ids = {
             **{name: values[0] for name, values in b2b.items()},
             "branch_id": branch["id"],
@@ -88,6 +107,9 @@ class World:
             "key_id": key["id"],
             "event_id": (await client.get("/v1/events")).json()["data"][0]["id"],
             "endpoint_id": (await client.post("/v1/webhook-endpoints", json=HOOK)).json()["id"],
+            "wallet_id": wallet["id"],
+            "entry_id": debit["id"],
+            "code": code["code"],
         }
         return self
 
@@ -106,6 +128,9 @@ class World:
             "payments": (await client.get("/v1/payments")).json(),
             "payment receipt lines": (await client.get("/v1/payment-receipt-lines")).json(),
             "keys": [{k: v for k, v in key.items() if k != "last_used_at"} for key in keys],
+            "wallet": (await client.get(f"/v1/wallets/{ids['wallet_id']}")).json(),
+            "entries": (await client.get(f"/v1/wallets/{ids['wallet_id']}/entries")).json(),
+            "code": (await client.get(f"/v1/redemptions/{ids['code']}")).json(),
         }
 
     def path(self, endpoint: Endpoint) -> str:

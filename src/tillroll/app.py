@@ -20,7 +20,7 @@ from tillroll.auth.ratelimit import FailureLimit
 from tillroll.auth.service import auth
 from tillroll.b2b import endpoints as b2b
 from tillroll.branches import endpoints as branches
-from tillroll.compat import bigcommerce, spaaza
+from tillroll.compat import bigcommerce, inveterate, spaaza
 from tillroll.compat.spaaza.export import render_missing, store_cells
 from tillroll.config import Settings
 from tillroll.customers import endpoints as customers
@@ -43,6 +43,7 @@ from tillroll.merchants import endpoints as merchants
 from tillroll.products import endpoints as products
 from tillroll.receipts import endpoints as receipts
 from tillroll.receipts import export, ingest
+from tillroll.wallets import endpoints as wallets
 from tillroll.webhooks import endpoints as webhooks
 
 ROUTERS: list[Router] = [
@@ -57,9 +58,13 @@ ROUTERS: list[Router] = [
     receipts.exports,  # after `/{receipt_id}` on purpose: routing order does not matter
     events.router,
     webhooks.router,
+    wallets.by_customer,
+    wallets.router,
+    wallets.codes,
     spaaza.router,
     *b2b.ROUTERS,
     bigcommerce.router,
+    inveterate.router,
 ]
 
 _ASSETS = "/docs/assets"
@@ -137,6 +142,7 @@ def middleware(settings: Settings, db: Database) -> list[Middleware]:
     return [
         Middleware(Edge, limiter=limiter, cors=security.cors(settings)),
         Middleware(bigcommerce.BigCommerceAuth),
+        Middleware(inveterate.ApiKeyHeader),  # X-Inveterate-Api-Key under /compat/inveterate
     ]
 
 
