@@ -159,6 +159,14 @@ OWNED = {
     "customers": {"customers"},
     "products": {"products"},
     "receipts": {"receipts", "receipt_lines"},
+    "values": {
+        "value_metrics",
+        "value_signals",
+        "value_signal_values",
+        "value_receipts",
+        "value_receipt_lines",
+        "value_embed_settings",
+    },
     "kit": {"idempotency_keys", "schema_migrations"},
 }
 FACADE_TABLES = {"compat/spaaza": {"spaaza_receipt_cells"}}  # a facade's own pre-rendered cells

@@ -21,6 +21,7 @@ from tests.factories import (
     make_receipt,
     simple_receipt,
 )
+from tests.values.helpers import make_value_world, value_snapshot
 from tillroll.app import endpoints
 from tillroll.kit.http import Endpoint
 
@@ -69,7 +70,9 @@ class World:
         anonymous = await make_receipt(client, simple_receipt("B-ANON", branch={"code": "B-OWN"}))
         await make_receipt(client, simple_receipt("B-OWNED", customer={"id": customer["id"]}))
         key = await make_key(client, "read")
+        value_ids = await make_value_world(client)
         self.ids = {
+            **value_ids,
             "branch_id": branch["id"],
             "customer_id": customer["id"],
             "product_id": product["id"],
@@ -89,6 +92,7 @@ class World:
             "receipts": (await client.get("/v1/receipts")).json(),
             "customers": (await client.get("/v1/customers")).json(),
             "keys": [{k: v for k, v in key.items() if k != "last_used_at"} for key in keys],
+            "values": await value_snapshot(client, ids),
         }
 
     def path(self, endpoint: Endpoint) -> str:

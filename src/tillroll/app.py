@@ -40,6 +40,8 @@ from tillroll.merchants import endpoints as merchants
 from tillroll.products import endpoints as products
 from tillroll.receipts import endpoints as receipts
 from tillroll.receipts import ingest
+from tillroll.values import endpoints as values
+from tillroll.values import pages as value_pages
 
 ROUTERS: list[Router] = [
     merchants.router,
@@ -52,6 +54,10 @@ ROUTERS: list[Router] = [
     receipts.by_customer,
     receipts.exports,  # after `/{receipt_id}` on purpose: routing order does not matter
     spaaza.router,
+    values.signals,
+    values.metrics,
+    values.router,
+    values.embed,
 ]
 
 _ASSETS = "/docs/assets"
@@ -128,6 +134,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     renderers = [(r.prefix, r.render_error) for r in ROUTERS if r.render_error is not None]
     routes: list[BaseRoute] = [
         *_pages(settings),
+        *value_pages.routes(database),
         *build_routes(endpoints(), runtime),
     ]
 
