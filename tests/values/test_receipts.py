@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -111,11 +113,17 @@ async def test_archive_publish_and_tokens(tenant: Tenant, client: httpx.AsyncCli
 
 async def test_publish_expiry(tenant: Tenant, client: httpx.AsyncClient) -> None:
     await seed(tenant.client)
-    rid = (await make(tenant.client)).json()["id"]
-    past = await tenant.client.post(
-        f"/v1/value-receipts/{rid}/publish", json={"publish_expires_at": "2020-01-01T00:00:00Z"}
-    )
+    receipt = (await make(tenant.client)).json()
+    rid = receipt["id"]
+    publish = f"/v1/value-receipts/{rid}/publish"
+    past = await tenant.client.post(publish, json={"publish_expires_at": "2020-01-01T00:00:00Z"})
     assert past.status_code == 422 and past.json()["errors"][0]["loc"] == "publish_expires_at"
+    soon = datetime.now(UTC) + timedelta(seconds=2)
+    response = await tenant.client.post(publish, json={"publish_expires_at": soon.isoformat()})
+    assert response.json()["publish_expires_at"] is not None
+    assert (await client.get(receipt["share_url"])).status_code == 200
+    await asyncio.sleep((soon - datetime.now(UTC)).total_seconds() + 0.1)
+    assert (await client.get(receipt["share_url"])).status_code == 401
 
 
 async def test_scopes(tenant: Tenant) -> None:
