@@ -60,8 +60,7 @@ async def create_signals(call: Call, body: SignalBulk) -> IngestResult:
 @signals.get("", access=Access.read, errors=(422,))
 async def list_signals(call: Call, query: SignalQuery) -> Page[Signal]:
     """Signals, newest first, with keyset pagination."""
-    page, _ = await signal_service.list(call.conn, _merchant(call), query)
-    return page
+    return await signal_service.list(call.conn, _merchant(call), query)
 
 
 @signals.get("/{signal_id}", access=Access.read, errors=(404,))

@@ -25,6 +25,12 @@ _LINE = VALUE_RECEIPT_LINES.reader(VALUE_RECEIPT_LINES.names)
 _EMBED = EMBED_SETTINGS.reader(EMBED_SETTINGS.names)
 
 
+_TIME = {
+    "occurred_from": "occurred_at >= :occurred_from",
+    "occurred_to": "occurred_at < :occurred_to",
+}
+
+
 def _where(
     filters: dict[str, Any], ops: dict[str, str] | None = None
 ) -> tuple[str, dict[str, Any]]:
@@ -137,35 +143,19 @@ class SignalRepository(Repository):
         before: uuid.UUID | None,
         limit: int,
         offset: int,
-    ) -> tuple[list[dict[str, Any]], int | None]:
-        """Newest first; `before` a keyset cursor id, or `offset` (then with the total)."""
-        ops = {
-            "occurred_from": "occurred_at >= :occurred_from",
-            "occurred_to": "occurred_at < :occurred_to",
-            "before": "id < :before",
-        }
+    ) -> list[dict[str, Any]]:
+        """Newest first, after the keyset cursor id `before` or from `offset`."""
+        ops = {**_TIME, "before": "id < :before"}
         where, params = _where({**filters, "before": before}, ops)
-        params["m"] = merchant_id
-        total = None
-        if offset:
-            total = int(
-                await self.conn.fetchval(
-                    f"SELECT count(*) FROM value_signals WHERE merchant_id = :m{where}", params
-                )
-            )
         rows = await self.conn.fetchall(
             f"SELECT {SIGNALS.select()} FROM value_signals WHERE merchant_id = :m{where} "
             "ORDER BY id DESC LIMIT :limit OFFSET :offset",
-            {**params, "limit": limit, "offset": offset},
+            {**params, "m": merchant_id, "limit": limit, "offset": offset},
         )
-        return [_SIGNAL(r) for r in rows], total
+        return [_SIGNAL(r) for r in rows]
 
     async def count(self, merchant_id: uuid.UUID, filters: dict[str, Any]) -> int:
-        ops = {
-            "occurred_from": "occurred_at >= :occurred_from",
-            "occurred_to": "occurred_at < :occurred_to",
-        }
-        where, params = _where(filters, ops)
+        where, params = _where(filters, _TIME)
         return int(
             await self.conn.fetchval(
                 f"SELECT count(*) FROM value_signals WHERE merchant_id = :m{where}",

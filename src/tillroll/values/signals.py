@@ -84,21 +84,19 @@ class SignalService:
 
     async def list(
         self, conn: Connection, merchant_id: uuid.UUID, query: SignalQuery
-    ) -> tuple[Page[Signal], int | None]:
-        """Newest first: a keyset page (`cursor`), or with `offset` also the total."""
+    ) -> Page[Signal]:
+        """Newest first: a keyset page after `cursor`, or from `offset`."""
         filters = await self.filters(conn, merchant_id, query)
         if filters is None:
-            return Page(data=[], next_cursor=None), 0
+            return Page(data=[], next_cursor=None)
         before = decode_cursor(query.cursor, (uuid.UUID,))[0] if query.cursor else None
-        rows, total = await SignalRepository.of(conn).page(
+        rows = await SignalRepository.of(conn).page(
             merchant_id, filters, before, query.limit + 1, query.offset or 0
         )
         more = len(rows) > query.limit
         rows = rows[: query.limit]
         cursor = encode_cursor(str(rows[-1]["id"])) if more else None
-        if query.offset and total is None:
-            total = 0
-        return Page(data=[_signal(r) for r in rows], next_cursor=cursor), total
+        return Page(data=[_signal(r) for r in rows], next_cursor=cursor)
 
     async def total(self, conn: Connection, merchant_id: uuid.UUID, query: SignalQuery) -> int:
         filters = await self.filters(conn, merchant_id, query)
