@@ -167,6 +167,8 @@ OWNED = {
         "value_receipt_lines",
         "value_embed_settings",
     },
+    "events": {"events"},
+    "jobs": {"jobs"},
     "kit": {"idempotency_keys", "schema_migrations"},
 }
 FACADE_TABLES = {"compat/spaaza": {"spaaza_receipt_cells"}}  # a facade's own pre-rendered cells
