@@ -10,6 +10,7 @@ import httpx
 
 from tests.conftest import Tenant
 from tests.values.helpers import COST, PERIOD, seed, signal
+from tillroll.kit.db import Connection, Database, run
 
 # 3 × round6(20/60) + 60/60 = 1.999999 hours × €50 = €99.99995 → 10000 cents (half even);
 # 4 × €2.50 = 1000 cents.
@@ -179,3 +180,20 @@ async def test_another_merchants_receipt_is_404(tenant: Tenant, other: Tenant) -
         method = other.client.get if not path else other.client.post
         assert (await method(f"/v1/value-receipts/{rid}{path}")).status_code == 404
     assert (await other.client.get("/v1/value-receipts")).json()["total"] == 0
+
+
+async def test_events_commit_with_the_change(tenant: Tenant, db: Database) -> None:
+    await seed(tenant.client)
+    rid = (await make(tenant.client)).json()["id"]
+    for action in ("seal", "seal", "publish"):  # the second seal is a 409: no event
+        await tenant.client.post(f"/v1/value-receipts/{rid}/{action}", json={})
+
+    async def types(conn: Connection) -> list[str]:
+        sql = "SELECT type FROM events WHERE merchant_id = :m ORDER BY id"
+        return [r["type"] for r in await conn.fetchall(sql, {"m": tenant.id})]
+
+    assert await run(db, types, write=False) == [
+        "value_receipt.created",
+        "value_receipt.sealed",
+        "value_receipt.published",
+    ]

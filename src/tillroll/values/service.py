@@ -20,12 +20,20 @@ import msgspec
 
 from tillroll.customers.service import customer as customer_service
 from tillroll.errors import Conflict, FieldError, InvalidInput, NotFound
+from tillroll.events.catalog import EventType
+from tillroll.events.service import emit
 from tillroll.kit.clock import check_moment, utc_now
 from tillroll.kit.db import Connection
 from tillroll.kit.ids import token, uuid7
 from tillroll.kit.money import EXPONENTS
 from tillroll.merchants.service import merchant as merchant_service
 from tillroll.products.service import product as product_service
+from tillroll.values.events import (
+    VALUE_RECEIPT_CREATED,
+    VALUE_RECEIPT_PUBLISHED,
+    VALUE_RECEIPT_SEALED,
+    ValueReceiptEvent,
+)
 from tillroll.values.metrics import metric as metric_service
 from tillroll.values.repository import ReceiptRepository, SignalRepository
 from tillroll.values.schemas import (
@@ -93,7 +101,9 @@ class ValueReceiptService:
         lines = await self._populate(conn, row, now)
         await ReceiptRepository.of(conn).insert(row)
         await ReceiptRepository.of(conn).replace_lines(merchant_id, row["id"], lines)
-        return await self._view(conn, row, lines)
+        created = await self._view(conn, row, lines)
+        await _emit(conn, merchant_id, VALUE_RECEIPT_CREATED, created)
+        return created
 
     async def sync(
         self, conn: Connection, merchant_id: uuid.UUID, request: ReceiptRequest
@@ -157,7 +167,9 @@ class ValueReceiptService:
         if row["status"] == "posted":
             raise Conflict(f"Value receipt {receipt_id} is already sealed.")
         now = utc_now()
-        return await self._change(conn, row, {"status": "posted", "sealed_at": now})
+        sealed = await self._change(conn, row, {"status": "posted", "sealed_at": now})
+        await _emit(conn, merchant_id, VALUE_RECEIPT_SEALED, sealed)
+        return sealed
 
     async def publish(
         self,
@@ -174,7 +186,9 @@ class ValueReceiptService:
         if expires is not None and expires <= now:
             raise InvalidInput.field("publish_expires_at", "must be in the future")
         changes = {"is_published": True, "published_at": now, "publish_expires_at": expires}
-        return await self._change(conn, row, changes)
+        published = await self._change(conn, row, changes)
+        await _emit(conn, merchant_id, VALUE_RECEIPT_PUBLISHED, published)
+        return published
 
     async def unpublish(
         self, conn: Connection, merchant_id: uuid.UUID, receipt_id: uuid.UUID
@@ -380,6 +394,23 @@ def _view(
         created_at=row["created_at"],
         updated_at=row["updated_at"],
     )
+
+
+async def _emit(
+    conn: Connection, merchant_id: uuid.UUID, event: EventType, receipt: ValueReceipt
+) -> None:
+    """The receipt's event, in the caller's transaction."""
+    data = ValueReceiptEvent(
+        id=receipt.id,
+        customer_id=receipt.customer.id,
+        status=receipt.status,
+        currency=receipt.currency,
+        start=receipt.start,
+        end=receipt.end,
+        total_delivered_value=receipt.total_delivered_value,
+        is_published=receipt.is_published,
+    )
+    await emit(conn, merchant_id, event, data)
 
 
 def _line(line: dict[str, Any]) -> Line:
