@@ -186,24 +186,16 @@ class SignalRepository(Repository):
 
     async def totals(
         self, merchant_id: uuid.UUID, scope: dict[str, Any], start: datetime, end: datetime
-    ) -> tuple[list[Row], list[Row]]:
-        """Per metric (occurrences, quantity) and per metric and day (quantity) in the
-        scope and `[start, end)`: two `GROUP BY`s over the stored values."""
+    ) -> list[Row]:
+        """Per metric and day: occurrences `n` and quantity `q`, in the scope and
+        `[start, end)` (one `GROUP BY` over the stored values)."""
         where, params = _where(scope)
-        params |= {"m": merchant_id, "start": start, "end": end}
-        base = (
+        return await self.conn.fetchall(
+            "SELECT metric_id, day, count(*) AS n, sum(quantity_micro) AS q "
             f"FROM value_signal_values WHERE merchant_id = :m{where} "
-            "AND occurred_at >= :start AND occurred_at < :end"
+            "AND occurred_at >= :start AND occurred_at < :end GROUP BY metric_id, day",
+            {**params, "m": merchant_id, "start": start, "end": end},
         )
-        per_metric = await self.conn.fetchall(
-            f"SELECT metric_id, count(*) AS n, sum(quantity_micro) AS q {base} GROUP BY metric_id",
-            params,
-        )
-        per_day = await self.conn.fetchall(
-            f"SELECT metric_id, day, sum(quantity_micro) AS q {base} GROUP BY metric_id, day",
-            params,
-        )
-        return per_metric, per_day
 
 
 class ReceiptRepository(Repository):

@@ -289,30 +289,30 @@ class ValueReceiptService:
         """Fill `row`'s total, series and generated time; return its lines."""
         merchant_id = row["merchant_id"]
         scope = {k: row[k] for k in ("customer_id", "product_id", "order_id")}
-        per_metric, per_day = await SignalRepository.of(conn).totals(
+        per_day = await SignalRepository.of(conn).totals(
             merchant_id, scope, row["start_at"], row["end_at"]
         )
-        metrics = {
-            m["id"]: m
-            for m in await metric_service.rows(
-                conn, merchant_id, [r["metric_id"] for r in per_metric]
-            )
-        }
+        totals: dict[uuid.UUID, list[int]] = {}  # metric → [occurrences, quantity]
+        for point in per_day:
+            total = totals.setdefault(point["metric_id"], [0, 0])
+            total[0] += int(point["n"])
+            total[1] += int(point["q"])
+        found = await metric_service.rows(conn, merchant_id, list(totals))
+        metrics = {m["id"]: m for m in found}
         currency = row["currency"]
         lines = []
-        for number, total in enumerate(sorted(per_metric, key=lambda r: r["metric_id"])):
-            metric = metrics[total["metric_id"]]
-            quantity = int(total["q"])
+        for number, metric_id in enumerate(sorted(totals)):
+            metric, (occurrences, quantity) = metrics[metric_id], totals[metric_id]
             lines.append({
                 "merchant_id": merchant_id,
                 "receipt_id": row["id"],
                 "line_no": number + 1,
-                "metric_id": metric["id"],
+                "metric_id": metric_id,
                 "slug": metric["slug"],
                 "version": metric["version"],
                 "name": metric["name"],
                 "unit": metric["unit"],
-                "occurrences": int(total["n"]),
+                "occurrences": occurrences,
                 "quantity_micro": quantity,
                 "value": line_value(metric, quantity, currency),
             })  # fmt: skip
