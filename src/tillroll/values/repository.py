@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from tillroll.kit.db import Row
@@ -190,11 +190,13 @@ class SignalRepository(Repository):
         """Per metric and day: occurrences `n` and quantity `q`, in the scope and
         `[start, end)` (one `GROUP BY` over the stored values)."""
         where, params = _where(scope)
+        days = {"d0": start.astimezone(UTC).toordinal(), "d1": end.astimezone(UTC).toordinal()}
         return await self.conn.fetchall(
             "SELECT metric_id, day, count(*) AS n, sum(quantity_micro) AS q "
             f"FROM value_signal_values WHERE merchant_id = :m{where} "
-            "AND occurred_at >= :start AND occurred_at < :end GROUP BY metric_id, day",
-            {**params, "m": merchant_id, "start": start, "end": end},
+            "AND day >= :d0 AND day <= :d1 AND occurred_at >= :start AND occurred_at < :end "
+            "GROUP BY day, metric_id",
+            {**params, **days, "m": merchant_id, "start": start, "end": end},
         )
 
 

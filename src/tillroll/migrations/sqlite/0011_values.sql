@@ -55,8 +55,9 @@ CREATE TABLE value_signal_values (
     FOREIGN KEY (merchant_id, signal_id) REFERENCES value_signals (merchant_id, id),
     FOREIGN KEY (merchant_id, metric_id) REFERENCES value_metrics (merchant_id, id)
 );
+-- A receipt reads (customer, days) in order and sums without touching the table.
 CREATE INDEX ix_value_signal_values_customer
-    ON value_signal_values (merchant_id, customer_id, occurred_at);
+    ON value_signal_values (merchant_id, customer_id, day, metric_id, occurred_at, quantity_micro);
 CREATE INDEX ix_value_signal_values_metric ON value_signal_values (merchant_id, metric_id);
 
 CREATE TABLE value_receipts (
