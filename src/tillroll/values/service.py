@@ -299,26 +299,13 @@ class ValueReceiptService:
             total[1] += int(point["q"])
         found = await metric_service.rows(conn, merchant_id, list(totals))
         metrics = {m["id"]: m for m in found}
-        currency = row["currency"]
-        lines = []
-        for number, metric_id in enumerate(sorted(totals)):
-            metric, (occurrences, quantity) = metrics[metric_id], totals[metric_id]
-            lines.append({
-                "merchant_id": merchant_id,
-                "receipt_id": row["id"],
-                "line_no": number + 1,
-                "metric_id": metric_id,
-                "slug": metric["slug"],
-                "version": metric["version"],
-                "name": metric["name"],
-                "unit": metric["unit"],
-                "occurrences": occurrences,
-                "quantity_micro": quantity,
-                "value": line_value(metric, quantity, currency),
-            })  # fmt: skip
+        lines = [
+            _line_row(row, number + 1, metrics[metric_id], *totals[metric_id])
+            for number, metric_id in enumerate(sorted(totals))
+        ]
         days: dict[int, int] = {}
         for point in per_day:
-            value = line_value(metrics[point["metric_id"]], int(point["q"]), currency)
+            value = line_value(metrics[point["metric_id"]], int(point["q"]), row["currency"])
             days[point["day"]] = days.get(point["day"], 0) + (value or 0)
         row["total_delivered_value"] = sum(line["value"] or 0 for line in lines)
         row["series"] = [[date.fromordinal(d).isoformat(), v] for d, v in sorted(days.items())]
@@ -394,6 +381,25 @@ def _view(
         created_at=row["created_at"],
         updated_at=row["updated_at"],
     )
+
+
+def _line_row(
+    row: dict[str, Any], number: int, metric: dict[str, Any], occurrences: int, quantity: int
+) -> dict[str, Any]:
+    """A stored line: the metric as it is now (name, version, unit) and its totals."""
+    return {
+        "merchant_id": row["merchant_id"],
+        "receipt_id": row["id"],
+        "line_no": number,
+        "metric_id": metric["id"],
+        "slug": metric["slug"],
+        "version": metric["version"],
+        "name": metric["name"],
+        "unit": metric["unit"],
+        "occurrences": occurrences,
+        "quantity_micro": quantity,
+        "value": line_value(metric, quantity, row["currency"]),
+    }
 
 
 async def _emit(

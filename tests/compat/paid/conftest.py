@@ -35,3 +35,9 @@ async def paid_key(db: Database) -> str:
 @pytest.fixture
 def client(paid_server: str, paid_key: str) -> Paid:
     return Paid(token=paid_key, base_url=paid_server + PREFIX)
+
+
+@pytest.fixture
+async def other_key(db: Database) -> str:
+    _, key = await run(db, lambda conn: merchant_service.create(conn, "Other Inc"), write=True)
+    return key.secret

@@ -205,12 +205,31 @@ def test_customers_and_products(client: Paid) -> None:
     assert client.products.list_products().pagination.total == 1
 
 
-def test_another_merchants_objects_are_404(client: Paid, paid_server: str) -> None:
+def test_another_merchants_objects_are_404(client: Paid, paid_server: str, other_key: str) -> None:
     client.signals.create_signals(signals=[signal("t", 7)])
     hours_metric(client)
     mine = client.value_receipts.sync_value_receipt(
         external_customer_id="acme", start_date=START, end_date=END
     )
+    customer = client.customers.get_customer_by_external_id("acme")
+    theirs = Paid(token=other_key, base_url=paid_server + "/compat/paid/api/v2")
+    calls = [
+        lambda: theirs.value_receipts.get_value_receipt_by_id(mine.id),
+        lambda: theirs.value_receipts.seal_value_receipt(mine.id),
+        lambda: theirs.value_receipts.publish_value_receipt(mine.id),
+        lambda: theirs.value_receipts.archive_value_receipt(mine.id),
+        lambda: theirs.customers.get_customer_by_id(customer.id),
+        lambda: theirs.customers.get_customer_by_external_id("acme"),
+        lambda: theirs.value_metrics.get_value_metric("hours-saved"),
+        lambda: theirs.value_receipts.sync_value_receipt(
+            customer_id=customer.id, start_date=START, end_date=END
+        ),
+    ]
+    for call in calls:
+        with pytest.raises(NotFoundError):
+            call()
+    assert theirs.value_receipts.list_value_receipts().total == 0
+    assert client.value_receipts.get_value_receipt_by_id(mine.id).status == "draft"
     stranger = Paid(token="tr_sk_wrong", base_url=paid_server + "/compat/paid/api/v2")
     with pytest.raises(ApiError) as refused:
         stranger.value_receipts.get_value_receipt_by_id(mine.id)
