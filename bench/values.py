@@ -13,7 +13,8 @@ merchants create`), the server being `uvicorn tillroll.app:create_app --factory 
     50 external customers, one value metric bound to the event, so each signal is also
     valued), 2 concurrent clients, bodies encoded before the clock. Baseline: the same rows
     Tillroll stores (`value_signals` + `value_signal_values`) inserted by the raw driver in
-    transactions of 1,000 (sqlite3 executemany; asyncpg copy_records_to_table). Target:
+    transactions of 1,000 (sqlite3 executemany on one connection, SQLite having one writer;
+    asyncpg copy_records_to_table on 2 concurrent connections, as the 2 HTTP clients). Target:
     ratio >= 0.30.
   * Receipt: 1M signals (200k with --quick) of one customer in one month across 5 metrics,
     loaded by the raw driver; POST /v1/value-receipts/sync (a draft: recomputed each call)
@@ -153,10 +154,10 @@ async def raw_insert(fresh: FreshDatabase, batches: list[tuple[list[Any], list[A
             raw.execute("COMMIT")
         raw.close()
         return time.perf_counter() - began
-    conn = await asyncpg.connect(fresh.url)
-    try:
-        began = time.perf_counter()
-        for signals, values in batches:
+    conns = [await asyncpg.connect(fresh.url) for _ in range(2)]  # as the 2 HTTP clients
+
+    async def insert(conn: asyncpg.Connection, share: list[tuple[list[Any], list[Any]]]) -> None:
+        for signals, values in share:
             async with conn.transaction():
                 await conn.copy_records_to_table(
                     "value_signals", records=signals, columns=SIGNAL_COLS
@@ -164,9 +165,14 @@ async def raw_insert(fresh: FreshDatabase, batches: list[tuple[list[Any], list[A
                 await conn.copy_records_to_table(
                     "value_signal_values", records=values, columns=VALUE_COLS
                 )
+
+    try:
+        began = time.perf_counter()
+        await asyncio.gather(insert(conns[0], batches[0::2]), insert(conns[1], batches[1::2]))
         return time.perf_counter() - began
     finally:
-        await conn.close()
+        for conn in conns:
+            await conn.close()
 
 
 def _sqlite(batch: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:

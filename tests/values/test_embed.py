@@ -3,10 +3,6 @@ Tokens are minted here with `hmac`, independently of the code under test."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import json
 import time
 from typing import Any
 
@@ -14,37 +10,11 @@ import httpx
 import pytest
 
 from tests.conftest import Tenant
+from tests.values.embed_tokens import claims, mint, part
 from tests.values.helpers import PERIOD, seed
 
 ORIGIN = "http://127.0.0.1:8765"
 EMBED = {"issuer": "acme-app", "audience": "acme-web", "allowed_origins": [ORIGIN]}
-
-
-def _part(value: Any) -> str:
-    raw = value if isinstance(value, bytes) else json.dumps(value).encode()
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
-def mint(secret: str, claims: dict[str, Any], header: dict[str, Any] | None = None) -> str:
-    head = _part(header or {"alg": "HS256", "typ": "JWT"})
-    body = _part(claims)
-    signature = hmac.new(secret.encode(), f"{head}.{body}".encode(), hashlib.sha256).digest()
-    return f"{head}.{body}.{_part(signature)}"
-
-
-def claims(receipt: dict[str, Any], **changes: Any) -> dict[str, Any]:
-    now = int(time.time())
-    base = {
-        "iss": "acme-app",
-        "aud": "acme-web",
-        "sub": "cust-1",
-        "resource": "value-receipt",
-        "resourceId": receipt["id"],
-        "iat": now,
-        "exp": now + 600,
-    }
-    base.update(changes)
-    return {k: v for k, v in base.items() if v is not None}
 
 
 @pytest.fixture
@@ -80,7 +50,7 @@ async def test_resource_and_customer_scoped_tokens_open(
 
 def _none_token(receipt: dict[str, Any], secret: str) -> str:
     del secret
-    return f"{_part({'alg': 'none', 'typ': 'JWT'})}.{_part(claims(receipt))}."
+    return f"{part({'alg': 'none', 'typ': 'JWT'})}.{part(claims(receipt))}."
 
 
 REFUSED = {
