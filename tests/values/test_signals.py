@@ -110,3 +110,13 @@ async def test_list_filters_and_pages(tenant: Tenant) -> None:
     assert (await c.get(f"/v1/signals/{one['id']}")).json() == one
     bad = await c.get("/v1/signals", params={"occurred_from": "yesterday"})
     assert bad.status_code == 422
+
+
+async def test_an_occurrence_beyond_the_bound_stores_no_value(tenant: Tenant) -> None:
+    c = tenant.client
+    await c.post("/v1/value-metrics", json=COST)
+    await bulk(c, signal("big", data={"amount": 2_000_000}), signal("fine", data={"amount": 3}))
+    body = {"external_customer_id": "cust-1", "start": "2026-11-01T00:00:00Z",
+            "end": "2026-12-01T00:00:00Z"}  # fmt: skip
+    line = (await c.post("/v1/value-receipts", json=body)).json()["lines"][0]
+    assert (line["occurrences"], line["value"]) == (1, 300)

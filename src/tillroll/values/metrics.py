@@ -41,8 +41,9 @@ from tillroll.values.schemas import (
 )
 
 MICRO = 10**6
-MAX_QUANTITY = Decimal(10**9)
-"""Largest value of one occurrence, in the metric's unit (stored as micro-units)."""
+MAX_QUANTITY = Decimal(10**6)
+"""Largest value of one occurrence, in the metric's unit (stored as micro-units): so a
+day's sum of a metric stays within a 64-bit integer up to 9 million occurrences."""
 _STEP = Decimal(1).scaleb(-6)
 _BATCH = 2000
 
