@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, settings
 
 from tests.conftest import new_tenant
 from tests.factories import receipt
+from tests.values.helpers import make_value_world
 from tillroll.kit.db import Database
 
 COUNTS: Counter[str] = Counter()
@@ -57,7 +58,12 @@ async def world(app, db: Database) -> AsyncIterator[World]:  # type: ignore[no-u
         stored = (await api.post("/v1/receipts", json=receipt("FUZZ-1"))).json()
         spare = (await api.post("/v1/keys", json={"name": "spare"})).json()
         session = await api.post(f"/v1/customers/{customer['id']}/sessions", json={})
+        values = await make_value_world(api)
         ids = {
+            **{name: [value] for name, value in values.items()},
+            "id": [customer["id"], product["id"], *values.values()],  # the Paid facade's ids
+            "external_id": ["cust-1", "S"],
+            "slug": ["cost-saved"],
             "branch_id": [branch["id"]], "customer_id": [customer["id"]],
             "product_id": [product["id"]], "receipt_id": [stored["id"], str(stored["number"])],
             "key_id": [spare["id"]],
