@@ -197,3 +197,10 @@ async def test_events_commit_with_the_change(tenant: Tenant, db: Database) -> No
         "value_receipt.sealed",
         "value_receipt.published",
     ]
+
+
+async def test_concurrent_syncs_make_one_receipt(tenant: Tenant) -> None:
+    await seed(tenant.client)
+    answers = await asyncio.gather(*[make(tenant.client, "/sync") for _ in range(6)])
+    assert sorted(a.status_code for a in answers) == [200] * 5 + [201]
+    assert len({a.json()["id"] for a in answers}) == 1

@@ -26,6 +26,7 @@ from tillroll.kit.clock import check_moment, utc_now
 from tillroll.kit.db import Connection
 from tillroll.kit.ids import token, uuid7
 from tillroll.kit.money import EXPONENTS
+from tillroll.kit.repository import next_number
 from tillroll.merchants.service import merchant as merchant_service
 from tillroll.products.service import product as product_service
 from tillroll.values.events import (
@@ -111,6 +112,9 @@ class ValueReceiptService:
         """The receipt with this natural key, refreshed if a draft, as-is if sealed; created
         (True) when there is none."""
         key, _ = await self._key(conn, merchant_id, request)
+        # the merchant's counter row, locked until commit, serialises its syncs: two at once
+        # cannot both find nothing and create two receipts for one natural key
+        await next_number(conn, merchant_id, "value_receipt_sync")
         found = await ReceiptRepository.of(conn).by_key(merchant_id, key)
         if found is None:
             return await self.create(conn, merchant_id, request), True
