@@ -169,6 +169,7 @@ OWNED = {
     },
     "events": {"events"},
     "jobs": {"jobs"},
+    "webhooks": {"webhook_endpoints", "webhook_messages", "webhook_attempts"},
     "kit": {"idempotency_keys", "schema_migrations"},
 }
 FACADE_TABLES = {"compat/spaaza": {"spaaza_receipt_cells"}}  # a facade's own pre-rendered cells

@@ -35,7 +35,11 @@ SAMPLE_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PATCH", "/v1/customers/{customer_id}"): {"first_name": "Hijacked", "member_number": "X"},
     ("PATCH", "/v1/products/{product_id}"): {"name": "Hijacked"},
     ("POST", "/v1/receipts/{receipt_id}/claim"): {"customer": {"member_number": "A-MEMBER"}},
+    ("POST", "/v1/webhook-endpoints/{endpoint_id}/redeliver"): {"since": "2020-01-01T00:00:00Z"},
 }
+
+
+HOOK = {"url": "http://127.0.0.1:9/hook", "events": ["receipt.created"]}
 
 
 def _id(endpoint: Endpoint) -> str:
@@ -78,6 +82,8 @@ class World:
             "product_id": product["id"],
             "receipt_id": anonymous["id"],
             "key_id": key["id"],
+            "event_id": (await client.get("/v1/events")).json()["data"][0]["id"],
+            "endpoint_id": (await client.post("/v1/webhook-endpoints", json=HOOK)).json()["id"],
         }
         return self
 
@@ -91,6 +97,7 @@ class World:
             "product": (await client.get(f"/v1/products/{ids['product_id']}")).json(),
             "receipts": (await client.get("/v1/receipts")).json(),
             "customers": (await client.get("/v1/customers")).json(),
+            "webhooks": (await client.get("/v1/webhook-endpoints")).json(),
             "keys": [{k: v for k, v in key.items() if k != "last_used_at"} for key in keys],
             "values": await value_snapshot(client, ids),
         }

@@ -58,6 +58,9 @@ async def world(app, db: Database) -> AsyncIterator[World]:  # type: ignore[no-u
         stored = (await api.post("/v1/receipts", json=receipt("FUZZ-1"))).json()
         spare = (await api.post("/v1/keys", json={"name": "spare"})).json()
         session = await api.post(f"/v1/customers/{customer['id']}/sessions", json={})
+        event = (await api.get("/v1/events")).json()["data"][0]
+        hook = {"url": "http://127.0.0.1:9/hook", "events": ["receipt.created"]}
+        endpoint = (await api.post("/v1/webhook-endpoints", json=hook)).json()
         values = await make_value_world(api)
         ids = {
             **{name: [value] for name, value in values.items()},
@@ -66,7 +69,8 @@ async def world(app, db: Database) -> AsyncIterator[World]:  # type: ignore[no-u
             "slug": ["cost-saved"],
             "branch_id": [branch["id"]], "customer_id": [customer["id"]],
             "product_id": [product["id"]], "receipt_id": [stored["id"], str(stored["number"])],
-            "key_id": [spare["id"]],
+            "key_id": [spare["id"]], "event_id": [event["id"]],
+            "endpoint_id": [endpoint["id"]],
         }  # fmt: skip
         yield World(api, tenant.key, ids, session.json()["token"], tenant.number)
         await api.aclose()

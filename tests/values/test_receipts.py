@@ -189,7 +189,10 @@ async def test_events_commit_with_the_change(tenant: Tenant, db: Database) -> No
         await tenant.client.post(f"/v1/value-receipts/{rid}/{action}", json={})
 
     async def types(conn: Connection) -> list[str]:
-        sql = "SELECT type FROM events WHERE merchant_id = :m ORDER BY id"
+        sql = (
+            "SELECT type FROM events WHERE merchant_id = :m "
+            "AND type LIKE 'value_receipt.%' ORDER BY id"
+        )
         return [r["type"] for r in await conn.fetchall(sql, {"m": tenant.id})]
 
     assert await run(db, types, write=False) == [
