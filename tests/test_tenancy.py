@@ -23,6 +23,7 @@ from tests.factories import (
     make_receipt,
     simple_receipt,
 )
+from tests.values.helpers import make_value_world, value_snapshot
 from tillroll.app import endpoints
 from tillroll.kit.http import Endpoint
 
@@ -98,8 +99,10 @@ class World:
                 json={"wallet": wallet["id"], "amount": 20},
             )
         )
+        value_ids = await make_value_world(client)
         self.ids = {
             **{name: values[0] for name, values in b2b.items()},
+            **value_ids,
             "branch_id": branch["id"],
             "customer_id": customer["id"],
             "product_id": product["id"],
@@ -131,6 +134,7 @@ class World:
             "wallet": (await client.get(f"/v1/wallets/{ids['wallet_id']}")).json(),
             "entries": (await client.get(f"/v1/wallets/{ids['wallet_id']}/entries")).json(),
             "code": (await client.get(f"/v1/redemptions/{ids['code']}")).json(),
+            "values": await value_snapshot(client, ids),
         }
 
     def path(self, endpoint: Endpoint) -> str:

@@ -20,7 +20,7 @@ from tillroll.auth.ratelimit import FailureLimit
 from tillroll.auth.service import auth
 from tillroll.b2b import endpoints as b2b
 from tillroll.branches import endpoints as branches
-from tillroll.compat import bigcommerce, inveterate, spaaza
+from tillroll.compat import bigcommerce, inveterate, paid, spaaza
 from tillroll.compat.spaaza.export import render_missing, store_cells
 from tillroll.config import Settings
 from tillroll.customers import endpoints as customers
@@ -43,6 +43,8 @@ from tillroll.merchants import endpoints as merchants
 from tillroll.products import endpoints as products
 from tillroll.receipts import endpoints as receipts
 from tillroll.receipts import export, ingest
+from tillroll.values import endpoints as values
+from tillroll.values import pages as value_pages
 from tillroll.wallets import endpoints as wallets
 from tillroll.webhooks import endpoints as webhooks
 
@@ -65,6 +67,11 @@ ROUTERS: list[Router] = [
     *b2b.ROUTERS,
     bigcommerce.router,
     inveterate.router,
+    values.signals,
+    values.metrics,
+    values.router,
+    values.embed,
+    paid.router,
 ]
 
 _ASSETS = "/docs/assets"
@@ -154,6 +161,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     runtime = Runtime(db=database, settings=settings, auth=auth)
     routes: list[BaseRoute] = [
         *_pages(settings),
+        *value_pages.routes(database),
         *build_routes(endpoints(), runtime),
     ]
 

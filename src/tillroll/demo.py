@@ -38,6 +38,7 @@ from tillroll.receipts.schemas import (
     ReturnOf,
     TaxLine,
 )
+from tillroll.values.demo import load_values_demo
 
 DEMO_NAME = "Tillroll Demo Shop"
 _CHUNK = 500
@@ -91,6 +92,7 @@ async def load_demo(db: Database, *, key_file: Path, receipts: int = 2000, seed:
     if merchant is None:
         merchant = await run(db, lambda conn: _create_demo(conn, rng), write=True)
         await _load_receipts(db, merchant, rng, receipts)
+        await load_values_demo(db, merchant, rng)
     secret = await _demo_key(db, merchant, key_file)
     return (
         f"Demo merchant {merchant.name!r} (number {merchant.number}) is loaded.\n"

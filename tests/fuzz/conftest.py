@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, settings
 from tests.b2b.helpers import b2b_world
 from tests.conftest import new_tenant
 from tests.factories import receipt
+from tests.values.helpers import make_value_world
 from tillroll.kit.db import Database
 
 COUNTS: Counter[str] = Counter()
@@ -71,7 +72,12 @@ async def world(app, db: Database) -> AsyncIterator[World]:  # type: ignore[no-u
         hook = {"url": "http://127.0.0.1:9/hook", "events": ["receipt.created"]}
         endpoint = (await api.post("/v1/webhook-endpoints", json=hook)).json()
         b2b = await b2b_world(api, customer["id"])
+        values = await make_value_world(api)
         ids = {
+            **{name: [value] for name, value in values.items()},
+            "id": [customer["id"], product["id"], *values.values()],  # the Paid facade's ids
+            "external_id": ["cust-1", "S"],
+            "slug": ["cost-saved"],
             "branch_id": [branch["id"]], "customer_id": [customer["id"]],
             "product_id": [product["id"]], "receipt_id": [stored["id"], str(stored["number"])],
             "key_id": [spare["id"]], "event_id": [event["id"]],
