@@ -159,6 +159,10 @@ OWNED = {
     "customers": {"customers"},
     "products": {"products"},
     "receipts": {"receipts", "receipt_lines"},
+    "orders": {
+        "orders", "order_items", "order_revisions", "shipments", "shipment_events",
+        "stock_subscriptions", "stock_settings",
+    },
     "kit": {"idempotency_keys", "schema_migrations"},
 }
 FACADE_TABLES = {"compat/spaaza": {"spaaza_receipt_cells"}}  # a facade's own pre-rendered cells

@@ -37,6 +37,7 @@ from tillroll.kit.http import (
 from tillroll.kit.middleware import RequestLog
 from tillroll.kit.openapi import build_openapi
 from tillroll.merchants import endpoints as merchants
+from tillroll.orders import endpoints as orders
 from tillroll.products import endpoints as products
 from tillroll.receipts import endpoints as receipts
 from tillroll.receipts import ingest
@@ -51,6 +52,8 @@ ROUTERS: list[Router] = [
     receipts.router,
     receipts.by_customer,
     receipts.exports,  # after `/{receipt_id}` on purpose: routing order does not matter
+    orders.router,
+    orders.shipments,
     spaaza.router,
 ]
 

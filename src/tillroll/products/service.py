@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Awaitable, Callable
+
+from tillroll.kit.db import Connection
 from tillroll.kit.resource import Resource
 from tillroll.products.repository import ProductRepository
 from tillroll.products.schemas import Product, ProductCreate, ProductUpdate
@@ -15,6 +19,23 @@ class ProductService(Resource[Product, ProductCreate, ProductUpdate]):
     unique = ("external_id",)
     label = "external_id"
     referred_by = "receipt lines"
+
+    async def update(
+        self, conn: Connection, merchant_id: uuid.UUID, object_id: uuid.UUID, update: ProductUpdate
+    ) -> Product:
+        """Change a product; one that comes back in stock is handed to the ON_RESTOCK
+        listeners in the same transaction."""
+        before = await self.get(conn, merchant_id, object_id)
+        after = await super().update(conn, merchant_id, object_id, update)
+        if after.available and not before.available:
+            for listener in ON_RESTOCK:
+                await listener(conn, merchant_id, after)
+        return after
+
+
+Listener = Callable[[Connection, uuid.UUID, Product], Awaitable[None]]
+ON_RESTOCK: list[Listener] = []
+"""Called when a product's availability turns on (back-in-stock notifications register here)."""
 
 
 product = ProductService()
