@@ -19,7 +19,7 @@ from tillroll.auth import endpoints as auth_endpoints
 from tillroll.auth.ratelimit import FailureLimit
 from tillroll.auth.service import auth
 from tillroll.branches import endpoints as branches
-from tillroll.compat import spaaza
+from tillroll.compat import retail_messaging, spaaza
 from tillroll.compat.spaaza.export import render_missing, store_cells
 from tillroll.config import Settings
 from tillroll.customers import endpoints as customers
@@ -55,6 +55,7 @@ ROUTERS: list[Router] = [
     orders.router,
     orders.shipments,
     spaaza.router,
+    retail_messaging.router,
 ]
 
 _ASSETS = "/docs/assets"
