@@ -159,6 +159,8 @@ OWNED = {
     "customers": {"customers"},
     "products": {"products"},
     "receipts": {"receipts", "receipt_lines"},
+    "events": {"events"},
+    "jobs": {"jobs"},
     "orders": {
         "orders", "order_items", "order_revisions", "shipments", "shipment_events",
         "stock_subscriptions", "stock_settings",
