@@ -162,8 +162,13 @@ OWNED = {
     "events": {"events"},
     "jobs": {"jobs"},
     "orders": {
-        "orders", "order_items", "order_revisions", "shipments", "shipment_events",
-        "stock_subscriptions", "stock_settings",
+        "orders",
+        "order_items",
+        "order_revisions",
+        "shipments",
+        "shipment_events",
+        "stock_subscriptions",
+        "stock_settings",
     },
     "kit": {"idempotency_keys", "schema_migrations"},
 }

@@ -54,6 +54,8 @@ ROUTERS: list[Router] = [
     receipts.exports,  # after `/{receipt_id}` on purpose: routing order does not matter
     orders.router,
     orders.shipments,
+    orders.stock_router,
+    orders.stock_settings,
     spaaza.router,
     retail_messaging.router,
 ]

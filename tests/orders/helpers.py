@@ -3,11 +3,14 @@ shipping, 3.00 tax on top) plus a mug, through the real API."""
 
 from __future__ import annotations
 
+import json
+import uuid
 from typing import Any
 
 import httpx
 
 from tests.factories import created
+from tillroll.kit.db import Database, run
 
 ADDRESS = {
     "street_1": "25 Taylor str", "city": "San Francisco", "state": "CA",
@@ -63,3 +66,16 @@ async def placed(client: httpx.AsyncClient, external_id: str = "O-1", **receipt:
     )
     await created(await client.post(f"/v1/receipts/{stored['id']}/order", json=order_body()))
     return str(stored["id"])
+
+
+async def events(db: Database, merchant_id: uuid.UUID, kind: str) -> list[dict[str, Any]]:
+    """The payloads of the merchant's events of type `kind`, oldest first (the outbox)."""
+    rows = await run(
+        db,
+        lambda conn: conn.fetchall(
+            "SELECT data FROM events WHERE merchant_id = :m AND type = :t ORDER BY id",
+            {"m": merchant_id, "t": kind},
+        ),
+        write=False,
+    )
+    return [json.loads(r["data"]) if isinstance(r["data"], str) else r["data"] for r in rows]

@@ -4,7 +4,8 @@ import asyncio
 
 from tests.conftest import Tenant
 from tests.factories import created, locs, simple_receipt
-from tests.orders.helpers import online_receipt, order_body, placed, shipment_body
+from tests.orders.helpers import events, online_receipt, order_body, placed, shipment_body
+from tillroll.kit.db import Database
 
 
 class TestPlace:
@@ -68,7 +69,7 @@ def update(kind: str, *items: dict[str, int], **totals: object) -> dict[str, obj
 
 class TestUpdates:
     async def test_each_update_is_a_revision_with_totals_before_and_after(
-        self, tenant: Tenant
+        self, tenant: Tenant, db: Database
     ) -> None:
         receipt_id = await placed(tenant.client)
         path = f"/v1/receipts/{receipt_id}"
@@ -96,6 +97,13 @@ class TestUpdates:
         order = (await tenant.client.get(f"{path}/order")).json()
         assert [i["quantity"] for i in order["items"]] == [1, 0]
         assert order["revision"] == 2 and order["totals"]["total"] == 2200
+        assert [e["revision"] for e in await events(db, tenant.id, "order.revised")] == [1, 2]
+        lowered = await events(db, tenant.id, "order.total_lowered")
+        assert [(e["total_before"], e["lowered_by"]) for e in lowered] == [
+            (4600, 1600),
+            (3000, 800),
+        ]
+        assert len(await events(db, tenant.id, "order.placed")) == 1
 
     async def test_the_same_update_id_is_applied_once(self, tenant: Tenant) -> None:
         receipt_id = await placed(tenant.client)

@@ -4,11 +4,14 @@ import asyncio
 
 from tests.conftest import Tenant
 from tests.factories import created, locs
-from tests.orders.helpers import UPS, placed, shipment_body
+from tests.orders.helpers import UPS, events, placed, shipment_body
+from tillroll.kit.db import Database
 
 
 class TestShipments:
-    async def test_partial_then_full_shipment_then_delivery(self, tenant: Tenant) -> None:
+    async def test_partial_then_full_shipment_then_delivery(
+        self, tenant: Tenant, db: Database
+    ) -> None:
         receipt_id = await placed(tenant.client)
         path = f"/v1/receipts/{receipt_id}"
         first = await created(
@@ -41,6 +44,11 @@ class TestShipments:
         listed = (await tenant.client.get(f"{path}/shipments")).json()["data"]
         assert [s["id"] for s in listed] == [first["id"], second["id"]]
         assert listed[0]["events"][0]["raw_text"] == "Left at front door"
+        created_events = await events(db, tenant.id, "shipment.created")
+        assert [e["id"] for e in created_events] == [first["id"], second["id"]]
+        changes = await events(db, tenant.id, "order.status_changed")
+        assert [c["status"] for c in changes] == ["PARTIALLY_SHIPPED", "SHIPPED", "DELIVERED"]
+        assert len(await events(db, tenant.id, "shipment.tracked")) == 2
 
     async def test_an_older_event_does_not_override_the_latest(self, tenant: Tenant) -> None:
         receipt_id = await placed(tenant.client)

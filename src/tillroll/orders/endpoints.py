@@ -10,13 +10,19 @@ from tillroll.orders.schemas import (
     Order,
     OrderCreate,
     OrderUpdate,
+    Restock,
+    RestockResult,
     Revision,
     Shipment,
     ShipmentCreate,
+    StockSettings,
+    Subscription,
+    SubscriptionCreate,
     TrackingEventIn,
 )
 from tillroll.orders.service import order as order_service
 from tillroll.orders.shipping import shipping
+from tillroll.orders.stock import stock
 
 router = Router("/v1/receipts", tag="orders")
 shipments = Router("/v1/shipments", tag="orders")
@@ -104,3 +110,59 @@ async def get_shipment(call: Call, shipment_id: uuid.UUID) -> Shipment:
 async def track(call: Call, shipment_id: uuid.UUID, body: TrackingEventIn) -> Shipment:
     """Add a carrier event (normalised status + the carrier's text) to the timeline."""
     return await shipping.track(call.conn, call.principal.merchant_id, shipment_id, body)
+
+
+stock_router = Router("/v1/products", tag="back in stock")
+stock_settings = Router("/v1/back-in-stock", tag="back in stock")
+
+
+@stock_router.post(
+    "/{product_id}/subscriptions", access=Access.write, status=201, idempotent=True,
+    errors=(404, 409, 422),
+)  # fmt: skip
+async def subscribe(
+    call: Call, product_id: uuid.UUID, body: SubscriptionCreate
+) -> Subscription | Reply:
+    """Notify a customer or an address when this out-of-stock product is back (201; the
+    same subscriber again answers its open subscription, 200)."""
+    merchant_id = call.principal.merchant_id
+    found, created = await stock.subscribe(call.conn, merchant_id, product_id, body)
+    return found if created else Reply(found, status=200)
+
+
+@stock_router.get(
+    "/{product_id}/subscriptions/{subscription_id}", access=Access.read, errors=(404,)
+)
+async def get_subscription(
+    call: Call, product_id: uuid.UUID, subscription_id: uuid.UUID
+) -> Subscription:
+    """One subscription: open, notified or cancelled."""
+    return await stock.get(call.conn, call.principal.merchant_id, product_id, subscription_id)
+
+
+@stock_router.delete(
+    "/{product_id}/subscriptions/{subscription_id}", access=Access.write, status=204,
+    errors=(404,),
+)  # fmt: skip
+async def unsubscribe(call: Call, product_id: uuid.UUID, subscription_id: uuid.UUID) -> None:
+    """Unsubscribe (an already closed subscription stays as it is)."""
+    merchant_id = call.principal.merchant_id
+    await stock.unsubscribe(call.conn, merchant_id, product_id, subscription_id)
+
+
+@stock_router.post("/{product_id}/restock", access=Access.write, errors=(404, 422))
+async def restock(call: Call, product_id: uuid.UUID, body: Restock) -> RestockResult:
+    """Mark the product available; each open subscription is notified once, by the worker."""
+    return await stock.restock(call.conn, call.principal.merchant_id, product_id, body)
+
+
+@stock_settings.get("/settings", access=Access.read, errors=(404,))
+async def get_settings(call: Call) -> StockSettings:
+    """The landing URL notified shoppers are sent to."""
+    return await stock.settings(call.conn, call.principal.merchant_id)
+
+
+@stock_settings.route("PUT", "/settings", access=Access.admin, errors=(422,))
+async def put_settings(call: Call, body: StockSettings) -> StockSettings:
+    """Set the landing URL notified shoppers are sent to."""
+    return await stock.configure(call.conn, call.principal.merchant_id, body)

@@ -1,15 +1,14 @@
-"""The orders domain's events: every change of an order is one a merchant can subscribe to.
-
-Every emission of the domain goes through `announce` (one place per service)."""
+"""The orders domain's event types: every change of an order is an event a merchant can
+subscribe to (a shipment created through the API notifies, unlike on peer platforms)."""
 
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
-import msgspec
-
-from tillroll.kit.db import Connection
+from tillroll.events.catalog import EventType
 from tillroll.kit.schemas import Schema
+from tillroll.orders.schemas import Order, Revision, Shipment
 
 
 class StatusChange(Schema):
@@ -27,7 +26,34 @@ class TotalLowered(Schema):
     lowered_by: int
 
 
-async def announce(
-    conn: Connection, merchant_id: uuid.UUID, name: str, data: msgspec.Struct
-) -> None:
-    """Record event `name` in the caller's transaction (wired to the events core)."""
+class BackInStock(Schema):
+    """One subscriber's notification that a product is available again."""
+
+    subscription_id: uuid.UUID
+    product_id: uuid.UUID
+    customer_id: uuid.UUID | None
+    email: str | None
+    name: str
+    url: str | None
+    thumb_url: str | None
+    price: int | None
+    currency: str | None
+    metadata: dict[str, Any] | None
+    landing_url: str | None
+
+
+ORDER_PLACED = EventType("order.placed", Order, "An online receipt's order details were attached.")
+ORDER_REVISED = EventType("order.revised", Revision, "An order update made a new revision.")
+ORDER_TOTAL_LOWERED = EventType(
+    "order.total_lowered", TotalLowered, "An order update lowered what the customer pays."
+)
+ORDER_STATUS_CHANGED = EventType(
+    "order.status_changed", StatusChange, "An order's derived status changed."
+)
+SHIPMENT_CREATED = EventType("shipment.created", Shipment, "Some of an order's items shipped.")
+SHIPMENT_TRACKED = EventType(
+    "shipment.tracked", Shipment, "A carrier event was added to a shipment's timeline."
+)
+PRODUCT_BACK_IN_STOCK = EventType(
+    "product.back_in_stock", BackInStock, "A subscribed product is available again (one each)."
+)

@@ -10,7 +10,14 @@ from typing import Any
 from tillroll.kit.db import Row
 from tillroll.kit.repository import Repository, in_list, to_json
 from tillroll.kit.tables import Table
-from tillroll.orders.tables import ORDER_ITEMS, ORDERS, REVISIONS, SHIPMENT_EVENTS, SHIPMENTS
+from tillroll.orders.tables import (
+    ORDER_ITEMS,
+    ORDERS,
+    REVISIONS,
+    SHIPMENT_EVENTS,
+    SHIPMENTS,
+    SUBSCRIPTIONS,
+)
 
 _read_order = ORDERS.reader(ORDERS.names)
 _read_item = ORDER_ITEMS.reader(ORDER_ITEMS.names)
@@ -152,3 +159,81 @@ class OrderRepository(Repository):
 
     async def insert_event(self, event: dict[str, Any]) -> None:
         await SHIPMENT_EVENTS.insert(self.conn, [event])
+
+
+_read_subscription = SUBSCRIPTIONS.reader(SUBSCRIPTIONS.names)
+
+
+class StockRepository(Repository):
+    async def open_subscription(
+        self, merchant_id: uuid.UUID, product_id: uuid.UUID, key: str
+    ) -> dict[str, Any] | None:
+        row = await self.conn.fetchone(
+            f"SELECT {SUBSCRIPTIONS.select()} FROM stock_subscriptions "
+            "WHERE merchant_id = :m AND product_id = :p AND open_key = :k",
+            {"m": merchant_id, "p": product_id, "k": key},
+        )
+        return None if row is None else _read_subscription(row)
+
+    async def subscription(
+        self, merchant_id: uuid.UUID, product_id: uuid.UUID, subscription_id: uuid.UUID
+    ) -> dict[str, Any] | None:
+        row = await self.conn.fetchone(
+            f"SELECT {SUBSCRIPTIONS.select()} FROM stock_subscriptions "
+            "WHERE merchant_id = :m AND product_id = :p AND id = :id",
+            {"m": merchant_id, "p": product_id, "id": subscription_id},
+        )
+        return None if row is None else _read_subscription(row)
+
+    async def insert_subscriptions(self, rows: list[dict[str, Any]]) -> None:
+        await SUBSCRIPTIONS.insert(self.conn, rows)
+
+    async def close(
+        self, merchant_id: uuid.UUID, ids: list[uuid.UUID], status: str, at: datetime
+    ) -> None:
+        """Close open subscriptions (`notified` or `cancelled`): their subscriber may
+        subscribe again."""
+        marks, params = in_list("s", ids)
+        await self.conn.execute(
+            "UPDATE stock_subscriptions SET status = :st, open_key = NULL, closed_at = :at "
+            f"WHERE merchant_id = :m AND status = 'open' AND id IN {marks}",
+            {"m": merchant_id, "st": status, "at": at, **params},
+        )
+
+    async def waiting(
+        self, merchant_id: uuid.UUID, product_id: uuid.UUID, limit: int
+    ) -> list[dict[str, Any]]:
+        """The oldest open subscriptions of a product, locked (others' locked ones skipped:
+        two workers never notify one subscriber twice)."""
+        rows = await self.conn.fetchall(
+            f"SELECT {SUBSCRIPTIONS.select()} FROM stock_subscriptions "
+            "WHERE merchant_id = :m AND product_id = :p AND status = 'open' "
+            "ORDER BY id LIMIT :n" + self.conn.for_update(skip_locked=True),
+            {"m": merchant_id, "p": product_id, "n": limit},
+        )
+        return [_read_subscription(r) for r in rows]
+
+    async def count_waiting(self, merchant_id: uuid.UUID, product_id: uuid.UUID) -> int:
+        value = await self.conn.fetchval(
+            "SELECT COUNT(*) FROM stock_subscriptions "
+            "WHERE merchant_id = :m AND product_id = :p AND status = 'open'",
+            {"m": merchant_id, "p": product_id},
+        )
+        return int(value)
+
+    async def landing_url(self, merchant_id: uuid.UUID) -> str | None:
+        value: str | None = await self.conn.fetchval(
+            "SELECT landing_url FROM stock_settings WHERE merchant_id = :m", {"m": merchant_id}
+        )
+        return value
+
+    async def set_landing_url(self, merchant_id: uuid.UUID, url: str, at: datetime) -> None:
+        params = {"m": merchant_id, "u": url, "at": at}
+        await self.conn.execute(
+            "DELETE FROM stock_settings WHERE merchant_id = :m", {"m": merchant_id}
+        )
+        await self.conn.execute(
+            "INSERT INTO stock_settings (merchant_id, landing_url, updated_at) "
+            "VALUES (:m, :u, :at)",
+            params,
+        )

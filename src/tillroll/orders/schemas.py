@@ -209,3 +209,43 @@ class TrackingEventIn(Schema):
         None
     )
     occurred_at: Aware | None = None
+
+
+class SubscriptionCreate(Schema):
+    """Who wants to know: a customer or an e-mail address (one of them)."""
+
+    customer_id: uuid.UUID | None = None
+    email: Annotated[str, Meta(min_length=3, max_length=320)] | None = None
+
+
+SubscriptionStatus = Literal["open", "notified", "cancelled"]
+
+
+class Subscription(Schema):
+    id: uuid.UUID
+    product_id: uuid.UUID
+    customer_id: uuid.UUID | None
+    email: str | None
+    status: SubscriptionStatus
+    created_at: datetime
+    closed_at: datetime | None
+
+
+class Restock(Schema):
+    """What the notifications carry besides the product's name, image and metadata."""
+
+    url: Url | None = None
+    price: Positive | None = None
+    currency: Annotated[str, Meta(pattern=r"^[A-Z]{3}$")] | None = None
+
+
+class RestockResult(Schema):
+    product_id: uuid.UUID
+    available: bool
+    notifying: Annotated[int, Meta(description="Open subscriptions the worker will notify.")]
+
+
+class StockSettings(Schema):
+    landing_url: Annotated[
+        Url, Meta(description="Where a notified shopper is sent (product page, pre-filled cart).")
+    ]

@@ -13,11 +13,19 @@ from typing import Any
 import msgspec
 
 from tillroll.errors import Conflict, FieldError, InvalidInput, NotFound
+from tillroll.events.service import emit
 from tillroll.kit.clock import check_moment, utc_now
 from tillroll.kit.db import Connection
 from tillroll.kit.viewer import Viewer
 from tillroll.orders import rules
-from tillroll.orders.events import StatusChange, TotalLowered, announce
+from tillroll.orders.events import (
+    ORDER_PLACED,
+    ORDER_REVISED,
+    ORDER_STATUS_CHANGED,
+    ORDER_TOTAL_LOWERED,
+    StatusChange,
+    TotalLowered,
+)
 from tillroll.orders.repository import OrderRepository
 from tillroll.orders.schemas import (
     ItemChange,
@@ -90,7 +98,7 @@ class OrderService:
         await repo.insert_order(order, items, revision)
         await receipt_service.set_order_status(conn, merchant_id, receipt_id, "PREPARED_SHIP")
         placed = _order(order, items, receipt)
-        await announce(conn, merchant_id, "order.placed", placed)
+        await emit(conn, merchant_id, ORDER_PLACED, placed)
         return placed, True
 
     async def get(self, conn: Connection, merchant_id: uuid.UUID, receipt_id: uuid.UUID) -> Order:
@@ -161,14 +169,14 @@ class OrderService:
         fields = {"revision": number, **msgspec.structs.asdict(after), "updated_at": now}
         await self.save(conn, merchant_id, order, items, shipments, fields)
         result = _revision(revision)
-        await announce(conn, merchant_id, "order.revised", result)
+        await emit(conn, merchant_id, ORDER_REVISED, result)
         if after.total < before.total:
             lowered = TotalLowered(
                 receipt_id=receipt_id, revision=number, currency=receipt.currency,
                 total_before=before.total, total_after=after.total,
                 lowered_by=before.total - after.total,
             )  # fmt: skip
-            await announce(conn, merchant_id, "order.total_lowered", lowered)
+            await emit(conn, merchant_id, ORDER_TOTAL_LOWERED, lowered)
         return result, True
 
     async def save(
@@ -192,7 +200,7 @@ class OrderService:
             change = StatusChange(
                 receipt_id=receipt_id, status_before=order["status"], status=status
             )
-            await announce(conn, merchant_id, "order.status_changed", change)
+            await emit(conn, merchant_id, ORDER_STATUS_CHANGED, change)
 
 
 def _check_orderable(receipt: Receipt) -> None:

@@ -8,12 +8,13 @@ from decimal import Decimal
 from typing import Any
 
 from tillroll.errors import Conflict, FieldError, InvalidInput, NotFound
+from tillroll.events.service import emit
 from tillroll.kit import parse
 from tillroll.kit.clock import check_moment, utc_now
 from tillroll.kit.db import Connection
 from tillroll.kit.ids import uuid7
 from tillroll.orders import rules
-from tillroll.orders.events import announce
+from tillroll.orders.events import SHIPMENT_CREATED, SHIPMENT_TRACKED
 from tillroll.orders.repository import OrderRepository
 from tillroll.orders.schemas import Shipment, ShipmentCreate, TrackingEvent, TrackingEventIn
 from tillroll.orders.service import body_hash
@@ -62,7 +63,7 @@ class ShippingService:
             conn, merchant_id, order, items, [*shipments, row], {"updated_at": now}
         )
         shipment = _shipment(row, [])
-        await announce(conn, merchant_id, "shipment.created", shipment)
+        await emit(conn, merchant_id, SHIPMENT_CREATED, shipment)
         return shipment, True
 
     async def list(
@@ -119,7 +120,7 @@ class ShippingService:
         items = await repo.items(merchant_id, found["receipt_id"])
         await order_service.save(conn, merchant_id, order, items, shipments, {"updated_at": now})
         shipment = _shipment(row, [_event(e) for e in [*events, event]])
-        await announce(conn, merchant_id, "shipment.tracked", shipment)
+        await emit(conn, merchant_id, SHIPMENT_TRACKED, shipment)
         return shipment
 
     async def _read(
