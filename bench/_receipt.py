@@ -122,6 +122,7 @@ def rows(
         "0" * 64,
         created,
         None,
+        None,  # order_status: no order
     )
     lines = [
         line_tuple(

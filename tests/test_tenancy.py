@@ -21,6 +21,7 @@ from tests.factories import (
     make_receipt,
     simple_receipt,
 )
+from tests.orders.helpers import order_body, shipment_body
 from tillroll.app import endpoints
 from tillroll.kit.http import Endpoint
 
@@ -34,7 +35,17 @@ SAMPLE_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PATCH", "/v1/customers/{customer_id}"): {"first_name": "Hijacked", "member_number": "X"},
     ("PATCH", "/v1/products/{product_id}"): {"name": "Hijacked"},
     ("POST", "/v1/receipts/{receipt_id}/claim"): {"customer": {"member_number": "A-MEMBER"}},
-}
+    ("POST", "/v1/receipts/{receipt_id}/order"): order_body(),
+    ("POST", "/v1/receipts/{receipt_id}/updates"): {
+        "update_type": "cancel_item", "items": [{"line_no": 1, "quantity": 1}],
+        "timestamp": "2026-12-01T09:00:00Z",
+    },
+    ("POST", "/v1/receipts/{receipt_id}/shipments"): shipment_body(
+        (1, 1), carrier="DHL", tracking_number=None
+    ),
+    ("POST", "/v1/shipments/{shipment_id}/events"): {"status": "in_transit"},
+    ("POST", "/v1/products/{product_id}/subscriptions"): {"email": "hijack@example.com"},
+}  # fmt: skip
 
 
 def _id(endpoint: Endpoint) -> str:
@@ -65,8 +76,17 @@ class World:
         client = self.tenant.client
         branch = await make_branch(client, "B-OWN")
         customer = await make_customer(client, member_number="B-MEMBER", external_id="B-EXT")
-        product = await make_product(client, "B-SKU")
-        anonymous = await make_receipt(client, simple_receipt("B-ANON", branch={"code": "B-OWN"}))
+        product = await make_product(client, "B-SKU", available=False)
+        # an anonymous online receipt with an order, one shipment, one back-in-stock subscriber
+        anonymous = await make_receipt(
+            client, simple_receipt("B-ANON", branch={"code": "B-OWN"}, type="online")
+        )
+        order = f"/v1/receipts/{anonymous['id']}"
+        await client.post(f"{order}/order", json=order_body(items=[]))
+        shipment = await client.post(f"{order}/shipments", json=shipment_body((1, 1)))
+        subscription = await client.post(
+            f"/v1/products/{product['id']}/subscriptions", json={"email": "b@example.com"}
+        )
         await make_receipt(client, simple_receipt("B-OWNED", customer={"id": customer["id"]}))
         key = await make_key(client, "read")
         self.ids = {
@@ -75,6 +95,8 @@ class World:
             "product_id": product["id"],
             "receipt_id": anonymous["id"],
             "key_id": key["id"],
+            "shipment_id": shipment.json()["id"],
+            "subscription_id": subscription.json()["id"],
         }
         return self
 
@@ -87,6 +109,14 @@ class World:
             "customer": (await client.get(f"/v1/customers/{ids['customer_id']}")).json(),
             "product": (await client.get(f"/v1/products/{ids['product_id']}")).json(),
             "receipts": (await client.get("/v1/receipts")).json(),
+            "order": (await client.get(f"/v1/receipts/{ids['receipt_id']}/order")).json(),
+            "revisions": (await client.get(f"/v1/receipts/{ids['receipt_id']}/revisions")).json(),
+            "shipments": (await client.get(f"/v1/receipts/{ids['receipt_id']}/shipments")).json(),
+            "subscription": (
+                await client.get(
+                    f"/v1/products/{ids['product_id']}/subscriptions/{ids['subscription_id']}"
+                )
+            ).json(),
             "customers": (await client.get("/v1/customers")).json(),
             "keys": [{k: v for k, v in key.items() if k != "last_used_at"} for key in keys],
         }

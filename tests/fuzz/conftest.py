@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, settings
 
 from tests.conftest import new_tenant
 from tests.factories import receipt
+from tests.orders.helpers import online_receipt, order_body, shipment_body
 from tillroll.kit.db import Database
 
 COUNTS: Counter[str] = Counter()
@@ -57,10 +58,20 @@ async def world(app, db: Database) -> AsyncIterator[World]:  # type: ignore[no-u
         stored = (await api.post("/v1/receipts", json=receipt("FUZZ-1"))).json()
         spare = (await api.post("/v1/keys", json={"name": "spare"})).json()
         session = await api.post(f"/v1/customers/{customer['id']}/sessions", json={})
+        online = (await api.post("/v1/receipts", json=online_receipt("FUZZ-WEB"))).json()
+        await api.post(f"/v1/receipts/{online['id']}/order", json=order_body())
+        path = f"/v1/receipts/{online['id']}/shipments"
+        shipment = (await api.post(path, json=shipment_body((1, 1)))).json()
+        gone = {"external_id": "GONE", "name": "Sold out", "available": False}
+        sold_out = (await api.post("/v1/products", json=gone)).json()
+        path = f"/v1/products/{sold_out['id']}/subscriptions"
+        subscription = (await api.post(path, json={"email": "f@example.com"})).json()
         ids = {
             "branch_id": [branch["id"]], "customer_id": [customer["id"]],
-            "product_id": [product["id"]], "receipt_id": [stored["id"], str(stored["number"])],
-            "key_id": [spare["id"]],
+            "product_id": [product["id"], sold_out["id"]],
+            "receipt_id": [stored["id"], str(stored["number"]), online["id"], "FUZZ-WEB"],
+            "key_id": [spare["id"]], "shipment_id": [shipment["id"]],
+            "subscription_id": [subscription["id"]],
         }  # fmt: skip
         yield World(api, tenant.key, ids, session.json()["token"], tenant.number)
         await api.aclose()

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 from tests.conftest import Tenant
 from tests.factories import created, locs, simple_receipt
@@ -194,3 +195,14 @@ class TestReceiptFilter:
         assert await ids("DELIVERED") == set()
         bad = await tenant.client.get("/v1/receipts", params={"order_status": "EMPTY_STRING"})
         assert bad.status_code == 422
+
+    async def test_exports_carry_the_order_status(self, tenant: Tenant) -> None:
+        receipt_id = await placed(tenant.client, "O-9")
+        csv = await tenant.client.get(
+            "/v1/receipts/export.csv", params={"order_status": "PREPARED_SHIP"}
+        )
+        header, row = csv.text.splitlines()
+        assert header.endswith(",order_status") and row.endswith(",PREPARED_SHIP")
+        lines = await tenant.client.get("/v1/receipts/export.jsonl")
+        [only] = [json.loads(line) for line in lines.text.splitlines()]
+        assert (only["id"], only["order_status"]) == (receipt_id, "PREPARED_SHIP")

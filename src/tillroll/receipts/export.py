@@ -32,7 +32,7 @@ _CACHE = 100_000  # branch cells kept per export
 COLUMNS = [
     "number", "id", "external_id", "type", "issued_at", "currency", "subtotal", "tax_total",
     "shipping_total", "discount_total", "total", "is_return", "branch_id", "branch_code",
-    "customer_id", "notes",
+    "customer_id", "notes", "order_status",
 ]  # fmt: skip
 HEADER = ",".join(COLUMNS) + "\r\n"
 
@@ -52,7 +52,7 @@ _ORDER = " ORDER BY r.issued_at, r.number"
 _CSV_ROWS = (
     "SELECT r.id, r.external_id, r.type, r.currency, r.subtotal, r.tax_total, "
     "r.shipping_total, r.discount_total, r.total, r.is_return, r.branch_id, r.customer_id, "
-    "r.notes, r.issued_at, r.number"
+    "r.notes, r.order_status, r.issued_at, r.number"
 )
 _ID_ROWS = "SELECT r.id, r.issued_at, r.number"
 
@@ -173,13 +173,13 @@ def failed_line(rows_sent: int, exc: Exception) -> bytes:
 
 def _csv_line(r: Any, codes: dict[Any, str]) -> str:
     (id_, external_id, type_, currency, subtotal, tax_total, shipping, discount, total,
-     is_return, branch_id, customer_id, notes, issued_at, number) = r  # fmt: skip
+     is_return, branch_id, customer_id, notes, order_status, issued_at, number) = r  # fmt: skip
     at = issued_at if isinstance(issued_at, str) else issued_at.isoformat()
     returned = "true" if is_return and is_return != "0" else "false"
     return (
         f"{number},{id_},{text(external_id)},{text(type_)},{at},{currency},{subtotal},"
         f"{tax_total},{shipping},{discount},{total},{returned},{branch_id or ''},"
-        f"{codes.get(branch_id, '')},{customer_id or ''},{text(notes)}\r\n"
+        f"{codes.get(branch_id, '')},{customer_id or ''},{text(notes)},{order_status or ''}\r\n"
     )
 
 

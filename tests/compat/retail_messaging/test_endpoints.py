@@ -6,12 +6,17 @@ from typing import Any
 import httpx
 
 from tests.compat.retail_messaging.examples import (
+    NOTIFY_ME,
     RECEIPT,
     SHIPMENT,
     UPDATE,
     UPDATE_AS_PUBLISHED,
 )
 from tests.conftest import Tenant
+from tests.factories import make_product
+from tests.orders.helpers import events
+from tillroll.jobs import worker
+from tillroll.kit.db import Database
 
 BASE = "/compat/retail-messaging"
 
@@ -151,3 +156,49 @@ class TestFieldErrors:
         assert (await other.client.get(f"{BASE}/receipts/meow0101021")).status_code == 404
         response = await post(other.client, "retail_shipments", SHIPMENT)
         assert response.status_code == 422 and "receipt_id" in fields(response)
+
+
+class TestNotifyMe:
+    async def test_the_example_restocks_and_notifies_each_subscriber_once(
+        self, tenant: Tenant, db: Database
+    ) -> None:
+        product = await make_product(tenant.client, "product123456789", name="Show",
+                                     available=False)  # fmt: skip
+        path = f"/v1/products/{product['id']}/subscriptions"
+        for email in ("a@example.com", "b@example.com"):
+            assert (await tenant.client.post(path, json={"email": email})).status_code == 201
+        response = await post(tenant.client, "notifyme", NOTIFY_ME)
+        assert response.status_code == 200, response.text
+        assert response.json() == {"notification_id": "product123456789",
+                                   "product_id": product["id"], "notifying": 2}  # fmt: skip
+        await worker.run_once(db)
+        sent = await events(db, tenant.id, "product.back_in_stock")
+        assert sorted(e["email"] for e in sent) == ["a@example.com", "b@example.com"]
+        assert {(e["name"], e["price"], e["currency"], e["url"]) for e in sent} == {
+            ("New Comedy VS Nerds Show", 3500, "USD", "http://www.google.com")
+        }
+        assert sent[0]["metadata"] == {"brand": "ComedyVSNerds", "kitten": "true", "funny": "veery"}
+        again = await post(tenant.client, "notifyme", NOTIFY_ME)
+        assert again.json()["notifying"] == 0
+        await worker.run_once(db)
+        assert len(await events(db, tenant.id, "product.back_in_stock")) == 2
+
+    async def test_an_unknown_product_is_created_in_stock(self, tenant: Tenant) -> None:
+        body = {"type": "notifyme", "data": json.loads(NOTIFY_ME)}
+        response = await tenant.client.post(BASE, json=body)
+        assert response.status_code == 200 and response.json()["notifying"] == 0
+        listed = (await tenant.client.get("/v1/products")).json()["data"]
+        assert [(p["external_id"], p["available"], p["image_url"]) for p in listed] == [
+            ("product123456789", True, "http://www.google.com/share5.png")
+        ]
+
+    async def test_missing_fields_are_named(self, tenant: Tenant) -> None:
+        response = await post(tenant.client, "notifyme", json.dumps({"name": "x", "price": "1"}))
+        assert response.status_code == 422
+        assert set(fields(response)) == {
+            "notification_id",
+            "url",
+            "thumb_url",
+            "category",
+            "currency",
+        }

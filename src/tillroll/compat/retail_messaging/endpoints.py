@@ -13,14 +13,18 @@ from starlette.responses import Response
 from tillroll.compat.retail_messaging.schemas import (
     DOCUMENTS,
     Envelope,
+    NotifyMe,
+    NotifyResult,
     OrderView,
     RetailReceipt,
     RetailShipment,
     RetailUpdate,
 )
 from tillroll.compat.retail_messaging.translate import (
+    NOTIFY_RENAMES,
     RENAMES,
     UPDATE_RENAMES,
+    notify_fields,
     receipt_bodies,
     renamed,
     shipment_body,
@@ -31,9 +35,12 @@ from tillroll.errors import FieldError, InvalidInput, NotFound, TillrollError
 from tillroll.kit.db import Connection
 from tillroll.kit.http import Access, Call, Reply, Router, decode_json
 from tillroll.kit.viewer import Viewer
-from tillroll.orders.schemas import Order, OrderCreate, OrderUpdate, ShipmentCreate
+from tillroll.orders.schemas import Order, OrderCreate, OrderUpdate, Restock, ShipmentCreate
 from tillroll.orders.service import order as order_service
 from tillroll.orders.shipping import shipping
+from tillroll.orders.stock import stock
+from tillroll.products.schemas import ProductCreate, ProductUpdate
+from tillroll.products.service import product as product_service
 from tillroll.receipts.schemas import Receipt, ReceiptCreate, ReceiptQuery
 from tillroll.receipts.service import receipt as receipt_service
 
@@ -152,10 +159,33 @@ async def _post_update(call: Call, doc: RetailUpdate) -> OrderView | Reply:
     return _answer(await _view(call.conn, merchant_id, receipt), created)
 
 
-_HANDLERS: dict[str, Callable[[Call, Any], Awaitable[OrderView | Reply]]] = {
+async def _post_notify(call: Call, doc: NotifyMe) -> NotifyResult:
+    """The product is in stock: create or refresh it, then restock it (its subscribers are
+    notified by the worker with this document's URL, price and currency)."""
+    merchant_id = call.principal.merchant_id
+    fields = notify_fields(doc)
+    details = {k: fields[k] for k in ("name", "description", "category", "metadata")}
+    details["image_url"] = fields["thumb_url"]
+    found = await product_service.find(call.conn, merchant_id, "external_id", fields["external_id"])
+    if found is None:
+        create = _native({"external_id": fields["external_id"], **details, "available": False},
+                         ProductCreate, NOTIFY_RENAMES)  # fmt: skip
+        found = await product_service.create(call.conn, merchant_id, create)
+    else:
+        update = _native(details, ProductUpdate, NOTIFY_RENAMES)
+        await product_service.update(call.conn, merchant_id, found.id, update)
+    offer = _native({k: fields[k] for k in ("url", "price", "currency")}, Restock, NOTIFY_RENAMES)
+    result = await stock.restock(call.conn, merchant_id, found.id, offer)
+    return NotifyResult(
+        notification_id=fields["external_id"], product_id=str(found.id), notifying=result.notifying
+    )
+
+
+_HANDLERS: dict[str, Callable[[Call, Any], Awaitable[Any]]] = {
     "retail_receipts": _post_receipt,
     "retail_shipments": _post_shipment,
     "retail_updatereceipts": _post_update,
+    "notifyme": _post_notify,
 }
 
 
@@ -177,11 +207,22 @@ async def retail_updatereceipts(call: Call, body: RetailUpdate) -> OrderView | R
     return await _post_update(call, body)
 
 
+@router.post("/notifyme", access=Access.write, errors=(422,))
+async def notifyme(call: Call, body: NotifyMe) -> NotifyResult:
+    """A product is back in stock: its Notify Me subscribers are notified once each."""
+    return await _post_notify(call, body)
+
+
 @router.post("", access=Access.write, status=201, errors=_ERRORS)
-async def post_document(call: Call, body: Envelope) -> OrderView | Reply:
+async def post_document(call: Call, body: Envelope) -> OrderView | NotifyResult | Reply:
     """Any document as `{"type": …, "data": {…}}`."""
-    doc = decode_json(msgspec.json.Decoder(DOCUMENTS[body.type]), bytes(body.data))
-    return await _HANDLERS[body.type](call, doc)
+    try:
+        doc = decode_json(msgspec.json.Decoder(DOCUMENTS[body.type]), bytes(body.data))
+    except InvalidInput as exc:  # named from the envelope: `data.items[0].price`
+        exc.errors = [FieldError(f"data.{e.loc}".rstrip("."), e.message) for e in exc.errors]
+        raise
+    result: OrderView | NotifyResult | Reply = await _HANDLERS[body.type](call, doc)
+    return Reply(result, status=200) if isinstance(result, NotifyResult) else result
 
 
 @router.get("/receipts/{receipt_id}", access=Access.read, errors=(404,))

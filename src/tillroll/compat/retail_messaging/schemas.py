@@ -169,3 +169,11 @@ class OrderView(Schema):
     items: list[ViewItem]
     revisions: list[ViewRevision]
     shipments: list[ViewShipment]
+
+
+class NotifyResult(Schema):
+    """A `notifyme` answer: the product is available; `notifying` subscribers will hear."""
+
+    notification_id: str
+    product_id: str
+    notifying: int

@@ -345,6 +345,9 @@ RENAMES = {
     "shipping_address": "structured_address", "tracking_url": "carrier_tracking_url",
     "line_no": "id",
 }  # fmt: skip
+NOTIFY_RENAMES = {
+    "external_id": "notification_id", "image_url": "thumb_url", "description": "desc",
+}  # fmt: skip
 UPDATE_RENAMES = {
     **RENAMES, "subtotal": "updated_sub_total", "shipping_total": "updated_shipping_cost",
     "tax_total": "updated_total_tax", "total": "updated_total",
