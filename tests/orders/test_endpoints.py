@@ -206,3 +206,17 @@ class TestReceiptFilter:
         lines = await tenant.client.get("/v1/receipts/export.jsonl")
         [only] = [json.loads(line) for line in lines.text.splitlines()]
         assert (only["id"], only["order_status"]) == (receipt_id, "PREPARED_SHIP")
+
+
+class TestItemIds:
+    async def test_colliding_default_item_ids_are_422(self, tenant: Tenant) -> None:
+        body = online_receipt("O-IDS")
+        body["lines"][1]["sku"] = "1"  # line 1's sku is "100"; line 2 defaults to its sku "1"
+        body["lines"][0]["sku"] = None  # ... and line 1 without a sku to its line_no, "1"
+        receipt = await created(await tenant.client.post("/v1/receipts", json=body))
+        path = f"/v1/receipts/{receipt['id']}/order"
+        response = await tenant.client.post(path, json=order_body(items=[]))
+        assert response.status_code == 422 and locs(response) == ["items"]
+        named = order_body(items=[{"line_no": 1, "item_id": "tee"}])
+        order = await created(await tenant.client.post(path, json=named))
+        assert [i["item_id"] for i in order["items"]] == ["tee", "1"]

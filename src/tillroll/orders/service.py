@@ -243,6 +243,12 @@ def _items(merchant_id: uuid.UUID, receipt: Receipt, body: OrderCreate) -> list[
     for index, item in enumerate(body.items):
         if item.item_id is not None and ids.count(item.item_id) > 1:
             errors.append(FieldError(f"items[{index}].item_id", "is used by two lines"))
+    explicit = {i.item_id for i in body.items}
+    for clash in sorted({i for i in ids if ids.count(i) > 1} - explicit):
+        lines = [r["line_no"] for r in rows if r["item_id"] == clash]
+        errors.append(
+            FieldError("items", f"lines {lines} would all be item {clash!r}: give item_id")
+        )
     if errors:
         raise InvalidInput.fields(errors)
     return rows
