@@ -239,11 +239,11 @@ def _items(merchant_id: uuid.UUID, receipt: Receipt, body: OrderCreate) -> list[
             "item_url": found and found.item_url, "thumb_url": found and found.thumb_url,
             "metadata": found and found.metadata,
         })  # fmt: skip
-    ids = [r["item_id"] for r in rows]
+    ids: list[str] = [r["item_id"] for r in rows]
     for index, item in enumerate(body.items):
         if item.item_id is not None and ids.count(item.item_id) > 1:
             errors.append(FieldError(f"items[{index}].item_id", "is used by two lines"))
-    explicit = {i.item_id for i in body.items}
+    explicit = {i.item_id for i in body.items if i.item_id is not None}
     for clash in sorted({i for i in ids if ids.count(i) > 1} - explicit):
         lines = [r["line_no"] for r in rows if r["item_id"] == clash]
         errors.append(
