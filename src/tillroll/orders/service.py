@@ -228,7 +228,7 @@ def _items(merchant_id: uuid.UUID, receipt: Receipt, body: OrderCreate) -> list[
         given[item.line_no] = item
         rules.check_metadata(f"{loc}.metadata", item.metadata, errors)
     skus = [line.sku for line in receipt.lines]
-    rows = []
+    rows: list[dict[str, Any]] = []
     for line in receipt.lines:
         found = given.get(line.line_no)
         unique_sku = line.sku if line.sku and skus.count(line.sku) == 1 else None
