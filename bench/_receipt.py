@@ -123,6 +123,7 @@ def rows(
         created,
         None,
         None,  # order_status: no order
+        None,  # csv_cells: the export's cells, rendered by Tillroll's ingest only
     )
     lines = [
         line_tuple(

@@ -161,6 +161,7 @@ OWNED = {
     "receipts": {"receipts", "receipt_lines"},
     "events": {"events"},
     "jobs": {"jobs"},
+    "webhooks": {"webhook_endpoints", "webhook_messages", "webhook_attempts"},
     "orders": {
         "orders",
         "order_items",

@@ -35,6 +35,7 @@ SAMPLE_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PATCH", "/v1/customers/{customer_id}"): {"first_name": "Hijacked", "member_number": "X"},
     ("PATCH", "/v1/products/{product_id}"): {"name": "Hijacked"},
     ("POST", "/v1/receipts/{receipt_id}/claim"): {"customer": {"member_number": "A-MEMBER"}},
+    ("POST", "/v1/webhook-endpoints/{endpoint_id}/redeliver"): {"since": "2020-01-01T00:00:00Z"},
     ("POST", "/v1/receipts/{receipt_id}/order"): order_body(),
     ("POST", "/v1/receipts/{receipt_id}/updates"): {
         "update_type": "cancel_item", "items": [{"line_no": 1, "quantity": 1}],
@@ -46,6 +47,9 @@ SAMPLE_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/v1/shipments/{shipment_id}/events"): {"status": "in_transit"},
     ("POST", "/v1/products/{product_id}/subscriptions"): {"email": "hijack@example.com"},
 }  # fmt: skip
+
+
+HOOK = {"url": "http://127.0.0.1:9/hook", "events": ["receipt.created"]}
 
 
 def _id(endpoint: Endpoint) -> str:
@@ -97,6 +101,8 @@ class World:
             "key_id": key["id"],
             "shipment_id": shipment.json()["id"],
             "subscription_id": subscription.json()["id"],
+            "event_id": (await client.get("/v1/events")).json()["data"][0]["id"],
+            "endpoint_id": (await client.post("/v1/webhook-endpoints", json=HOOK)).json()["id"],
         }
         return self
 
@@ -118,6 +124,7 @@ class World:
                 )
             ).json(),
             "customers": (await client.get("/v1/customers")).json(),
+            "webhooks": (await client.get("/v1/webhook-endpoints")).json(),
             "keys": [{k: v for k, v in key.items() if k != "last_used_at"} for key in keys],
         }
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -23,6 +23,8 @@ from tillroll.compat import retail_messaging, spaaza
 from tillroll.compat.spaaza.export import render_missing, store_cells
 from tillroll.config import Settings
 from tillroll.customers import endpoints as customers
+from tillroll.events import endpoints as events
+from tillroll.jobs import worker
 from tillroll.kit import idempotency, security
 from tillroll.kit.db import Database, open_database, run
 from tillroll.kit.http import (
@@ -34,13 +36,14 @@ from tillroll.kit.http import (
     log,
     problem_response,
 )
-from tillroll.kit.middleware import RequestLog
+from tillroll.kit.middleware import Edge
 from tillroll.kit.openapi import build_openapi
 from tillroll.merchants import endpoints as merchants
 from tillroll.orders import endpoints as orders
 from tillroll.products import endpoints as products
 from tillroll.receipts import endpoints as receipts
-from tillroll.receipts import ingest
+from tillroll.receipts import export, ingest
+from tillroll.webhooks import endpoints as webhooks
 
 ROUTERS: list[Router] = [
     merchants.router,
@@ -52,6 +55,8 @@ ROUTERS: list[Router] = [
     receipts.router,
     receipts.by_customer,
     receipts.exports,  # after `/{receipt_id}` on purpose: routing order does not matter
+    events.router,
+    webhooks.router,
     orders.router,
     orders.shipments,
     orders.stock_router,
@@ -107,13 +112,17 @@ async def _sweep_hourly(db: Database, settings: Settings) -> None:
         await asyncio.sleep(3600)
 
 
+SHUTDOWN_GRACE = 5.0
+"""Seconds the worker inside `serve` may take to finish its jobs when the server stops."""
+
+
 def wire_facades() -> None:
     """Hook the facades into the core's generic listeners (once)."""
     if store_cells not in ingest.ON_STORE:
         ingest.ON_STORE.append(store_cells)
 
 
-DATA_UPGRADES = [render_missing]
+DATA_UPGRADES = [export.render_missing, render_missing]
 """Run by `tillroll migrate` after the migrations: what they left to render."""
 
 
@@ -121,8 +130,13 @@ def endpoints() -> list[Endpoint]:
     return [e for router in ROUTERS for e in router.endpoints]
 
 
-MIDDLEWARE: list[Middleware] = [Middleware(RequestLog)]
-"""Outermost first. `RequestLog` stays first: it sees every answer, errors included."""
+def middleware(settings: Settings, db: Database) -> list[Middleware]:
+    """Outermost first. One layer (`kit.middleware.Edge`: headers, request id, access log,
+    the failed-authentication limit, the last 500 guard, CORS inside it when configured):
+    every layer is CPU time on every request."""
+    renderers = [(r.prefix, r.render_error) for r in ROUTERS if r.render_error is not None]
+    limiter = FailureLimit(db, settings, renderers)
+    return [Middleware(Edge, limiter=limiter, cors=security.cors(settings))]
 
 
 def create_app(settings: Settings | None = None, db: Database | None = None) -> Starlette:
@@ -131,7 +145,6 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     wire_facades()
     database = db or open_database(settings.database_url, pool_size=settings.pool_size)
     runtime = Runtime(db=database, settings=settings, auth=auth)
-    renderers = [(r.prefix, r.render_error) for r in ROUTERS if r.render_error is not None]
     routes: list[BaseRoute] = [
         *_pages(settings),
         *build_routes(endpoints(), runtime),
@@ -141,20 +154,22 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         await database.connect()
         sweeper = asyncio.create_task(_sweep_hourly(database, settings))
+        stop = asyncio.Event()
+        jobs = asyncio.create_task(worker.serve(database, stop)) if settings.serve_worker else None
         try:
             yield
         finally:
             sweeper.cancel()
+            stop.set()
+            if jobs is not None:  # a delivery cut short is made again after its lease
+                with suppress(TimeoutError):
+                    await asyncio.wait_for(jobs, SHUTDOWN_GRACE)
             if db is None:
                 await database.close()
 
     app = Starlette(
         routes=routes,
-        middleware=[
-            *security.middleware(settings),  # outermost: its headers reach every answer
-            *MIDDLEWARE,
-            Middleware(FailureLimit, db=database, settings=settings, renderers=renderers),
-        ],
+        middleware=middleware(settings, database),
         lifespan=lifespan,
         exception_handlers={HTTPException: _http_error},
     )

@@ -66,11 +66,15 @@ async def world(app, db: Database) -> AsyncIterator[World]:  # type: ignore[no-u
         sold_out = (await api.post("/v1/products", json=gone)).json()
         path = f"/v1/products/{sold_out['id']}/subscriptions"
         subscription = (await api.post(path, json={"email": "f@example.com"})).json()
+        event = (await api.get("/v1/events")).json()["data"][0]
+        hook = {"url": "http://127.0.0.1:9/hook", "events": ["receipt.created"]}
+        endpoint = (await api.post("/v1/webhook-endpoints", json=hook)).json()
         ids = {
             "branch_id": [branch["id"]], "customer_id": [customer["id"]],
             "product_id": [product["id"], sold_out["id"]],
             "receipt_id": [stored["id"], str(stored["number"]), online["id"], "FUZZ-WEB"],
-            "key_id": [spare["id"]], "shipment_id": [shipment["id"]],
+            "key_id": [spare["id"]], "event_id": [event["id"]],
+            "endpoint_id": [endpoint["id"]], "shipment_id": [shipment["id"]],
             "subscription_id": [subscription["id"]],
         }  # fmt: skip
         yield World(api, tenant.key, ids, session.json()["token"], tenant.number)
