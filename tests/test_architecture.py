@@ -172,6 +172,15 @@ OWNED = {
     "events": {"events"},
     "jobs": {"jobs"},
     "webhooks": {"webhook_endpoints", "webhook_messages", "webhook_attempts"},
+    "orders": {
+        "orders",
+        "order_items",
+        "order_revisions",
+        "shipments",
+        "shipment_events",
+        "stock_subscriptions",
+        "stock_settings",
+    },
     "kit": {"idempotency_keys", "schema_migrations"},
 }
 FACADE_TABLES = {"compat/spaaza": {"spaaza_receipt_cells"}}  # a facade's own pre-rendered cells

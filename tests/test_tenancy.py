@@ -23,6 +23,7 @@ from tests.factories import (
     make_receipt,
     simple_receipt,
 )
+from tests.orders.helpers import order_body, shipment_body
 from tests.values.helpers import make_value_world, value_snapshot
 from tillroll.app import endpoints
 from tillroll.kit.http import Endpoint
@@ -45,7 +46,17 @@ SAMPLE_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/v1/customers/{customer_id}/wallets"): {"kind": "points"},
     ("POST", "/v1/wallets/{wallet_id}/entries"): {"amount": 1},
     ("POST", "/v1/customers/{customer_id}/redemptions"): {"amount": 1},
-}
+    ("POST", "/v1/receipts/{receipt_id}/order"): order_body(),
+    ("POST", "/v1/receipts/{receipt_id}/updates"): {
+        "update_type": "cancel_item", "items": [{"line_no": 1, "quantity": 1}],
+        "timestamp": "2026-12-01T09:00:00Z",
+    },
+    ("POST", "/v1/receipts/{receipt_id}/shipments"): shipment_body(
+        (1, 1), carrier="DHL", tracking_number=None
+    ),
+    ("POST", "/v1/shipments/{shipment_id}/events"): {"status": "in_transit"},
+    ("POST", "/v1/products/{product_id}/subscriptions"): {"email": "hijack@example.com"},
+}  # fmt: skip
 
 
 HOOK = {"url": "http://127.0.0.1:9/hook", "events": ["receipt.created"]}
@@ -79,8 +90,17 @@ class World:
         client = self.tenant.client
         branch = await make_branch(client, "B-OWN")
         customer = await make_customer(client, member_number="B-MEMBER", external_id="B-EXT")
-        product = await make_product(client, "B-SKU")
-        anonymous = await make_receipt(client, simple_receipt("B-ANON", branch={"code": "B-OWN"}))
+        product = await make_product(client, "B-SKU", available=False)
+        # an anonymous online receipt with an order, one shipment, one back-in-stock subscriber
+        anonymous = await make_receipt(
+            client, simple_receipt("B-ANON", branch={"code": "B-OWN"}, type="online")
+        )
+        order = f"/v1/receipts/{anonymous['id']}"
+        await client.post(f"{order}/order", json=order_body(items=[]))
+        shipment = await client.post(f"{order}/shipments", json=shipment_body((1, 1)))
+        subscription = await client.post(
+            f"/v1/products/{product['id']}/subscriptions", json={"email": "b@example.com"}
+        )
         await make_receipt(client, simple_receipt("B-OWNED", customer={"id": customer["id"]}))
         key = await make_key(client, "read")
         b2b = await b2b_world(client, customer["id"])
@@ -108,6 +128,8 @@ class World:
             "product_id": product["id"],
             "receipt_id": anonymous["id"],
             "key_id": key["id"],
+            "shipment_id": shipment.json()["id"],
+            "subscription_id": subscription.json()["id"],
             "event_id": (await client.get("/v1/events")).json()["data"][0]["id"],
             "endpoint_id": (await client.post("/v1/webhook-endpoints", json=HOOK)).json()["id"],
             "wallet_id": wallet["id"],
@@ -125,6 +147,14 @@ class World:
             "customer": (await client.get(f"/v1/customers/{ids['customer_id']}")).json(),
             "product": (await client.get(f"/v1/products/{ids['product_id']}")).json(),
             "receipts": (await client.get("/v1/receipts")).json(),
+            "order": (await client.get(f"/v1/receipts/{ids['receipt_id']}/order")).json(),
+            "revisions": (await client.get(f"/v1/receipts/{ids['receipt_id']}/revisions")).json(),
+            "shipments": (await client.get(f"/v1/receipts/{ids['receipt_id']}/shipments")).json(),
+            "subscription": (
+                await client.get(
+                    f"/v1/products/{ids['product_id']}/subscriptions/{ids['subscription_id']}"
+                )
+            ).json(),
             "customers": (await client.get("/v1/customers")).json(),
             "webhooks": (await client.get("/v1/webhook-endpoints")).json(),
             "invoices": (await client.get("/v1/invoices")).json(),

@@ -20,7 +20,7 @@ from tillroll.auth.ratelimit import FailureLimit
 from tillroll.auth.service import auth
 from tillroll.b2b import endpoints as b2b
 from tillroll.branches import endpoints as branches
-from tillroll.compat import bigcommerce, inveterate, paid, spaaza
+from tillroll.compat import bigcommerce, inveterate, paid, retail_messaging, spaaza
 from tillroll.compat.spaaza.export import render_missing, store_cells
 from tillroll.config import Settings
 from tillroll.customers import endpoints as customers
@@ -40,6 +40,7 @@ from tillroll.kit.http import (
 from tillroll.kit.middleware import Edge
 from tillroll.kit.openapi import build_openapi
 from tillroll.merchants import endpoints as merchants
+from tillroll.orders import endpoints as orders
 from tillroll.products import endpoints as products
 from tillroll.receipts import endpoints as receipts
 from tillroll.receipts import export, ingest
@@ -72,6 +73,11 @@ ROUTERS: list[Router] = [
     values.router,
     values.embed,
     paid.router,
+    orders.router,
+    orders.shipments,
+    orders.stock_router,
+    orders.stock_settings,
+    retail_messaging.router,
 ]
 
 _ASSETS = "/docs/assets"

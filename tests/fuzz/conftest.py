@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, settings
 from tests.b2b.helpers import b2b_world
 from tests.conftest import new_tenant
 from tests.factories import receipt
+from tests.orders.helpers import online_receipt, order_body, shipment_body
 from tests.values.helpers import make_value_world
 from tillroll.kit.db import Database
 
@@ -68,6 +69,14 @@ async def world(app, db: Database) -> AsyncIterator[World]:  # type: ignore[no-u
                                 headers={"Idempotency-Key": "fuzz-credit"})  # fmt: skip
         code = await api.post(f"/v1/customers/{customer['id']}/redemptions",
                               json={"wallet": wallet["id"], "amount": 100})  # fmt: skip
+        online = (await api.post("/v1/receipts", json=online_receipt("FUZZ-WEB"))).json()
+        await api.post(f"/v1/receipts/{online['id']}/order", json=order_body())
+        path = f"/v1/receipts/{online['id']}/shipments"
+        shipment = (await api.post(path, json=shipment_body((1, 1)))).json()
+        gone = {"external_id": "GONE", "name": "Sold out", "available": False}
+        sold_out = (await api.post("/v1/products", json=gone)).json()
+        path = f"/v1/products/{sold_out['id']}/subscriptions"
+        subscription = (await api.post(path, json={"email": "f@example.com"})).json()
         event = (await api.get("/v1/events")).json()["data"][0]
         hook = {"url": "http://127.0.0.1:9/hook", "events": ["receipt.created"]}
         endpoint = (await api.post("/v1/webhook-endpoints", json=hook)).json()
@@ -79,10 +88,13 @@ async def world(app, db: Database) -> AsyncIterator[World]:  # type: ignore[no-u
             "external_id": ["cust-1", "S"],
             "slug": ["cost-saved"],
             "branch_id": [branch["id"]], "customer_id": [customer["id"]],
-            "product_id": [product["id"]], "receipt_id": [stored["id"], str(stored["number"])],
+            "product_id": [product["id"], sold_out["id"]],
+            "receipt_id": [stored["id"], str(stored["number"]), online["id"], "FUZZ-WEB"],
             "key_id": [spare["id"]], "event_id": [event["id"]],
             "endpoint_id": [endpoint["id"]], **b2b, "wallet_id": [wallet["id"]],
             "entry_id": [credit.json()["id"]], "code": [code.json()["code"]], "member_id": ["4711"],
+            "shipment_id": [shipment["id"]],
+            "subscription_id": [subscription["id"]],
         }  # fmt: skip
         yield World(api, tenant.key, ids, session.json()["token"], tenant.number)
         await api.aclose()

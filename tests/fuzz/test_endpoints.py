@@ -4,7 +4,8 @@ generated and hostile paths, queries and bodies, with a valid key and with other
 Every answer is below 500, takes under a second, and is an error in the endpoint's own shape:
 problem+json natively (a 422 names its fields), Spaaza's envelope on /compat/spaaza, BC's
 `{code, data: {errMsg}, meta}` on /compat/bigcommerce-b2b, Inveterate's `{message, data}` on
-/compat/inveterate, Paid's on /compat/paid.
+/compat/inveterate, Paid's on /compat/paid, the retail-messaging envelope on
+/compat/retail-messaging.
 """
 
 from __future__ import annotations
@@ -62,6 +63,11 @@ def check(endpoint: Endpoint, response: httpx.Response, seconds: float) -> None:
         return
     if endpoint.path.startswith("/compat/paid"):
         assert set(error) == {"error", "code", "details"} and error["error"], error
+        return
+    if endpoint.path.startswith("/compat/retail-messaging"):
+        assert error["error"]["status"] == status and error["error"]["message"], error
+        if status == 422:
+            assert all(f["field"] and f["message"] for f in error["error"]["fields"]), error
         return
     assert response.headers["content-type"].startswith("application/problem+json"), error
     assert error["status"] == status and error["detail"], error

@@ -21,6 +21,7 @@ class ProductCreate(Schema):
     brand: str | None = None
     image_url: str | None = None
     metadata: dict[str, Any] | None = None
+    available: Annotated[bool, Meta(description="In stock (false: shoppers may subscribe).")] = True
 
 
 class ProductUpdate(Schema):
@@ -32,6 +33,9 @@ class ProductUpdate(Schema):
     brand: str | UnsetType | None = UNSET
     image_url: str | UnsetType | None = UNSET
     metadata: dict[str, Any] | UnsetType | None = UNSET
+    available: Annotated[
+        bool | UnsetType, Meta(description="Turning it on notifies the product's subscribers.")
+    ] = UNSET
 
 
 class Product(Schema):
@@ -46,3 +50,4 @@ class Product(Schema):
     metadata: dict[str, Any] | None
     created_at: datetime
     updated_at: datetime
+    available: bool

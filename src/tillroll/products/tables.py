@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tillroll.kit.tables import TEXT, TIMESTAMPTZ, UUID, Table, col
+from tillroll.kit.tables import BOOLEAN, TEXT, TIMESTAMPTZ, UUID, Table, col
 
 PRODUCTS = Table(
     "products",
@@ -20,6 +20,7 @@ PRODUCTS = Table(
     col("metadata", TEXT, null=True, json=dict[str, Any]),
     col("created_at", TIMESTAMPTZ),
     col("updated_at", TIMESTAMPTZ),
+    col("available", BOOLEAN),  # in stock (migration 0012, back-in-stock notifications)
     primary_key=("merchant_id", "id"),
     unique=[("merchant_id", "external_id")],
 )

@@ -36,7 +36,7 @@ _CACHE = 100_000  # branch cells kept per export
 COLUMNS = [
     "number", "id", "external_id", "type", "issued_at", "currency", "subtotal", "tax_total",
     "shipping_total", "discount_total", "total", "is_return", "branch_id", "branch_code",
-    "customer_id", "notes",
+    "customer_id", "notes", "order_status",
 ]  # fmt: skip
 HEADER = ",".join(COLUMNS) + "\r\n"
 
@@ -53,7 +53,10 @@ class Window:
 # --- reading --------------------------------------------------------------------------
 
 _ORDER = " ORDER BY r.issued_at, r.number"
-_CSV_ROWS = "SELECT r.csv_cells, r.branch_id, r.customer_id, r.notes, r.id, r.issued_at, r.number"
+_CSV_ROWS = (
+    "SELECT r.csv_cells, r.branch_id, r.customer_id, r.notes, r.order_status, r.id, "
+    "r.issued_at, r.number"
+)
 _ID_ROWS = "SELECT r.id, r.issued_at, r.number"
 
 
@@ -176,8 +179,10 @@ def stream_csv(
         await codes.fill(r[1] for r in rows)
         code = codes.cells.get
         return "".join(
-            f"{n},{own},{code(b, '')},{c or ''},{text(notes)}\r\n"
-            for own, b, c, notes, _, _, n in await with_own_cells(db, merchant_id, rows, _fill)
+            f"{n},{own},{code(b, '')},{c or ''},{text(notes)},{status or ''}\r\n"
+            for own, b, c, notes, status, _, _, n in await with_own_cells(
+                db, merchant_id, rows, _fill
+            )
         )
 
     return csv_stream(db, merchant_id, window, _CSV_ROWS, render, HEADER if header else "")

@@ -43,6 +43,7 @@ class ReceiptFilter:
     branch_id: uuid.UUID | None = None
     external_id: str | None = None
     type: str | None = None
+    order_status: tuple[str, ...] | None = None
     issued_from: datetime | None = None
     issued_to: datetime | None = None
     nothing: bool = False  # e.g. an unknown branch code: no receipt can match
@@ -68,6 +69,10 @@ class ReceiptFilter:
                 name = f"f{len(params)}"
                 clauses.append(f"{column} {op} :{name}")
                 params[name] = value
+        if self.order_status is not None:
+            marks, listed = in_list("os", self.order_status)
+            clauses.append(f"r.order_status IN {marks}")
+            params |= listed
         for key, op in ((self.after, ">"), (self.before, "<")):
             if key is not None:
                 name = f"f{len(params)}"
@@ -257,6 +262,14 @@ class ReceiptRepository(Repository):
             {"m": merchant_id, "id": receipt_id, "c": customer_id, "now": now},
         )
         return row is not None
+
+    async def set_order_status(
+        self, merchant_id: uuid.UUID, receipt_id: uuid.UUID, status: str
+    ) -> None:
+        await self.conn.execute(
+            "UPDATE receipts SET order_status = :s WHERE merchant_id = :m AND id = :id",
+            {"m": merchant_id, "id": receipt_id, "s": status},
+        )
 
     async def _with_lines(self, merchant_id: uuid.UUID, rows: list[Row]) -> list[StoredReceipt]:
         if not rows:

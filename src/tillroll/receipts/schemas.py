@@ -31,6 +31,7 @@ PriceText = Annotated[
 ]
 Aware = Annotated[datetime, Meta(tz=True, description="ISO 8601 with a UTC offset.")]
 ReceiptType = Literal["in_store", "online"]
+OrderStatus = Literal["PREPARED_SHIP", "PARTIALLY_SHIPPED", "SHIPPED", "DELIVERED", "CANCELED"]
 Text = Annotated[str, Meta(max_length=2000)]
 
 
@@ -185,6 +186,9 @@ class Receipt(Schema):
     is_return: bool
     created_at: datetime
     claimed_at: datetime | None
+    order_status: Annotated[
+        OrderStatus | None, Meta(description="An online order's status (docs/orders.md).")
+    ] = None
 
 
 class ReceiptBatch(Schema):
@@ -221,6 +225,9 @@ class ReceiptFilters(Schema):
     branch_code: Annotated[str | None, Meta(description="Not together with branch_id.")] = None
     external_id: str | None = None
     type: ReceiptType | None = None
+    order_status: Annotated[
+        list[OrderStatus] | None, Meta(description="Repeatable: any of these order statuses.")
+    ] = None
     issued_from: Annotated[Aware | None, Meta(description="Inclusive lower bound.")] = None
     issued_to: Annotated[Aware | None, Meta(description="Inclusive upper bound.")] = None
     issued_from_relative: Annotated[

@@ -138,9 +138,16 @@ class ReceiptService:
             branch_id=branch_id,
             external_id=query.external_id,
             type=query.type,
+            order_status=tuple(query.order_status) if query.order_status else None,
             issued_from=issued_from,
             issued_to=issued_to,
         )
+
+    async def set_order_status(
+        self, conn: Connection, merchant_id: uuid.UUID, receipt_id: uuid.UUID, status: str
+    ) -> None:
+        """Keep an online receipt's order status (derived and set by the orders domain)."""
+        await ReceiptRepository.of(conn).set_order_status(merchant_id, receipt_id, status)
 
     async def claim(
         self, conn: Connection, merchant_id: uuid.UUID, receipt_id: uuid.UUID, ref: CustomerRef
