@@ -148,15 +148,11 @@ def endpoints() -> list[Endpoint]:
 def middleware(settings: Settings, db: Database) -> list[Middleware]:
     """Outermost first. One layer (`kit.middleware.Edge`: headers, request id, access log,
     the failed-authentication limit, the last 500 guard, CORS inside it when configured):
-    every layer is CPU time on every request. Inside it, BigCommerce's credential headers
-    become the bearer key for requests under that facade's prefix (a prefix check)."""
+    every layer is CPU time on every request. (A facade whose clients send the key in
+    another header says so on its Router: `credential=`.)"""
     renderers = [(r.prefix, r.render_error) for r in ROUTERS if r.render_error is not None]
     limiter = FailureLimit(db, settings, renderers)
-    return [
-        Middleware(Edge, limiter=limiter, cors=security.cors(settings)),
-        Middleware(bigcommerce.BigCommerceAuth),
-        Middleware(inveterate.ApiKeyHeader),  # X-Inveterate-Api-Key under /compat/inveterate
-    ]
+    return [Middleware(Edge, limiter=limiter, cors=security.cors(settings))]
 
 
 def create_app(settings: Settings | None = None, db: Database | None = None) -> Starlette:

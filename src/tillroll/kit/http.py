@@ -78,11 +78,16 @@ class Principal(Protocol):
 class AuthBackend(Protocol):
     async def authenticate(self, conn: Connection, request: Request) -> Principal: ...
 
+    async def principal_for(self, conn: Connection, credential: str) -> Principal: ...
+
     async def record_use(self, db: Database, principal: Principal) -> None: ...
 
 
 ErrorRenderer = Callable[[TillrollError], Response]
 """Turns an expected error into a response (a facade renders its system's error envelope)."""
+
+CredentialReader = Callable[[Request], str | None]
+"""Finds the API key where a facade's clients send it (None: the usual bearer header)."""
 
 
 @dataclass(slots=True)
@@ -125,15 +130,24 @@ class Endpoint:
     errors: tuple[int, ...] = ()
     produces: str | None = None  # a streamed non-JSON body (CSV …)
     render_error: ErrorRenderer | None = None  # None: RFC 9457 problem details
+    credential: CredentialReader | None = None  # None: `Authorization: Bearer`
 
 
 class Router:
     """Collects the endpoints of one domain under a prefix."""
 
-    def __init__(self, prefix: str, *, tag: str, render_error: ErrorRenderer | None = None) -> None:
+    def __init__(
+        self,
+        prefix: str,
+        *,
+        tag: str,
+        render_error: ErrorRenderer | None = None,
+        credential: CredentialReader | None = None,
+    ) -> None:
         self.prefix = prefix
         self.tag = tag
         self.render_error = render_error
+        self.credential = credential
         self.endpoints: list[Endpoint] = []
 
     def route(
@@ -169,6 +183,7 @@ class Router:
                     errors=errors,
                     produces=produces,
                     render_error=self.render_error,
+                    credential=self.credential,
                 )
             )
             return handler
@@ -541,7 +556,11 @@ async def _record_use(runtime: Runtime, principal: Principal) -> None:
 async def _authorize(
     endpoint: Endpoint, runtime: Runtime, conn: Connection, request: Request
 ) -> Principal:
-    principal = await runtime.auth.authenticate(conn, request)
+    credential = endpoint.credential(request) if endpoint.credential else None
+    if credential is None:
+        principal = await runtime.auth.authenticate(conn, request)
+    else:
+        principal = await runtime.auth.principal_for(conn, credential)
     if not principal.may(endpoint.access, shopper_ok=endpoint.shopper_ok):
         raise Forbidden(f"This credential may not call {endpoint.method} {endpoint.path}.")
     return principal

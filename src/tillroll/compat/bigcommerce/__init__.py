@@ -6,6 +6,6 @@
 auth headers and BC's `{code, data, meta}` envelope.
 """
 
-from tillroll.compat.bigcommerce.endpoints import BigCommerceAuth, router
+from tillroll.compat.bigcommerce.endpoints import router
 
-__all__ = ["BigCommerceAuth", "router"]
+__all__ = ["router"]

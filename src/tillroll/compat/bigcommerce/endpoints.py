@@ -9,8 +9,8 @@ from collections.abc import Awaitable
 from typing import Any, TypeVar
 
 import msgspec
+from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from tillroll.b2b import schemas as native
 from tillroll.b2b.audit import who
@@ -76,27 +76,18 @@ def render_error(exc: TillrollError) -> Response:
     )
 
 
-router = Router(PREFIX, tag="compat: bigcommerce-b2b", render_error=render_error)
-
-
-class BigCommerceAuth:
+def credential(request: Request) -> str | None:
     """BC's credentials (`authToken`, or `X-Auth-Token` with `X-Store-Hash`) as the API key
-    they carry, for requests under the facade's prefix only."""
+    they carry; an `Authorization` header sent as well wins."""
+    if "authorization" in request.headers:
+        return None
+    token = request.headers.get("x-auth-token") or request.headers.get("authtoken")
+    return token.strip() if token else None
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"].startswith(PREFIX + "/"):
-            headers = list(scope["headers"])
-            if not any(name == b"authorization" for name, _ in headers):
-                token = next(
-                    (v for k, v in headers if k in (b"x-auth-token", b"authtoken") and v), None
-                )
-                if token is not None:
-                    headers.append((b"authorization", b"Bearer " + token.strip()))
-                    scope = {**scope, "headers": headers}
-        await self.app(scope, receive, send)
+router = Router(
+    PREFIX, tag="compat: bigcommerce-b2b", render_error=render_error, credential=credential
+)
 
 
 # --- helpers -----------------------------------------------------------------------------

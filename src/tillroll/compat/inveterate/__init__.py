@@ -6,6 +6,6 @@ over the native wallets. `customerId` is the customer's `external_id`; amounts a
 wallet currency's major units (`5` = 5.00).
 """
 
-from tillroll.compat.inveterate.endpoints import ApiKeyHeader, router
+from tillroll.compat.inveterate.endpoints import router
 
-__all__ = ["ApiKeyHeader", "router"]
+__all__ = ["router"]

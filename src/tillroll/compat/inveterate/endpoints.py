@@ -8,8 +8,8 @@ from typing import Annotated, Any
 
 import msgspec
 from msgspec import Meta
+from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from tillroll.customers.service import customer as customer_service
 from tillroll.errors import NotFound, TillrollError
@@ -27,21 +27,11 @@ PREFIX = "/compat/inveterate"
 _ENCODER = msgspec.json.Encoder(decimal_format="number")
 
 
-class ApiKeyHeader:
-    """Under the prefix, `X-Inveterate-Api-Key: <Tillroll key>` authenticates like
-    `Authorization: Bearer <key>` (and wins over one sent as well)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"].startswith(PREFIX + "/"):
-            key = next((v for k, v in scope["headers"] if k == b"x-inveterate-api-key"), None)
-            if key is not None:
-                headers = [(k, v) for k, v in scope["headers"] if k != b"authorization"]
-                headers.append((b"authorization", b"Bearer " + key.strip()))
-                scope = {**scope, "headers": headers}
-        await self.app(scope, receive, send)
+def credential(request: Request) -> str | None:
+    """`X-Inveterate-Api-Key: <Tillroll key>` authenticates like `Authorization: Bearer
+    <key>` (and wins over one sent as well)."""
+    key = request.headers.get("x-inveterate-api-key")
+    return key.strip() if key is not None else None
 
 
 def render_error(exc: TillrollError) -> Response:
@@ -58,7 +48,7 @@ def reply(body: Any, status: int = 200) -> Response:
     return Response(_ENCODER.encode(body), status, media_type="application/json")
 
 
-router = Router(PREFIX, tag="compat: inveterate", render_error=render_error)
+router = Router(PREFIX, tag="compat: inveterate", render_error=render_error, credential=credential)
 
 CustomerId = Annotated[str, Meta(min_length=1, max_length=128)]
 
