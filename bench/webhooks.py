@@ -201,11 +201,11 @@ async def ingest(url: str, hook: str | None, n: int, batch: int) -> float:
 def median_of(work: Callable[[str], Awaitable[Any]], url: str, label: str) -> Any:
     """The median of RUNS runs of `work`, each on a fresh database."""
 
-    async def once() -> Any:
-        with fresh_database(url, label) as database:
-            return await work(database.url)
+    def once() -> Any:
+        with fresh_database(url, label) as database:  # (PostgreSQL: its own event loop)
+            return asyncio.run(work(database.url))
 
-    results = [asyncio.run(once()) for _ in range(RUNS)]
+    results = [once() for _ in range(RUNS)]
     if isinstance(results[0], tuple):
         return tuple(statistics.median(r[i] for r in results) for i in range(len(results[0])))
     return statistics.median(results)
