@@ -25,6 +25,7 @@ from tillroll.compat.spaaza.export import render_missing, store_cells
 from tillroll.config import Settings
 from tillroll.customers import endpoints as customers
 from tillroll.events import endpoints as events
+from tillroll.jobs import service as jobs_service
 from tillroll.jobs import worker
 from tillroll.kit import idempotency, security
 from tillroll.kit.db import Database, open_database, run
@@ -118,10 +119,12 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 
 async def _sweep_hourly(db: Database, settings: Settings) -> None:
-    """Housekeeping while the server runs: expired idempotency keys, once an hour."""
+    """Housekeeping while the server runs, once an hour: expired idempotency keys, jobs
+    finished a week ago."""
     while True:
         try:
             await run(db, lambda conn: idempotency.sweep(conn, settings), write=True)
+            await run(db, jobs_service.purge, write=True)
         except Exception:  # the next hour tries again; requests are unaffected
             log.warning("idempotency key sweep failed", exc_info=True)
         await asyncio.sleep(3600)

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from tests.conftest import Tenant
-from tillroll.jobs.service import HANDLERS, enqueue, handler
+from tillroll.jobs.service import HANDLERS, KEEP_FINISHED, enqueue, handler, purge
 from tillroll.kit.clock import utc_now
 from tillroll.kit.db import Connection, Database, run
 
@@ -64,3 +64,25 @@ def test_a_kind_has_one_handler() -> None:
             handler("test.one_handler")(first)
     finally:
         del HANDLERS["test.one_handler"]
+
+
+async def test_finished_jobs_are_forgotten_after_a_week(db: Database) -> None:
+    key = str(uuid.uuid4())
+    old = utc_now() - KEEP_FINISHED - timedelta(minutes=1)
+
+    async def work(conn: Connection) -> list[uuid.UUID]:
+        ids = [await enqueue(conn, "test.purge", {}) for _ in range(3)]
+        ids.append(await enqueue(conn, "test.purge", {}, key=key))
+        for job_id, (status, at) in zip(
+            ids, [("done", old), ("dead", old), ("done", utc_now()), ("done", old)], strict=True
+        ):
+            await conn.execute(
+                "UPDATE jobs SET status = :s, finished_at = :at WHERE id = :id",
+                {"s": status, "at": at, "id": job_id},
+            )
+        await purge(conn)
+        rows = await conn.fetchall("SELECT id FROM jobs WHERE kind = 'test.purge'")
+        return [r["id"] for r in rows]
+
+    kept = await run(db, work, write=True)
+    assert len(kept) == 2  # finished recently, and keyed

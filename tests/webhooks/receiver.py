@@ -84,16 +84,16 @@ class Receiver:
         try:
             status, extra = self.answer()
             record.status = status
-            request.send_response(status)
-            for name, value in extra.items():
-                request.send_header(name, value)
-            reply = b'{"ok": true}' if status == 200 else b"x" * 5000
-            request.send_header("Content-Length", str(len(reply)))
-            request.end_headers()
-            request.wfile.write(reply)
-        finally:
+        finally:  # done before answering: the client may send the next one once answered
             with self.lock:
                 self.in_flight[hook] -= 1
+        request.send_response(status)
+        for name, value in extra.items():
+            request.send_header(name, value)
+        reply = b'{"ok": true}' if status == 200 else b"x" * 5000
+        request.send_header("Content-Length", str(len(reply)))
+        request.end_headers()
+        request.wfile.write(reply)
 
     def delivered(self, path: str | None = None) -> list[Received]:
         return [r for r in self.received if r.status == 200 and path in (None, r.path)]

@@ -81,3 +81,11 @@ class JobRepository(Repository):
             },
         )
         return row is not None
+
+    async def purge(self, before: datetime) -> None:
+        """Forget finished jobs without a key (a keyed one stays: it is enqueued once)."""
+        await self.conn.execute(
+            "DELETE FROM jobs WHERE status IN ('done', 'dead') AND key IS NULL "
+            "AND finished_at < :before",
+            {"before": before},
+        )

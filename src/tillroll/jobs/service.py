@@ -84,3 +84,12 @@ async def enqueue(
         "finished_at": None,
     }
     return await JobRepository.of(conn).insert(row)
+
+
+KEEP_FINISHED = timedelta(days=7)
+"""How long finished jobs without a key stay (to look into), before `purge` forgets them."""
+
+
+async def purge(conn: Connection) -> None:
+    """Forget jobs finished more than `KEEP_FINISHED` ago (run hourly by `serve`)."""
+    await JobRepository.of(conn).purge(utc_now() - KEEP_FINISHED)

@@ -18,9 +18,11 @@ import ssl
 import time
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
-from functools import cache
+from functools import cache, partial
+from typing import Any
 
 import httpx
 import msgspec
@@ -50,6 +52,8 @@ LEASE = timedelta(seconds=30)
 DRAIN_FOR = 20.0
 """Seconds one job delivers before it hands over to a fresh run of itself."""
 BATCH = 50
+RECORD_EVERY = 20
+"""Most successful attempts recorded in one transaction."""
 KEPT = 1000
 """Characters of a response body kept in the delivery log."""
 
@@ -153,8 +157,21 @@ async def _held_elsewhere(conn: Connection, merchant_id: uuid.UUID, endpoint_id:
     return found is None or not found.endpoint.enabled or found.draining(utc_now())
 
 
+@dataclass(frozen=True, slots=True)
+class _Sent:
+    """One attempt's log row and outcome, to record."""
+
+    row: dict[str, Any]
+    delivered: bool
+    next_at: datetime
+
+
 async def _drain(db: Database, stored: Stored, claim: uuid.UUID) -> datetime | None:
-    """Deliver due messages in order; when the next one must wait, the time it is due."""
+    """Deliver due messages in order; when the next one must wait, the time it is due.
+
+    Successes are recorded together, at most `RECORD_EVERY` at a time (one transaction, one
+    disk sync): a worker dying before it records them sends them again, as at least once
+    allows; a failure is recorded at once."""
     merchant_id, endpoint_id = stored.merchant_id, stored.endpoint.id
     deadline = time.monotonic() + DRAIN_FOR
     client = httpx.AsyncClient(
@@ -165,16 +182,21 @@ async def _drain(db: Database, stored: Stored, claim: uuid.UUID) -> datetime | N
             messages, found = await run(
                 db, lambda c: _next(c, merchant_id, endpoint_id), write=False
             )
-            if found is None or not found.endpoint.enabled:
+            if found is None or not found.endpoint.enabled or not messages:
                 return None
-            if not messages:
-                return None
+            sent: list[_Sent] = []
             for message, event in messages:
                 if message.next_attempt_at > utc_now():
-                    return message.next_attempt_at
-                due, held = await _attempt(db, http, found, message, event, claim)
-                if due is not None or not held:
-                    return due
+                    break
+                sent.append(await _send(http, found, message, event))
+                if not sent[-1].delivered or len(sent) >= RECORD_EVERY:
+                    break
+            if not sent:
+                return messages[0][0].next_attempt_at
+            record = partial(_record, stored=found, sent=sent, claim=claim)
+            held = await run(db, record, write=True)
+            if not sent[-1].delivered or not held:
+                return sent[-1].next_at if held else None
     return utc_now()  # more to deliver: a fresh run goes on
 
 
@@ -188,16 +210,8 @@ async def _next(
     return [(m, found[m.event_id]) for m in messages], stored
 
 
-async def _attempt(
-    db: Database,
-    http: httpx.AsyncClient,
-    stored: Stored,
-    message: Message,
-    event: Event,
-    claim: uuid.UUID,
-) -> tuple[datetime | None, bool]:
-    """One attempt, recorded: (None when delivered, else when to try again; whether the
-    drain lease is still ours)."""
+async def _send(http: httpx.AsyncClient, stored: Stored, message: Message, event: Event) -> _Sent:
+    """One attempt (outside any transaction), and what to record of it."""
     now = utc_now()
     body = payload(event)
     response: httpx.Response | None = None
@@ -218,7 +232,6 @@ async def _attempt(
         error = f"HTTP {response.status_code}"
     attempt = message.attempts + 1
     wait = retry_after(response, now) or backoff(attempt, RETRY_BASE, RETRY_CAP)
-    next_at = utc_now() + wait
     row = {
         "merchant_id": stored.merchant_id, "id": uuid7(), "endpoint_id": stored.endpoint.id,
         "event_id": event.id, "attempt": attempt,
@@ -227,19 +240,22 @@ async def _attempt(
         "response_body": response.text[:KEPT] if response is not None else None,
         "error": error, "created_at": now,
     }  # fmt: skip
+    return _Sent(row, delivered, utc_now() + wait)
 
-    async def record(conn: Connection) -> bool:
-        repo = WebhookRepository.of(conn)
-        until = utc_now() + LEASE
+
+async def _record(conn: Connection, *, stored: Stored, sent: list[_Sent], claim: uuid.UUID) -> bool:
+    """Record attempts; whether the drain lease is still ours (it is extended)."""
+    repo = WebhookRepository.of(conn)
+    until = utc_now() + LEASE
+    held = True
+    for one in sent:
         held = await repo.record(
-            row, delivered=delivered, next_attempt_at=next_at, claim=claim, drain_until=until
-        )
-        if not delivered:
-            await _disable_if_failing(conn, stored)
-        return held
-
-    held = await run(db, record, write=True)
-    return (None if delivered else next_at), held
+            one.row, delivered=one.delivered, next_attempt_at=one.next_at, claim=claim,
+            drain_until=until,
+        )  # fmt: skip
+    if not sent[-1].delivered:
+        await _disable_if_failing(conn, stored)
+    return held
 
 
 async def _disable_if_failing(conn: Connection, stored: Stored) -> None:
