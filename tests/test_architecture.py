@@ -159,8 +159,11 @@ OWNED = {
     "customers": {"customers"},
     "products": {"products"},
     "receipts": {"receipts", "receipt_lines"},
+    "b2b": {"invoices", "payments", "payment_receipts", "payment_receipt_lines", "payment_audit"},
+    "wallets": {"wallets", "wallet_entries", "wallet_lots", "wallet_draws", "wallet_redemptions"},
     "events": {"events"},
     "jobs": {"jobs"},
+    "webhooks": {"webhook_endpoints", "webhook_messages", "webhook_attempts"},
     "kit": {"idempotency_keys", "schema_migrations"},
 }
 FACADE_TABLES = {"compat/spaaza": {"spaaza_receipt_cells"}}  # a facade's own pre-rendered cells

@@ -12,8 +12,10 @@ from typing import Any
 import msgspec
 import pytest
 
+from tests.b2b.helpers import b2b_world
 from tests.conftest import Tenant
 from tests.factories import (
+    created,
     make_branch,
     make_customer,
     make_key,
@@ -34,7 +36,18 @@ SAMPLE_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PATCH", "/v1/customers/{customer_id}"): {"first_name": "Hijacked", "member_number": "X"},
     ("PATCH", "/v1/products/{product_id}"): {"name": "Hijacked"},
     ("POST", "/v1/receipts/{receipt_id}/claim"): {"customer": {"member_number": "A-MEMBER"}},
+    ("POST", "/v1/webhook-endpoints/{endpoint_id}/redeliver"): {"since": "2020-01-01T00:00:00Z"},
+    ("PATCH", "/v1/invoices/{invoice_id}"): {"external_id": "HIJACK"},
+    ("PATCH", "/v1/payments/{payment_id}"): {"memo": "Hijacked"},
+    ("PUT", "/v1/payments/{payment_id}/processing-status"): {"processing_status": 4},
+    ("POST", "/v1/payments/{payment_id}/operations"): {"operation": "revert"},
+    ("POST", "/v1/customers/{customer_id}/wallets"): {"kind": "points"},
+    ("POST", "/v1/wallets/{wallet_id}/entries"): {"amount": 1},
+    ("POST", "/v1/customers/{customer_id}/redemptions"): {"amount": 1},
 }
+
+
+HOOK = {"url": "http://127.0.0.1:9/hook", "events": ["receipt.created"]}
 
 
 def _id(endpoint: Endpoint) -> str:
@@ -69,12 +82,34 @@ class World:
         anonymous = await make_receipt(client, simple_receipt("B-ANON", branch={"code": "B-OWN"}))
         await make_receipt(client, simple_receipt("B-OWNED", customer={"id": customer["id"]}))
         key = await make_key(client, "read")
+        b2b = await b2b_world(client, customer["id"])
+        wallet = await created(
+            await client.post(f"/v1/customers/{customer['id']}/wallets", json={"kind": "credit"})
+        )
+        debit_body = {"amount": -10}
+        path = f"/v1/wallets/{wallet['id']}/entries"
+        await client.post(path, json={"amount": 100}, headers={"Idempotency-Key": "t-credit"})
+        debit = await created(
+            await client.post(path, json=debit_body, headers={"Idempotency-Key": "t-debit"})
+        )
+        code = await created(
+            await client.post(
+                f"/v1/customers/{customer['id']}/redemptions",
+                json={"wallet": wallet["id"], "amount": 20},
+            )
+        )
         self.ids = {
+            **{name: values[0] for name, values in b2b.items()},
             "branch_id": branch["id"],
             "customer_id": customer["id"],
             "product_id": product["id"],
             "receipt_id": anonymous["id"],
             "key_id": key["id"],
+            "event_id": (await client.get("/v1/events")).json()["data"][0]["id"],
+            "endpoint_id": (await client.post("/v1/webhook-endpoints", json=HOOK)).json()["id"],
+            "wallet_id": wallet["id"],
+            "entry_id": debit["id"],
+            "code": code["code"],
         }
         return self
 
@@ -88,7 +123,14 @@ class World:
             "product": (await client.get(f"/v1/products/{ids['product_id']}")).json(),
             "receipts": (await client.get("/v1/receipts")).json(),
             "customers": (await client.get("/v1/customers")).json(),
+            "webhooks": (await client.get("/v1/webhook-endpoints")).json(),
+            "invoices": (await client.get("/v1/invoices")).json(),
+            "payments": (await client.get("/v1/payments")).json(),
+            "payment receipt lines": (await client.get("/v1/payment-receipt-lines")).json(),
             "keys": [{k: v for k, v in key.items() if k != "last_used_at"} for key in keys],
+            "wallet": (await client.get(f"/v1/wallets/{ids['wallet_id']}")).json(),
+            "entries": (await client.get(f"/v1/wallets/{ids['wallet_id']}/entries")).json(),
+            "code": (await client.get(f"/v1/redemptions/{ids['code']}")).json(),
         }
 
     def path(self, endpoint: Endpoint) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -18,11 +18,14 @@ from tillroll import __version__
 from tillroll.auth import endpoints as auth_endpoints
 from tillroll.auth.ratelimit import FailureLimit
 from tillroll.auth.service import auth
+from tillroll.b2b import endpoints as b2b
 from tillroll.branches import endpoints as branches
-from tillroll.compat import spaaza
+from tillroll.compat import bigcommerce, inveterate, spaaza
 from tillroll.compat.spaaza.export import render_missing, store_cells
 from tillroll.config import Settings
 from tillroll.customers import endpoints as customers
+from tillroll.events import endpoints as events
+from tillroll.jobs import worker
 from tillroll.kit import idempotency, security
 from tillroll.kit.db import Database, open_database, run
 from tillroll.kit.http import (
@@ -40,6 +43,8 @@ from tillroll.merchants import endpoints as merchants
 from tillroll.products import endpoints as products
 from tillroll.receipts import endpoints as receipts
 from tillroll.receipts import export, ingest
+from tillroll.wallets import endpoints as wallets
+from tillroll.webhooks import endpoints as webhooks
 
 ROUTERS: list[Router] = [
     merchants.router,
@@ -51,7 +56,15 @@ ROUTERS: list[Router] = [
     receipts.router,
     receipts.by_customer,
     receipts.exports,  # after `/{receipt_id}` on purpose: routing order does not matter
+    events.router,
+    webhooks.router,
+    wallets.by_customer,
+    wallets.router,
+    wallets.codes,
     spaaza.router,
+    *b2b.ROUTERS,
+    bigcommerce.router,
+    inveterate.router,
 ]
 
 _ASSETS = "/docs/assets"
@@ -101,6 +114,10 @@ async def _sweep_hourly(db: Database, settings: Settings) -> None:
         await asyncio.sleep(3600)
 
 
+SHUTDOWN_GRACE = 5.0
+"""Seconds the worker inside `serve` may take to finish its jobs when the server stops."""
+
+
 def wire_facades() -> None:
     """Hook the facades into the core's generic listeners (once)."""
     if store_cells not in ingest.ON_STORE:
@@ -118,10 +135,15 @@ def endpoints() -> list[Endpoint]:
 def middleware(settings: Settings, db: Database) -> list[Middleware]:
     """Outermost first. One layer (`kit.middleware.Edge`: headers, request id, access log,
     the failed-authentication limit, the last 500 guard, CORS inside it when configured):
-    every layer is CPU time on every request."""
+    every layer is CPU time on every request. Inside it, BigCommerce's credential headers
+    become the bearer key for requests under that facade's prefix (a prefix check)."""
     renderers = [(r.prefix, r.render_error) for r in ROUTERS if r.render_error is not None]
     limiter = FailureLimit(db, settings, renderers)
-    return [Middleware(Edge, limiter=limiter, cors=security.cors(settings))]
+    return [
+        Middleware(Edge, limiter=limiter, cors=security.cors(settings)),
+        Middleware(bigcommerce.BigCommerceAuth),
+        Middleware(inveterate.ApiKeyHeader),  # X-Inveterate-Api-Key under /compat/inveterate
+    ]
 
 
 def create_app(settings: Settings | None = None, db: Database | None = None) -> Starlette:
@@ -139,10 +161,16 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         await database.connect()
         sweeper = asyncio.create_task(_sweep_hourly(database, settings))
+        stop = asyncio.Event()
+        jobs = asyncio.create_task(worker.serve(database, stop)) if settings.serve_worker else None
         try:
             yield
         finally:
             sweeper.cancel()
+            stop.set()
+            if jobs is not None:  # a delivery cut short is made again after its lease
+                with suppress(TimeoutError):
+                    await asyncio.wait_for(jobs, SHUTDOWN_GRACE)
             if db is None:
                 await database.close()
 

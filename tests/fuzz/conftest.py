@@ -12,6 +12,7 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, settings
 
+from tests.b2b.helpers import b2b_world
 from tests.conftest import new_tenant
 from tests.factories import receipt
 from tillroll.kit.db import Database
@@ -52,15 +53,30 @@ async def world(app, db: Database) -> AsyncIterator[World]:  # type: ignore[no-u
         tenant = await new_tenant(db, c, "Fuzz")
         api = tenant.client
         branch = (await api.post("/v1/branches", json={"code": "F1", "name": "F"})).json()
-        customer = (await api.post("/v1/customers", json={"member_number": "4711"})).json()
+        customer = (
+            await api.post("/v1/customers", json={"member_number": "4711", "external_id": "4711"})
+        ).json()
         product = (await api.post("/v1/products", json={"external_id": "S", "name": "P"})).json()
         stored = (await api.post("/v1/receipts", json=receipt("FUZZ-1"))).json()
         spare = (await api.post("/v1/keys", json={"name": "spare"})).json()
         session = await api.post(f"/v1/customers/{customer['id']}/sessions", json={})
+        wallet = (
+            await api.post(f"/v1/customers/{customer['id']}/wallets", json={"kind": "credit"})
+        ).json()
+        credit = await api.post(f"/v1/wallets/{wallet['id']}/entries", json={"amount": 500},
+                                headers={"Idempotency-Key": "fuzz-credit"})  # fmt: skip
+        code = await api.post(f"/v1/customers/{customer['id']}/redemptions",
+                              json={"wallet": wallet["id"], "amount": 100})  # fmt: skip
+        event = (await api.get("/v1/events")).json()["data"][0]
+        hook = {"url": "http://127.0.0.1:9/hook", "events": ["receipt.created"]}
+        endpoint = (await api.post("/v1/webhook-endpoints", json=hook)).json()
+        b2b = await b2b_world(api, customer["id"])
         ids = {
             "branch_id": [branch["id"]], "customer_id": [customer["id"]],
             "product_id": [product["id"]], "receipt_id": [stored["id"], str(stored["number"])],
-            "key_id": [spare["id"]],
+            "key_id": [spare["id"]], "event_id": [event["id"]],
+            "endpoint_id": [endpoint["id"]], **b2b, "wallet_id": [wallet["id"]],
+            "entry_id": [credit.json()["id"]], "code": [code.json()["code"]], "member_id": ["4711"],
         }  # fmt: skip
         yield World(api, tenant.key, ids, session.json()["token"], tenant.number)
         await api.aclose()

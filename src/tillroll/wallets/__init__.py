@@ -1,0 +1,1 @@
+"""Wallets: store credit and points ledgers, their lots and expiry, and redemption codes."""

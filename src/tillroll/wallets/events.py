@@ -1,0 +1,53 @@
+"""The wallets' event types, and the one place wallet events are emitted from."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+import msgspec
+
+from tillroll.events.catalog import EventType
+from tillroll.events.service import emit
+from tillroll.kit.db import Connection
+from tillroll.wallets.schemas import Entry, Redemption
+
+S = TypeVar("S", bound=msgspec.Struct)
+
+WALLET_CREDITED = EventType(
+    "wallet.credited",
+    Entry,
+    "A credit entry was added to a wallet (grant, earn, cancel, reversal).",
+)
+WALLET_DEBITED = EventType(
+    "wallet.debited", Entry, "A debit entry was added to a wallet (spend, hold, expiry, clawback)."
+)
+REDEMPTION_CREATED = EventType(
+    "redemption.created", Redemption, "A redemption code was issued, holding its amount."
+)
+REDEMPTION_CONSUMED = EventType("redemption.consumed", Redemption, "A redemption code was used.")
+REDEMPTION_CANCELLED = EventType(
+    "redemption.cancelled", Redemption, "A redemption code was cancelled; its hold returned."
+)
+REDEMPTION_EXPIRED = EventType(
+    "redemption.expired", Redemption, "A redemption code expired unused; its hold returned."
+)
+_CODE_EVENTS = {
+    "active": REDEMPTION_CREATED, "consumed": REDEMPTION_CONSUMED,
+    "cancelled": REDEMPTION_CANCELLED, "expired": REDEMPTION_EXPIRED,
+}  # fmt: skip
+
+
+def shape(schema: type[S], row: Mapping[str, Any]) -> S:
+    """A row as `schema` (its own fields only)."""
+    return schema(**{name: row[name] for name in schema.__struct_fields__})
+
+
+async def entry_written(conn: Connection, entry: Mapping[str, Any]) -> None:
+    kind = WALLET_CREDITED if entry["amount"] > 0 else WALLET_DEBITED
+    await emit(conn, entry["merchant_id"], kind, shape(Entry, entry))
+
+
+async def code_changed(conn: Connection, code: Mapping[str, Any]) -> None:
+    """A code was issued (`active`) or closed: the event of its new status."""
+    await emit(conn, code["merchant_id"], _CODE_EVENTS[code["status"]], shape(Redemption, code))

@@ -1,0 +1,201 @@
+"""The wallets domain's SQL, on its own tables only, every statement scoped by merchant."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from tillroll.kit.db import Row
+from tillroll.kit.repository import Repository
+from tillroll.wallets.tables import DRAWS, ENTRIES, LOTS, REDEMPTIONS, WALLETS
+
+_LIVE = "remaining > 0 AND (expires_at IS NULL OR expires_at > :t)"
+_DRAW_ORDER = "(expires_at IS NULL), expires_at, granted_at, id"
+"""Soonest expiry first (never-expiring last), then oldest."""
+
+
+class WalletRepository(Repository):
+    # --- wallets ------------------------------------------------------------------------
+
+    async def insert_wallet(self, row: Mapping[str, Any]) -> None:
+        await WALLETS.insert(self.conn, [row])
+
+    async def wallet(
+        self, merchant_id: uuid.UUID, wallet_id: uuid.UUID, *, lock: bool
+    ) -> Row | None:
+        return await self.conn.fetchone(
+            f"SELECT {WALLETS.select()} FROM wallets WHERE merchant_id = :m AND id = :w"
+            + (self.conn.for_update() if lock else ""),
+            {"m": merchant_id, "w": wallet_id},
+        )
+
+    async def wallets_of(self, merchant_id: uuid.UUID, customer_id: uuid.UUID) -> list[Row]:
+        return await self.conn.fetchall(
+            f"SELECT {WALLETS.select()} FROM wallets WHERE merchant_id = :m AND customer_id = :c "
+            "ORDER BY kind",
+            {"m": merchant_id, "c": customer_id},
+        )
+
+    async def save_wallet(self, w: Mapping[str, Any]) -> None:
+        await self.conn.execute(
+            "UPDATE wallets SET balance = :balance, debt = :debt, entry_count = :entry_count, "
+            "updated_at = :updated_at WHERE merchant_id = :merchant_id AND id = :id",
+            {
+                k: w[k]
+                for k in ("balance", "debt", "entry_count", "updated_at", "merchant_id", "id")
+            },
+        )
+
+    # --- entries, lots, draws -----------------------------------------------------------
+
+    async def insert_entry(self, row: Mapping[str, Any]) -> None:
+        await ENTRIES.insert(self.conn, [row])
+
+    async def entry(
+        self, merchant_id: uuid.UUID, wallet_id: uuid.UUID, entry_id: uuid.UUID
+    ) -> Row | None:
+        return await self.conn.fetchone(
+            f"SELECT {ENTRIES.select()} FROM wallet_entries "
+            "WHERE merchant_id = :m AND wallet_id = :w AND id = :e",
+            {"m": merchant_id, "w": wallet_id, "e": entry_id},
+        )
+
+    async def is_reversed(self, merchant_id: uuid.UUID, entry_id: uuid.UUID) -> bool:
+        found = await self.conn.fetchval(
+            "SELECT 1 FROM wallet_entries WHERE merchant_id = :m AND reverses = :e",
+            {"m": merchant_id, "e": entry_id},
+        )
+        return found is not None
+
+    async def entries(
+        self, merchant_id: uuid.UUID, wallet_id: uuid.UUID, *, after: int, limit: int,
+        reasons: Sequence[str] | None, since: datetime | None, until: datetime | None,
+    ) -> list[Row]:  # fmt: skip
+        """Oldest first, by `seq`, after the keyset `after`."""
+        where = ["merchant_id = :m", "wallet_id = :w", "seq > :after"]
+        params: dict[str, Any] = {"m": merchant_id, "w": wallet_id, "after": after, "n": limit}
+        if reasons:
+            marks = ", ".join(f":r{i}" for i in range(len(reasons)))
+            where.append(f"reason IN ({marks})")
+            params |= {f"r{i}": r for i, r in enumerate(reasons)}
+        if since is not None:
+            where.append("created_at >= :since")
+            params["since"] = since
+        if until is not None:
+            where.append("created_at < :until")
+            params["until"] = until
+        return await self.conn.fetchall(
+            f"SELECT {ENTRIES.select()} FROM wallet_entries WHERE {' AND '.join(where)} "
+            "ORDER BY seq LIMIT :n",
+            params,
+        )
+
+    async def insert_lot(self, row: Mapping[str, Any]) -> None:
+        await LOTS.insert(self.conn, [row])
+
+    async def lots(
+        self, merchant_id: uuid.UUID, wallet_id: uuid.UUID, *, after: uuid.UUID | None, limit: int
+    ) -> list[Row]:
+        """Lots oldest first (ids are time-ordered), after the keyset `after`."""
+        since = "" if after is None else "AND id > :after "
+        return await self.conn.fetchall(
+            f"SELECT {LOTS.select()} FROM wallet_lots WHERE merchant_id = :m AND wallet_id = :w "
+            f"{since}ORDER BY id LIMIT :n",
+            {"m": merchant_id, "w": wallet_id, "n": limit, **({"after": after} if after else {})},
+        )
+
+    async def live_lots(
+        self, merchant_id: uuid.UUID, wallet_id: uuid.UUID, t: datetime, *,
+        skip: int = 0, limit: int | None = None,
+    ) -> list[Row]:  # fmt: skip
+        """Lots with something left that are valid at `t`, in draw order (a slice of them)."""
+        window = "" if limit is None else " LIMIT :n OFFSET :skip"
+        return await self.conn.fetchall(
+            f"SELECT {LOTS.select()} FROM wallet_lots WHERE merchant_id = :m AND wallet_id = :w "
+            f"AND {_LIVE} ORDER BY {_DRAW_ORDER}{window}",
+            {"m": merchant_id, "w": wallet_id, "t": t,
+             **({} if limit is None else {"n": limit, "skip": skip})},
+        )  # fmt: skip
+
+    async def due_lots(
+        self, merchant_id: uuid.UUID, wallet_id: uuid.UUID, t: datetime
+    ) -> list[Row]:
+        """Lots expired at `t` whose remainder has no `expiry` entry yet."""
+        return await self.conn.fetchall(
+            f"SELECT {LOTS.select()} FROM wallet_lots WHERE merchant_id = :m AND wallet_id = :w "
+            "AND remaining > 0 AND expires_at <= :t ORDER BY expires_at, granted_at, id",
+            {"m": merchant_id, "w": wallet_id, "t": t},
+        )
+
+    async def lots_by_id(self, merchant_id: uuid.UUID, ids: Sequence[uuid.UUID]) -> list[Row]:
+        if not ids:
+            return []
+        marks = ", ".join(f":l{i}" for i in range(len(ids)))
+        return await self.conn.fetchall(
+            f"SELECT {LOTS.select()} FROM wallet_lots WHERE merchant_id = :m AND id IN ({marks})",
+            {"m": merchant_id, **{f"l{i}": lot for i, lot in enumerate(ids)}},
+        )
+
+    async def save_lots(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        await self.conn.executemany(
+            "UPDATE wallet_lots SET remaining = :remaining, swept = :swept "
+            "WHERE merchant_id = :merchant_id AND id = :id",
+            [{k: r[k] for k in ("remaining", "swept", "merchant_id", "id")} for r in rows],
+        )
+
+    async def insert_draws(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        await DRAWS.insert(self.conn, rows)
+
+    async def draws(self, merchant_id: uuid.UUID, entry_ids: Sequence[uuid.UUID]) -> list[Row]:
+        """(entry_id, lot_id, amount) of the draws of `entry_ids`."""
+        if not entry_ids:
+            return []
+        marks = ", ".join(f":e{i}" for i in range(len(entry_ids)))
+        return await self.conn.fetchall(
+            "SELECT entry_id, lot_id, amount FROM wallet_draws "
+            f"WHERE merchant_id = :m AND entry_id IN ({marks}) ORDER BY entry_id, lot_id",
+            {"m": merchant_id, **{f"e{i}": e for i, e in enumerate(entry_ids)}},
+        )
+
+    # --- redemptions ---------------------------------------------------------------------
+
+    async def insert_redemption(self, row: Mapping[str, Any]) -> None:
+        await REDEMPTIONS.insert(self.conn, [row])
+
+    async def active_redemptions(self, merchant_id: uuid.UUID, wallet_id: uuid.UUID) -> list[Row]:
+        return await self.conn.fetchall(
+            f"SELECT {REDEMPTIONS.select()} FROM wallet_redemptions "
+            "WHERE merchant_id = :m AND wallet_id = :w AND status = 'active' ORDER BY created_at",
+            {"m": merchant_id, "w": wallet_id},
+        )
+
+    async def redemption_by_code(self, merchant_id: uuid.UUID, code: str) -> Row | None:
+        return await self.conn.fetchone(
+            f"SELECT {REDEMPTIONS.select()} FROM wallet_redemptions "
+            "WHERE merchant_id = :m AND code = :c",
+            {"m": merchant_id, "c": code},
+        )
+
+    async def close_redemption(
+        self, merchant_id: uuid.UUID, redemption_id: uuid.UUID, status: str, at: datetime,
+        receipt_id: uuid.UUID | None = None,
+    ) -> None:  # fmt: skip
+        await self.conn.execute(
+            "UPDATE wallet_redemptions SET status = :s, closed_at = :t, receipt_id = :r "
+            "WHERE merchant_id = :m AND id = :id",
+            {"s": status, "t": at, "r": receipt_id, "m": merchant_id, "id": redemption_id},
+        )
+
+    # --- work due (the expiry job) -------------------------------------------------------
+
+    async def wallets_due(self, t: datetime, limit: int) -> list[Row]:
+        """(merchant_id, wallet_id) of wallets with a lot or a code expired at `t`, unswept."""
+        return await self.conn.fetchall(
+            "SELECT merchant_id, wallet_id FROM wallet_lots "
+            "WHERE remaining > 0 AND expires_at <= :t "
+            "UNION SELECT merchant_id, wallet_id FROM wallet_redemptions "
+            "WHERE status = 'active' AND expires_at <= :t LIMIT :n",
+            {"t": t, "n": limit},
+        )

@@ -1,0 +1,87 @@
+"""The wallets domain's tables (migration 0010)."""
+
+from __future__ import annotations
+
+from tillroll.kit.tables import BIGINT, BOOLEAN, INTEGER, TEXT, TIMESTAMPTZ, UUID, Table, col
+
+WALLETS = Table(
+    "wallets",
+    col("merchant_id", UUID),
+    col("id", UUID),
+    col("customer_id", UUID),
+    col("kind", TEXT),
+    col("currency", TEXT, null=True),
+    col("title", TEXT),
+    col("lifetime_days", INTEGER, null=True),
+    col("allow_overdraft", BOOLEAN),
+    col("code_lifetime_hours", INTEGER, null=True),
+    col("balance", BIGINT),
+    col("debt", BIGINT),
+    col("entry_count", BIGINT),
+    col("created_at", TIMESTAMPTZ),
+    col("updated_at", TIMESTAMPTZ),
+    primary_key=("merchant_id", "id"),
+    unique=[("merchant_id", "customer_id", "kind")],
+)
+
+ENTRIES = Table(
+    "wallet_entries",
+    col("merchant_id", UUID),
+    col("id", UUID),
+    col("wallet_id", UUID),
+    col("seq", BIGINT),
+    col("amount", BIGINT),
+    col("balance_after", BIGINT),
+    col("reason", TEXT),
+    col("note", TEXT, null=True),
+    col("receipt_id", UUID, null=True),
+    col("campaign_id", UUID, null=True),
+    col("redemption_id", UUID, null=True),
+    col("reverses", UUID, null=True),
+    col("lot_id", UUID, null=True),
+    col("actor", TEXT, null=True),
+    col("created_at", TIMESTAMPTZ),
+    primary_key=("merchant_id", "id"),
+    unique=[("merchant_id", "wallet_id", "seq"), ("merchant_id", "reverses")],
+)
+
+LOTS = Table(
+    "wallet_lots",
+    col("merchant_id", UUID),
+    col("id", UUID),
+    col("wallet_id", UUID),
+    col("entry_id", UUID),
+    col("amount", BIGINT),
+    col("remaining", BIGINT),
+    col("granted_at", TIMESTAMPTZ),
+    col("expires_at", TIMESTAMPTZ, null=True),
+    col("swept", BOOLEAN),
+    primary_key=("merchant_id", "id"),
+)
+
+DRAWS = Table(
+    "wallet_draws",
+    col("merchant_id", UUID),
+    col("entry_id", UUID),
+    col("lot_id", UUID),
+    col("amount", BIGINT),
+    primary_key=("merchant_id", "entry_id", "lot_id"),
+)
+
+REDEMPTIONS = Table(
+    "wallet_redemptions",
+    col("merchant_id", UUID),
+    col("id", UUID),
+    col("wallet_id", UUID),
+    col("customer_id", UUID),
+    col("code", TEXT),
+    col("amount", BIGINT),
+    col("status", TEXT),
+    col("hold_entry_id", UUID),
+    col("receipt_id", UUID, null=True),
+    col("created_at", TIMESTAMPTZ),
+    col("expires_at", TIMESTAMPTZ, null=True),
+    col("closed_at", TIMESTAMPTZ, null=True),
+    primary_key=("merchant_id", "id"),
+    unique=[("merchant_id", "code")],
+)

@@ -1,0 +1,103 @@
+"""An independent, pure-Python model of a wallet's lots, for the property-based test.
+
+It restates the rules plainly, sharing no code with `tillroll.wallets`: lots valid on
+[granted_at, expires_at), debits draw soonest expiry first (never-expiring last) then oldest,
+an overdraft is a debt the next credits pay first, a code holds what it drew and gives it
+back when cancelled or lapsed, a reversal gives a debit's draws back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass
+class MLot:
+    key: str  # the id of the entry that granted it
+    amount: int
+    remaining: int
+    granted_at: datetime
+    expires_at: datetime | None
+    order: int
+
+    def live(self, t: datetime) -> bool:
+        return self.expires_at is None or t < self.expires_at
+
+
+@dataclass
+class MCode:
+    code: str
+    amount: int
+    draws: dict[int, int]
+    expires_at: datetime | None
+    status: str = "active"
+
+
+@dataclass
+class Model:
+    overdraft: bool
+    lots: list[MLot] = field(default_factory=list)
+    debt: int = 0
+    debits: dict[str, tuple[dict[int, int], int]] = field(default_factory=dict)
+    reversed: set[str] = field(default_factory=set)
+    code: MCode | None = None
+
+    def available(self, t: datetime) -> int:
+        return sum(lot.remaining for lot in self.lots if lot.live(t))
+
+    def balance(self, t: datetime) -> int:
+        return self.available(t) - self.debt
+
+    def held(self) -> int:
+        return self.code.amount if self.code else 0
+
+    def settle(self, t: datetime) -> None:
+        """A lapsed code gives its hold back (whenever it is noticed: the effect is the same)."""
+        if self.code and self.code.expires_at is not None and self.code.expires_at <= t:
+            self._give_back(self.code.draws)
+            self.code = None
+
+    def grant(self, key: str, amount: int, t: datetime, expires_at: datetime | None) -> None:
+        pay = min(self.debt, amount)
+        self.debt -= pay
+        self.lots.append(MLot(key, amount, amount - pay, t, expires_at, len(self.lots)))
+
+    def can_take(self, amount: int, t: datetime, overdraft: bool) -> bool:
+        return overdraft or amount <= self.available(t)
+
+    def take(self, amount: int, t: datetime) -> tuple[dict[int, int], int]:
+        """Draw `amount`: (lot index → amount drawn, the part left as debt)."""
+        order = sorted(
+            (lot for lot in self.lots if lot.live(t) and lot.remaining > 0),
+            key=lambda lot: (
+                lot.expires_at is None,
+                lot.expires_at or t,
+                lot.granted_at,
+                lot.order,
+            ),
+        )
+        draws: dict[int, int] = {}
+        left = amount
+        for lot in order:
+            step = min(left, lot.remaining)
+            if step:
+                lot.remaining -= step
+                draws[lot.order] = step
+                left -= step
+        self.debt += left
+        return draws, left
+
+    def _give_back(self, draws: dict[int, int]) -> None:
+        for order, amount in draws.items():
+            self.lots[order].remaining += amount
+
+    def reverse(self, key: str, new_key: str, t: datetime) -> None:
+        draws, unbacked = self.debits[key]
+        self._give_back(draws)
+        paid = min(self.debt, unbacked)
+        self.debt -= paid
+        if unbacked > paid:
+            rest = unbacked - paid
+            self.lots.append(MLot(new_key, rest, rest, t, None, len(self.lots)))
+        self.reversed.add(key)

@@ -1,0 +1,206 @@
+"""A property-based state machine over grant / debit / redeem / consume / cancel / reverse /
+clock advance, checked after every step against the independent model (`model.py`):
+balance, available, held, each live lot's remainder, and the ledger's Σ entries.
+
+Runs through the wallet services on the suite's real database (SQLite, or PostgreSQL when
+TILLROLL_TEST_DATABASE_URL is set). `WALLET_MODEL_EXAMPLES` runs more examples.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import Tenant
+from tests.wallets.helpers import T0, Hands
+from tests.wallets.model import MCode, Model
+from tillroll.customers.schemas import CustomerCreate
+from tillroll.customers.service import customer as customer_service
+from tillroll.errors import Conflict
+from tillroll.kit.db import Connection, Database, run
+from tillroll.kit.schemas import ListQuery
+from tillroll.kit.viewer import Viewer
+from tillroll.wallets.clock import clock
+from tillroll.wallets.ledger import InsufficientFunds
+from tillroll.wallets.redemptions import redemption
+from tillroll.wallets.schemas import (
+    ConsumeBody,
+    EntryCreate,
+    EntryQuery,
+    RedemptionCreate,
+    WalletCreate,
+)
+from tillroll.wallets.service import wallet as wallets
+
+EXAMPLES = int(os.environ.get("WALLET_MODEL_EXAMPLES", "25"))
+STEP = st.sampled_from(
+    ["grant", "grant", "grant", "debit", "debit", "redeem", "consume", "cancel", "reverse",
+     "advance", "edge"]
+)  # fmt: skip
+
+
+class Run:
+    """One wallet in the database and its model, stepped together."""
+
+    def __init__(self, db: Database, tenant: Tenant, wallet_id: uuid.UUID, model: Model) -> None:
+        self.db, self.m, self.w, self.model = db, tenant.id, wallet_id, model
+        self.hands = Hands(T0)
+        self.debits: list[str] = []
+        self.wrote = False  # the last step committed a write (which sweeps first)
+
+    async def tx(self, work: Any) -> Any:
+        with clock.use(self.hands):
+            result = await run(self.db, work, write=True, retries=0)
+        self.wrote = True
+        return result
+
+    async def grant(self, data: st.DataObject) -> None:
+        amount = data.draw(st.integers(1, 100), label="grant")
+        hours = data.draw(st.none() | st.integers(1, 96), label="lifetime_hours")
+        expires = self.hands.now + timedelta(hours=hours) if hours else None
+        body = EntryCreate(amount=amount, expires_at=expires)
+        entry = await self.tx(lambda c: wallets.post_entry(c, self.m, self.w, body, "model"))
+        self.model.settle(self.hands.now)
+        self.model.grant(str(entry.id), amount, self.hands.now, expires)
+
+    async def debit(self, data: st.DataObject) -> None:
+        amount = data.draw(st.integers(1, 150), label="debit")
+        body = EntryCreate(amount=-amount)
+        self.model.settle(self.hands.now)
+        if not self.model.can_take(amount, self.hands.now, self.model.overdraft):
+            try:
+                await self.tx(lambda c: wallets.post_entry(c, self.m, self.w, body, "model"))
+            except InsufficientFunds as exc:
+                assert exc.available == self.model.available(self.hands.now)
+                return
+            raise AssertionError("an overdrawing debit was accepted")
+        entry = await self.tx(lambda c: wallets.post_entry(c, self.m, self.w, body, "model"))
+        self.model.debits[str(entry.id)] = self.model.take(amount, self.hands.now)
+        self.debits.append(str(entry.id))
+
+    async def redeem(self, data: st.DataObject) -> None:
+        amount = data.draw(st.integers(1, 80), label="redeem")
+        self.model.settle(self.hands.now)
+        customer = (await self._wallet()).customer_id
+        body = RedemptionCreate(wallet=self.w, amount=amount)
+        total = amount + self.model.held()
+        if total > self.model.available(self.hands.now) + self.model.held():
+            try:
+                await self.tx(lambda c: redemption.redeem(c, self.m, customer, body, "model"))
+            except InsufficientFunds:
+                return
+            raise AssertionError("a code beyond the balance was issued")
+        made = await self.tx(lambda c: redemption.redeem(c, self.m, customer, body, "model"))
+        if self.model.code:
+            self.model._give_back(self.model.code.draws)
+        draws, left = self.model.take(total, self.hands.now)
+        assert left == 0
+        self.model.code = MCode(made.code, total, draws, made.expires_at)
+
+    async def consume(self, data: st.DataObject) -> None:
+        await self._close("consume")
+
+    async def cancel(self, data: st.DataObject) -> None:
+        await self._close("cancel")
+
+    async def _close(self, how: str) -> None:
+        self.model.settle(self.hands.now)
+        code = self.model.code
+        if code is None:
+            return
+        if how == "consume":
+            await self.tx(lambda c: redemption.consume(c, self.m, code.code, ConsumeBody()))
+        else:
+            await self.tx(lambda c: redemption.cancel(c, self.m, code.code))
+            self.model._give_back(code.draws)
+        self.model.code = None
+        try:  # a closed code is closed for good
+            await self.tx(lambda c: redemption.consume(c, self.m, code.code, ConsumeBody()))
+        except Conflict:
+            return
+        raise AssertionError("a closed code was consumed")
+
+    async def reverse(self, data: st.DataObject) -> None:
+        if not self.debits:
+            return
+        key = data.draw(st.sampled_from(self.debits), label="reverse")
+        target = uuid.UUID(key)
+        self.model.settle(self.hands.now)
+        if key in self.model.reversed:
+            try:
+                await self.tx(lambda c: wallets.reverse(c, self.m, self.w, target, "model"))
+            except Conflict:
+                return
+            raise AssertionError("a debit was reversed twice")
+        entry = await self.tx(lambda c: wallets.reverse(c, self.m, self.w, target, "model"))
+        self.model.reverse(key, str(entry.id), self.hands.now)
+
+    async def advance(self, data: st.DataObject) -> None:
+        self.hands.advance(minutes=data.draw(st.integers(1, 3000), label="advance_minutes"))
+
+    async def edge(self, data: st.DataObject) -> None:
+        """Jump to a lot's expiry boundary, or one microsecond before it."""
+        ends = sorted(
+            {
+                lot.expires_at
+                for lot in self.model.lots
+                if lot.expires_at and lot.expires_at > self.hands.now
+            }
+        )
+        if ends:
+            end = data.draw(st.sampled_from(ends), label="edge")
+            self.hands.now = end - timedelta(microseconds=data.draw(st.sampled_from([0, 1])))
+
+    async def _wallet(self) -> Any:
+        with clock.use(self.hands):
+            return await run(self.db, lambda c: wallets.get(c, Viewer(self.m), self.w), write=False)
+
+    async def check(self) -> None:
+        t = self.hands.now
+        self.model.settle(t)
+        view = await self._wallet()
+        assert view.balance == self.model.balance(t), (view, self.model)
+        assert view.available == self.model.available(t)
+        assert view.held == self.model.held()
+
+        async def read(c: Connection) -> tuple[Any, Any]:
+            viewer = Viewer(self.m)
+            lots = await wallets.lots(c, viewer, self.w, ListQuery(limit=500))
+            return lots, await wallets.entries(c, viewer, self.w, EntryQuery(limit=500))
+
+        with clock.use(self.hands):
+            lots, page = await run(self.db, read, write=False)
+        lots = lots.data
+        live = {lot.key: lot.remaining for lot in self.model.lots if lot.live(t)}
+        assert {str(x.entry_id): x.remaining for x in lots if x.status != "expired"} == live
+        total = sum(e.amount for e in page.data)
+        assert not page.data or page.data[-1].balance_after == total
+        if self.wrote:  # a write sweeps first: the ledger has caught up with time
+            assert total == self.model.balance(t)
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data(), overdraft=st.booleans(), code_hours=st.none() | st.integers(1, 48))
+async def test_the_ledger_matches_the_model_after_every_step(
+    db: Database, tenant: Tenant, data: st.DataObject, overdraft: bool, code_hours: int | None
+) -> None:
+    async def setup(conn: Connection) -> uuid.UUID:
+        person = await customer_service.create(conn, tenant.id, CustomerCreate())
+        body = WalletCreate(
+            kind="credit", allow_overdraft=overdraft, code_lifetime_hours=code_hours
+        )
+        made = await wallets.create(conn, tenant.id, person.id, body)
+        return made.id
+
+    with clock.use(lambda: T0):
+        wallet_id = await run(db, setup, write=True)
+    state = Run(db, tenant, wallet_id, Model(overdraft))
+    for _ in range(data.draw(st.integers(5, 40), label="steps")):
+        state.wrote = False
+        await getattr(state, data.draw(STEP, label="step"))(data)
+        await state.check()
