@@ -160,6 +160,7 @@ OWNED = {
     "products": {"products"},
     "receipts": {"receipts", "receipt_lines"},
     "kit": {"idempotency_keys", "schema_migrations"},
+    "documents": {"document_branding", "receipt_renders", "receipt_emails"},
 }
 FACADE_TABLES = {"compat/spaaza": {"spaaza_receipt_cells"}}  # a facade's own pre-rendered cells
 SEQUENCES = {"counters"}  # per-merchant number counters: infrastructure every table may use

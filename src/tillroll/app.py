@@ -23,6 +23,7 @@ from tillroll.compat import spaaza
 from tillroll.compat.spaaza.export import render_missing, store_cells
 from tillroll.config import Settings
 from tillroll.customers import endpoints as customers
+from tillroll.documents import endpoints as documents
 from tillroll.kit import idempotency, security
 from tillroll.kit.db import Database, open_database, run
 from tillroll.kit.http import (
@@ -51,6 +52,8 @@ ROUTERS: list[Router] = [
     receipts.router,
     receipts.by_customer,
     receipts.exports,  # after `/{receipt_id}` on purpose: routing order does not matter
+    documents.router,
+    documents.branding,
     spaaza.router,
 ]
 
@@ -128,6 +131,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     renderers = [(r.prefix, r.render_error) for r in ROUTERS if r.render_error is not None]
     routes: list[BaseRoute] = [
         *_pages(settings),
+        *documents.public_routes(database, settings),
         *build_routes(endpoints(), runtime),
     ]
 

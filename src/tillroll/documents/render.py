@@ -49,16 +49,28 @@ class _Typst:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._compiler: typst.Compiler | None = None
+        self._compilers: dict[str, typst.Compiler] = {}
 
     def __call__(self, view: ReceiptView) -> bytes:
-        data = msgspec.json.encode(view).decode()
+        return self._compile("receipt.typ", data=msgspec.json.encode(view).decode())
+
+    def check_logo(self, svg: str) -> str | None:
+        """Why Typst cannot draw `svg` (None: it can)."""
+        if "<!DOCTYPE" in svg or "<!ENTITY" in svg:
+            return "must not declare a DOCTYPE or entities"
+        try:
+            self._compile("logo.typ", logo=svg)
+        except typst.TypstError as exc:
+            return f"is not an SVG image that can be drawn ({exc})"
+        return None
+
+    def _compile(self, template: str, **inputs: str) -> bytes:
         with self._lock:
-            if self._compiler is None:
-                self._compiler = typst.Compiler(
-                    str(TEMPLATES / "receipt.typ"), font_paths=FONT_DIRS, ignore_system_fonts=True
+            if template not in self._compilers:
+                self._compilers[template] = typst.Compiler(
+                    str(TEMPLATES / template), font_paths=FONT_DIRS, ignore_system_fonts=True
                 )
-            out = self._compiler.compile(format="pdf", sys_inputs={"data": data})
+            out = self._compilers[template].compile(format="pdf", sys_inputs=inputs)
         assert isinstance(out, bytes)
         return out
 
