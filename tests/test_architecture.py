@@ -159,6 +159,8 @@ OWNED = {
     "customers": {"customers"},
     "products": {"products"},
     "receipts": {"receipts", "receipt_lines"},
+    "events": {"events"},
+    "jobs": {"jobs"},
     "kit": {"idempotency_keys", "schema_migrations"},
     "documents": {"document_branding", "receipt_renders", "receipt_emails"},
 }

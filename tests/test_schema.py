@@ -19,6 +19,7 @@ from tillroll.kit.migrate import migrate
 from tillroll.kit.tables import BIGINT, BLOB, TEXT, TIMESTAMPTZ, Table
 
 REFERENCE_TABLES = {"merchants", "api_keys", "schema_migrations", "auth_failures"}
+REFERENCE_TABLES |= {"jobs"}  # not a tenant's: a job's merchant is optional, its key global
 
 
 async def _unique_keys(conn: Connection) -> dict[str, list[list[str]]]:

@@ -71,7 +71,7 @@ class Connection(Protocol):
 
     dialect: Dialect
 
-    def for_update(self) -> str: ...
+    def for_update(self, *, skip_locked: bool = False) -> str: ...
     async def defer_foreign_keys(self) -> None: ...
 
     async def execute(self, sql: str, params: Params | None = None) -> None: ...
@@ -150,7 +150,7 @@ class SQLiteConnection:
     def __init__(self, raw: sqlite3.Connection) -> None:
         self.raw = raw
 
-    def for_update(self) -> str:
+    def for_update(self, *, skip_locked: bool = False) -> str:
         return ""  # a write transaction already holds the database's write lock
 
     async def defer_foreign_keys(self) -> None:
@@ -369,8 +369,9 @@ class PostgresConnection:
     def __init__(self, raw: PgConnection) -> None:
         self.raw = raw
 
-    def for_update(self) -> str:
-        return " FOR UPDATE"
+    def for_update(self, *, skip_locked: bool = False) -> str:
+        """A row lock clause; `skip_locked`: leave rows another transaction locked out."""
+        return " FOR UPDATE SKIP LOCKED" if skip_locked else " FOR UPDATE"
 
     async def defer_foreign_keys(self) -> None:
         """Deferrable foreign keys are declared `INITIALLY DEFERRED` in the migrations."""

@@ -1,0 +1,1 @@
+"""Events: the transactional outbox every domain writes its state changes to."""

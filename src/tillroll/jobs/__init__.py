@@ -1,0 +1,1 @@
+"""Background jobs: rows written in the caller's transaction, claimed and run by workers."""

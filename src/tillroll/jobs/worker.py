@@ -1,0 +1,122 @@
+"""The worker: claims due jobs in short write transactions and runs their handlers outside
+any transaction (a handler opens its own, so a slow HTTP call never holds a lock).
+
+`run_once(db)` runs due jobs until none is due (tests drive it); `serve(db, stop)` polls
+until `stop` is set (inside `tillroll serve` and as `tillroll worker`). Several workers, in
+one process or many, never run one job at the same time: a claim moves the job's `run_at`
+past its lease (PostgreSQL skips rows another claim holds locked; SQLite's write lock
+serialises claims across processes), and an outcome is recorded only under its own claim.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import uuid
+from contextlib import suppress
+from datetime import datetime, timedelta
+
+from tillroll.jobs.repository import JobRepository
+from tillroll.jobs.schemas import Job
+from tillroll.jobs.service import HANDLERS, Retry
+from tillroll.kit.clock import utc_now
+from tillroll.kit.db import Connection, Database, DatabaseUnavailable, run
+
+log = logging.getLogger("tillroll.jobs")
+BATCH = 20
+"""Jobs claimed at once (and run concurrently)."""
+LEASE_MARGIN = timedelta(seconds=5)
+"""A claim lasts the handler's timeout plus this, then the job is due again."""
+UNKNOWN_KIND_ATTEMPTS = 10
+"""A job of a kind no handler is registered for (yet, in this process) fails this often."""
+BACKOFF_BASE = timedelta(seconds=5)
+BACKOFF_CAP = timedelta(hours=1)
+
+
+def backoff(attempts: int) -> timedelta:
+    """Exponential from `BACKOFF_BASE`, capped, with jitter (between half and all of it)."""
+    delay: timedelta = min(BACKOFF_BASE * 2 ** min(attempts - 1, 20), BACKOFF_CAP)
+    return delay * random.uniform(0.5, 1.0)
+
+
+async def run_once(db: Database) -> int:
+    """Run jobs due now until none is (a job rescheduled meanwhile waits); how many ran."""
+    started = utc_now()
+    done = 0
+    while claimed := await _claim(db, started):
+        await asyncio.gather(*(_run_job(db, job, claim) for job, claim in claimed))
+        done += len(claimed)
+    return done
+
+
+async def serve(db: Database, stop: asyncio.Event, *, poll: float = 0.5) -> None:
+    """Run due jobs until `stop` is set, looking every `poll` seconds (a read, no lock)."""
+    while not stop.is_set():
+        try:
+            if await run(db, _any_due, write=False):
+                await run_once(db)
+        except DatabaseUnavailable as exc:
+            log.warning("worker: database unavailable: %s", exc)
+        with suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), poll)
+
+
+async def _any_due(conn: Connection) -> bool:
+    return await JobRepository.of(conn).any_due(utc_now())
+
+
+async def _claim(db: Database, due: datetime) -> list[tuple[Job, uuid.UUID]]:
+    claim = uuid.uuid4()
+    lease = max(h.timeout for h in HANDLERS.values()) if HANDLERS else timedelta(0)
+
+    async def work(conn: Connection) -> list[Job]:
+        repo = JobRepository.of(conn)
+        end = utc_now() + lease + LEASE_MARGIN
+        return await repo.claim(due=due, lease_end=end, claim=claim, limit=BATCH)
+
+    return [(job, claim) for job in await run(db, work, write=True)]
+
+
+async def _run_job(db: Database, job: Job, claim: uuid.UUID) -> None:
+    rules = HANDLERS.get(job.kind)
+    limit = rules.max_attempts if rules else UNKNOWN_KIND_ATTEMPTS
+    try:
+        if rules is None:
+            raise LookupError(f"no handler for job kind {job.kind!r}")
+        async with asyncio.timeout(rules.timeout.total_seconds()):
+            await rules.run(db, job)
+    except Retry as retry:
+        await _settle(db, job, claim, limit, utc_now() + retry.after, str(retry))
+    except Exception as exc:  # a handler's failure is the job's, never the worker's
+        log.warning("job %s (%s) attempt %d failed: %r", job.id, job.kind, job.attempts, exc)
+        error = f"{type(exc).__name__}: {exc}"[:1000]
+        await _settle(db, job, claim, limit, utc_now() + backoff(job.attempts), error)
+    else:
+        await _settle(db, job, claim, limit, utc_now(), None, status="done")
+
+
+async def _settle(
+    db: Database,
+    job: Job,
+    claim: uuid.UUID,
+    max_attempts: int,
+    run_at: datetime,
+    error: str | None,
+    *,
+    status: str = "pending",
+) -> None:
+    if status == "pending" and job.attempts >= max_attempts:
+        status = "dead"
+        log.error(
+            "job %s (%s) is dead after %d attempts: %s", job.id, job.kind, job.attempts, error
+        )
+    finished = run_at if status == "done" else (utc_now() if status == "dead" else None)
+
+    async def work(conn: Connection) -> bool:
+        return await JobRepository.of(conn).settle(
+            job, claim, status=status, run_at=run_at, error=error, finished_at=finished
+        )
+
+    if not await run(db, work, write=True):
+        log.warning("job %s: its claim expired before it finished (run again)", job.id)
