@@ -24,6 +24,7 @@ from tillroll.compat.spaaza.export import render_missing, store_cells
 from tillroll.config import Settings
 from tillroll.customers import endpoints as customers
 from tillroll.documents import endpoints as documents
+from tillroll.documents.mailing import on_store as email_on_store
 from tillroll.kit import idempotency, security
 from tillroll.kit.db import Database, open_database, run
 from tillroll.kit.http import (
@@ -108,6 +109,8 @@ def wire_facades() -> None:
     """Hook the facades into the core's generic listeners (once)."""
     if store_cells not in ingest.ON_STORE:
         ingest.ON_STORE.append(store_cells)
+    if email_on_store not in ingest.ON_STORE:  # a core listener: receipt e-mail jobs
+        ingest.ON_STORE.append(email_on_store)
 
 
 DATA_UPGRADES = [render_missing]

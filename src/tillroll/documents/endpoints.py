@@ -11,8 +11,16 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
 from tillroll.config import Settings
+from tillroll.documents.events import ReceiptEmail
+from tillroll.documents.mailing import mailing
 from tillroll.documents.render import Format
-from tillroll.documents.schemas import Branding, BrandingUpdate, DocumentQuery, DownloadLink
+from tillroll.documents.schemas import (
+    Branding,
+    BrandingUpdate,
+    DocumentQuery,
+    DownloadLink,
+    EmailStatus,
+)
 from tillroll.documents.service import MEDIA, Document, documents
 from tillroll.errors import InternalError, TillrollError, Unavailable
 from tillroll.kit.db import Connection, Database, DatabaseUnavailable, run
@@ -86,6 +94,18 @@ async def receipt_html(call: Call, receipt_id: uuid.UUID, query: DocumentQuery) 
 async def receipt_link(call: Call, receipt_id: uuid.UUID) -> DownloadLink:
     """A signed, expiring link to the receipt's PDF and page that needs no API key."""
     return await documents.link(call.conn, call.settings, call.viewer, receipt_id)
+
+
+@router.get("/{receipt_id}/email", access=Access.read, errors=(404,))
+async def email_status(call: Call, receipt_id: uuid.UUID) -> EmailStatus:
+    """Where the receipt's e-mail stands: none, queued, sent or failed (with the last error)."""
+    return await mailing.status(call.conn, call.principal.merchant_id, receipt_id)
+
+
+@router.post("/{receipt_id}/email", access=Access.write, status=202, errors=(404, 409))
+async def resend_email(call: Call, receipt_id: uuid.UUID) -> ReceiptEmail:
+    """E-mail the receipt (again) to its customer's current address, as a background job."""
+    return await mailing.resend(call.conn, call.principal.merchant_id, receipt_id)
 
 
 @branding.get("/branding", access=Access.read)

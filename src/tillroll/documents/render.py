@@ -31,16 +31,23 @@ class RenderFailed(TillrollError):
     title = "Rendering failed"
 
 
+_loader = jinja2.FileSystemLoader(TEMPLATES)
 _html = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(TEMPLATES),
-    autoescape=True,
-    undefined=jinja2.StrictUndefined,
+    loader=_loader, autoescape=True, undefined=jinja2.StrictUndefined
 ).get_template("receipt.html")
+_text = jinja2.Environment(
+    loader=_loader, autoescape=False, undefined=jinja2.StrictUndefined, keep_trailing_newline=True
+).get_template("receipt.txt")
 
 
 def html(view: ReceiptView) -> bytes:
     logo = base64.b64encode(view.logo_svg.encode()).decode() if view.logo_svg else ""
     return _html.render(v=view, qr=view.qr_svg, logo_b64=logo).encode()
+
+
+def text(view: ReceiptView) -> str:
+    """The plain-text part of the receipt's e-mail."""
+    return _text.render(v=view)
 
 
 class _Typst:

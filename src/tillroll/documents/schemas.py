@@ -64,3 +64,14 @@ class DownloadLink(Schema):
     download_url: Annotated[str, Meta(description="The PDF.")]
     page_url: Annotated[str, Meta(description="The receipt's page (HTML).")]
     expires_at: datetime
+
+
+class EmailStatus(Schema):
+    """Where a receipt's e-mail stands (`none`: it has not been e-mailed)."""
+
+    status: Literal["none", "queued", "sent", "failed"]
+    recipient: str | None = None
+    attempts: int = 0
+    last_error: str | None = None
+    updated_at: datetime | None = None
+    sent_at: datetime | None = None
