@@ -90,9 +90,10 @@ async def receipt_html(call: Call, receipt_id: uuid.UUID, query: DocumentQuery) 
     return await _document(call, receipt_id, "html", query)
 
 
-@router.get("/{receipt_id}/link", access=Access.read, shopper_ok=True, errors=(404,))
+@router.get("/{receipt_id}/link", access=Access.read, errors=(404,))
 async def receipt_link(call: Call, receipt_id: uuid.UUID) -> DownloadLink:
-    """A signed, expiring link to the receipt's PDF and page that needs no API key."""
+    """A signed, expiring link to the receipt's PDF and page that needs no API key (a
+    shopper finds it as the receipt's `download_url`)."""
     return await documents.link(call.conn, call.settings, call.viewer, receipt_id)
 
 

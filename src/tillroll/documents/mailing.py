@@ -90,8 +90,8 @@ class MailingService:
         pdf = await documents.document(conn, settings, viewer, receipt_id, "pdf", query)
         html = await documents.document(conn, settings, viewer, receipt_id, "html", query)
         branding = await documents.branding(conn, merchant_id)
-        subject = branding.email_subject.replace("{merchant}", pdf.view.merchant)
-        return Prepared(recipient, subject.replace("{number}", pdf.view.number), html, pdf)
+        subject = branding.subject(pdf.view.merchant, pdf.view.number)
+        return Prepared(recipient, subject, html, pdf)
 
 
 mailing = MailingService()

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -41,6 +42,10 @@ class Branding(Schema):
     language: Annotated[Language, Meta(description="Default language of documents.")] = "en"
     updated_at: datetime | None = None
 
+    def subject(self, merchant: str, number: int | str) -> str:
+        """The e-mail subject of receipt `number`."""
+        return self.email_subject.replace("{merchant}", merchant).replace("{number}", str(number))
+
 
 class BrandingUpdate(Schema):
     """Fields to change; omitted fields keep their value, null clears."""
@@ -61,6 +66,7 @@ class DocumentQuery(Schema):
 class DownloadLink(Schema):
     """A signed, expiring link to a receipt that needs no API key."""
 
+    receipt_id: uuid.UUID
     download_url: Annotated[str, Meta(description="The PDF.")]
     page_url: Annotated[str, Meta(description="The receipt's page (HTML).")]
     expires_at: datetime

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Iterable
 from contextlib import suppress
 from dataclasses import dataclass
 
@@ -47,8 +48,18 @@ class Document:
 
 class DocumentService:
     async def branding(self, conn: Connection, merchant_id: uuid.UUID) -> Branding:
-        """The merchant's branding (the defaults until it sets one)."""
-        return await DocumentRepository.of(conn).branding(merchant_id) or Branding()
+        """The merchant's branding; until it sets one, taken from its merchant settings
+        (`brand_color`, `background_color`, `email_subject`) where those are set."""
+        saved = await DocumentRepository.of(conn).branding(merchant_id)
+        if saved is not None:
+            return saved
+        settings = (await merchant_service.get(conn, merchant_id)).settings
+        default = Branding()
+        return Branding(
+            primary_color=settings.brand_color or default.primary_color,
+            background_color=settings.background_color or default.background_color,
+            email_subject=settings.email_subject or default.email_subject,
+        )
 
     async def update_branding(
         self, conn: Connection, merchant_id: uuid.UUID, update: BrandingUpdate
@@ -73,12 +84,36 @@ class DocumentService:
     async def _link(
         self, conn: Connection, settings: Settings, merchant_id: uuid.UUID, receipt_id: uuid.UUID
     ) -> DownloadLink:
+        return (await self.links(conn, settings, merchant_id, [receipt_id]))[receipt_id]
+
+    async def links(
+        self,
+        conn: Connection,
+        settings: Settings,
+        merchant_id: uuid.UUID,
+        receipt_ids: Iterable[uuid.UUID],
+    ) -> dict[uuid.UUID, DownloadLink]:
+        """Today's signed link of each receipt (of this merchant: the caller checked)."""
         secret = await merchant_service.session_secret(conn, merchant_id)
-        assert secret is not None, "the receipt's merchant exists"
+        assert secret is not None, "the receipts' merchant exists"
         expires = links.expiry(utc_now(), settings.link_ttl_days)
-        token = links.sign(links.Link(merchant_id, receipt_id, expires), secret)
-        page = f"{settings.public_url.rstrip('/')}/p/receipts/{token}"
-        return DownloadLink(download_url=f"{page}.pdf", page_url=page, expires_at=expires)
+        base = f"{settings.public_url.rstrip('/')}/p/receipts/"
+        found = {}
+        for receipt_id in receipt_ids:
+            page = base + links.sign(links.Link(merchant_id, receipt_id, expires), secret)
+            found[receipt_id] = DownloadLink(
+                receipt_id=receipt_id, download_url=f"{page}.pdf", page_url=page, expires_at=expires
+            )
+        return found
+
+    async def with_links(
+        self, conn: Connection, settings: Settings, merchant_id: uuid.UUID, receipts: list[Receipt]
+    ) -> list[Receipt]:
+        """`receipts` with their `download_url` set."""
+        if not receipts:
+            return receipts
+        found = await self.links(conn, settings, merchant_id, [r.id for r in receipts])
+        return [msgspec.structs.replace(r, download_url=found[r.id].download_url) for r in receipts]
 
     async def by_token(self, conn: Connection, token: str) -> tuple[Viewer, uuid.UUID]:
         """The merchant (as viewer) and receipt a valid, unexpired link names; else 404."""

@@ -185,6 +185,10 @@ class Receipt(Schema):
     is_return: bool
     created_at: datetime
     claimed_at: datetime | None
+    download_url: Annotated[
+        str | None,
+        Meta(description="Signed, expiring link to the PDF; needs no API key (docs/documents.md)."),
+    ] = None
 
 
 class ReceiptBatch(Schema):
