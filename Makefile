@@ -58,5 +58,9 @@ schemathesis: install
 fuzz: install
 	HYPOTHESIS_PROFILE=long $(BIN)/pytest tests/fuzz -p no:cacheprovider
 
+## Regenerate the sample receipt images of docs/documents.md from the demo data.
+sample-receipt: install test-packages
+	$(BIN)/python -m tillroll.documents.sample docs/images
+
 clean:
 	rm -rf $(VENV) tillroll.db tillroll.db-wal tillroll.db-shm .tillroll-demo-key

@@ -43,9 +43,9 @@ class Prepared:
 
 async def on_store(conn: Connection, merchant_id: uuid.UUID, receipts: Sequence[Receipt]) -> None:
     """Ingest listener: queue the e-mail of each new receipt whose customer wants one (the
-    job, in the storing transaction)."""
+    job, in the storing transaction). Without an SMTP server configured, e-mail is off."""
     owners = sorted({r.customer.id for r in receipts if r.customer is not None})
-    if not owners:
+    if not owners or not Settings.from_env().smtp_host:
         return
     customers = await customer_service.get_many(conn, merchant_id, owners)
     for r in receipts:
