@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -12,9 +14,11 @@ import httpx
 import pypdf
 import pytest
 
-from tests.conftest import Tenant
+from tests.conftest import Tenant, new_tenant
 from tests.documents.samples import NAMES, world_receipt
 from tests.factories import make_branch, make_receipt
+from tillroll.app import create_app
+from tillroll.config import Settings
 from tillroll.documents import links, render
 from tillroll.documents.view import ReceiptView
 from tillroll.kit.db import Database, run
@@ -191,3 +195,31 @@ async def test_branding_is_validated_and_applied(tenant: Tenant) -> None:
     assert "data:image/svg+xml;base64," in page
     text = pdf_text((await tenant.client.get(f"/v1/receipts/{receipt['id']}.pdf")).content)
     assert "Ticket de caisse" in text
+
+
+async def test_a_slow_or_failing_render_is_a_clear_503(
+    db: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = create_app(dataclasses.replace(settings, render_timeout_seconds=1), db=db)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        tenant = await new_tenant(db, c)
+        receipt = await _receipt(tenant)
+
+        def slow(_: ReceiptView) -> bytes:
+            time.sleep(3)
+            return b""
+
+        monkeypatch.setitem(render.RENDERERS, "pdf", slow)
+        started = time.monotonic()
+        response = await tenant.client.get(f"/v1/receipts/{receipt['id']}.pdf")
+        assert time.monotonic() - started < 2.5  # answered at the limit, not after the render
+        assert response.status_code == 503 and response.json()["code"] == "render_failed"
+        assert response.headers["retry-after"] == "5"
+
+        def broken(_: ReceiptView) -> bytes:
+            raise RuntimeError("engine exploded")
+
+        monkeypatch.setitem(render.RENDERERS, "pdf", broken)
+        response = await tenant.client.get(f"/v1/receipts/{receipt['id']}.pdf")
+        assert response.status_code == 503 and "engine exploded" in response.json()["detail"]
+        await tenant.client.aclose()
