@@ -22,7 +22,7 @@ from tillroll.documents.service import Document, documents
 from tillroll.errors import Conflict
 from tillroll.events.service import emit
 from tillroll.jobs.schemas import Job
-from tillroll.jobs.service import enqueue, handler
+from tillroll.jobs.service import Retry, enqueue, handler
 from tillroll.kit.clock import utc_now
 from tillroll.kit.db import Connection, Database, run
 from tillroll.kit.viewer import Viewer
@@ -135,6 +135,8 @@ async def email_receipt(db: Database, job: Job) -> None:
     """Render (or take from the cache) and send one receipt's e-mail."""
     settings = Settings.from_env()
     assert job.merchant_id is not None
+    if not settings.smtp_host:  # e-mail switched off meanwhile: retried later, nothing rendered
+        raise Retry(after=timedelta(hours=1), reason="no SMTP server is configured")
     merchant_id, receipt_id = job.merchant_id, uuid.UUID(job.payload["receipt_id"])
 
     async def prepare(conn: Connection) -> Prepared | None:
