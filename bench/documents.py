@@ -177,33 +177,36 @@ def main() -> None:
     p.add_argument("--engine", choices=ENGINES)
     p.add_argument("--lines", type=int, default=5)
     p.add_argument("-n", type=int, default=1000)
-    p.add_argument("--quick", action="store_true", help="100 renders per figure")
+    p.add_argument("--runs", type=int, default=3, help="processes per figure (medians)")
+    p.add_argument("--quick", action="store_true", help="a tenth of the renders")
     args = p.parse_args()
     if args.engine:  # one figure, in this process
         print(json.dumps(measure(args.engine, args.lines, args.n)))
         return
     for lines in (5, 200):
-        print(f"\nPDF, A4, {lines} lines ({'one page' if lines == 5 else 'several pages'})")
-        print(f"{'engine':<12} {'renders/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'RSS MB':>13}"
-              f" {'p50 vs tillroll':>16}")  # fmt: skip
+        print(f"\nPDF, A4, {lines} lines ({'one page' if lines == 5 else 'several pages'}),"
+              f" medians of {args.runs} runs")  # fmt: skip
+        print(f"{'engine':<12} {'renders/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'peak RSS MB':>12}"
+              f" {'p50 / tillroll':>15}  p50 of each run")  # fmt: skip
         base = None
         for engine in ENGINES:
-            n = _count(engine, lines, args.quick)
-            r = _run(engine, lines, n)
+            n = max(COUNTS[engine, lines] // (10 if args.quick else 1), 5)
+            runs = [_run(engine, lines, n) for _ in range(args.runs)]
+            r = {k: statistics.median(x[k] for x in runs) for k in ("p50", "p99", "per_s")}
             base = base or r["p50"]
+            each = ", ".join(f"{x['p50']:.1f}" for x in runs)
             print(f"{engine:<12} {r['per_s']:>9.1f} {r['p50']:>8.1f} {r['p99']:>8.1f} "
-                  f"{r['rss_warm']:>5.0f}→{r['rss_peak']:<6.0f} {r['p50'] / base:>15.2f}×"
-                  f"  (n={n})")  # fmt: skip
+                  f"{max(x['rss_peak'] for x in runs):>12.0f} {r['p50'] / base:>14.2f}x"
+                  f"  {each} (n={n})")  # fmt: skip
 
 
-def _count(engine: str, lines: int, quick: bool) -> int:
-    """1,000 one-page renders (peak RSS over 1,000); fewer of the slow engines and sizes."""
-    n = 100 if quick else 1000
-    if engine == "weasyprint":
-        n //= 10 if lines == 5 else 50
-    elif lines > 5:
-        n //= 10
-    return max(n, 20)
+COUNTS = {
+    ("tillroll", 5): 1000, ("typst-bare", 5): 300, ("reportlab", 5): 200, ("weasyprint", 5): 30,
+    ("tillroll", 200): 50, ("typst-bare", 200): 50, ("reportlab", 200): 20,
+    ("weasyprint", 200): 5,
+}  # fmt: skip
+"""Renders per run: 1,000 one-page receipts for the peak RSS over 1,000; fewer of the
+slow engines and sizes, to keep a run short on a shared machine."""
 
 
 def _run(engine: str, lines: int, n: int) -> dict[str, float]:

@@ -135,6 +135,10 @@ async def test_a_forged_extended_or_expired_link_is_a_404(
         response = await client.get(f"/p/receipts/{bad}")
         assert response.status_code == 404, bad
         assert response.headers["cache-control"] == "no-store"
+        assert response.headers["content-type"].startswith("text/html")  # a person reads it
+        assert "invalid or has expired" in response.text
+        document = await client.get(f"/p/receipts/{bad}.pdf")
+        assert document.status_code == 404 and document.json()["code"] == "not_found"
     assert (await client.get(f"/p/receipts/{token}")).status_code == 200
 
 

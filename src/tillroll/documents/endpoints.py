@@ -3,10 +3,11 @@ and the public page `/p/receipts/{token}` (no API key: the token is the capabili
 
 from __future__ import annotations
 
+import html
 import uuid
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
@@ -45,7 +46,7 @@ class DocumentResponse(Response):
         try:
             content = await documents.content(self.db, self.settings, d)
         except TillrollError as exc:
-            await _with_headers(problem_response(exc))(scope, receive, send)
+            await failure(d.fmt, exc)(scope, receive, send)
             return
         name = f'inline; filename="receipt-{d.number}.{d.fmt}"'
         response = Response(content, media_type=MEDIA[d.fmt], headers={"Content-Disposition": name})
@@ -55,6 +56,20 @@ class DocumentResponse(Response):
 def _with_headers(response: Response) -> Response:
     response.headers.update(_CAPABILITY)
     return response
+
+
+_ERROR_PAGE = """<!doctype html>
+<html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
+<link rel="icon" href="data:,"><title>{title}</title></head>
+<body style="font-family: sans-serif; margin: 2em"><h1>{title}</h1><p>{detail}</p></body></html>"""
+
+
+def failure(fmt: Format, exc: TillrollError) -> Response:
+    """An error as a person reads it on a page (HTML), else as problem details."""
+    if fmt != "html":
+        return _with_headers(problem_response(exc))
+    page = _ERROR_PAGE.format(title=html.escape(exc.title), detail=html.escape(exc.detail))
+    return _with_headers(HTMLResponse(page, exc.status, headers=exc.headers))
 
 
 async def _document(
@@ -138,17 +153,13 @@ def public_routes(db: Database, settings: Settings) -> list[BaseRoute]:
                 try:
                     found = await run(db, find, write=False)
                 except DatabaseUnavailable as exc:
-                    return _with_headers(problem_response(Unavailable(exc.reason)))
+                    return failure(fmt, Unavailable(exc.reason))
                 return DocumentResponse(found, db, settings)
             except TillrollError as exc:
-                return _with_headers(problem_response(exc))
+                return failure(fmt, exc)
             except Exception:
                 http_log.exception("unhandled error on the public receipt page")
-                return _with_headers(
-                    problem_response(
-                        InternalError("An unexpected error occurred; it has been logged.")
-                    )
-                )
+                return failure(fmt, InternalError("An unexpected error occurred; it is logged."))
 
         suffix = ".pdf" if fmt == "pdf" else ""
         return Route("/p/receipts/{token}" + suffix, serve, methods=["GET"])
