@@ -8,7 +8,7 @@ WeasyPrint on our HTML template) rendering the same receipt.
 Each engine runs in its own process (so peak RSS is its own), renders a few warm-up
 documents, then N documents with different data each time (Typst memoizes identical input),
 and reports renders/s, p50/p99 and the peak RSS. reportlab and WeasyPrint are not runtime
-dependencies: `pip install reportlab weasyprint` (and Debian's `libharfbuzz-subset0`, without
+dependencies: `pip install -e ".[bench]"` (and Debian's `libharfbuzz-subset0`, without
 which WeasyPrint subsets fonts in Python, 4-5x slower) to compare.
 """
 
