@@ -38,6 +38,7 @@ from tillroll.receipts.schemas import Employee, Line, Payment, Receipt, TaxLine
 ENGINES = ("tillroll", "typst-bare", "reportlab", "weasyprint")
 NAMES = ["Ελληνικός καφές", "Пельмени домашние", "Käse & Brötchen", "抹茶ラテ 绿茶", "Croissant"]
 NOW = datetime(2026, 3, 14, 14, 9, 26, tzinfo=UTC)
+WARM = (10_000, 10_001, 10_002)  # warm-up renders, data unlike the measured ones
 
 
 def receipt(lines: int, i: int) -> Receipt:
@@ -81,12 +82,12 @@ def view(lines: int, i: int) -> ReceiptView:
     )  # fmt: skip
 
 
-def tillroll(lines: int) -> Callable[[int], bytes]:
+def tillroll(lines: int, _: int) -> Callable[[int], bytes]:
     """The product's path: the view model built from the receipt, then Typst."""
     return lambda i: documents_render.pdf(view(lines, i))
 
 
-def typst_bare(lines: int) -> Callable[[int], bytes]:
+def typst_bare(lines: int, n: int) -> Callable[[int], bytes]:
     """The engine alone: the same template, its JSON input prepared beforehand."""
     import msgspec
     import typst
@@ -94,17 +95,17 @@ def typst_bare(lines: int) -> Callable[[int], bytes]:
     compiler = typst.Compiler(
         str(TEMPLATES / "receipt.typ"), font_paths=FONT_DIRS, ignore_system_fonts=True
     )
-    inputs = [msgspec.json.encode(view(lines, i)).decode() for i in range(2000)]
+    inputs = {i: msgspec.json.encode(view(lines, i)).decode() for i in [*range(n), *WARM]}
 
     def run(i: int) -> bytes:
-        out = compiler.compile(format="pdf", sys_inputs={"data": inputs[i % len(inputs)]})
+        out = compiler.compile(format="pdf", sys_inputs={"data": inputs[i]})
         assert isinstance(out, bytes)
         return out
 
     return run
 
 
-def reportlab(lines: int) -> Callable[[int], bytes]:
+def reportlab(lines: int, _: int) -> Callable[[int], bytes]:
     """reportlab platypus: the same view model as a table, its own QR widget."""
     import io
 
@@ -136,7 +137,7 @@ def reportlab(lines: int) -> Callable[[int], bytes]:
     return run
 
 
-def weasyprint(lines: int) -> Callable[[int], bytes]:
+def weasyprint(lines: int, _: int) -> Callable[[int], bytes]:
     """WeasyPrint: our own HTML template of the same view, printed to PDF."""
     from weasyprint import HTML
 
@@ -150,9 +151,9 @@ def weasyprint(lines: int) -> Callable[[int], bytes]:
 
 def measure(engine: str, lines: int, n: int) -> dict[str, float]:
     render = {"tillroll": tillroll, "typst-bare": typst_bare, "reportlab": reportlab,
-              "weasyprint": weasyprint}[engine](lines)  # fmt: skip
-    for i in range(3):
-        render(10_000 + i)
+              "weasyprint": weasyprint}[engine](lines, n)  # fmt: skip
+    for i in WARM:
+        render(i)
     rss_warm = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     times = []
     started = time.perf_counter()
