@@ -46,6 +46,11 @@ def parser(description: str) -> argparse.ArgumentParser:
     return p
 
 
+def venv_bin(root: Path) -> Path:
+    """The interpreter folder of a checkout: this one's, or `<root>/.venv/bin`."""
+    return VENV_BIN if root == ROOT else root / ".venv" / "bin"
+
+
 def dialect_of(url: str) -> str:
     return "sqlite" if url.startswith("sqlite:///") else "postgresql"
 
@@ -132,12 +137,12 @@ async def _pg_admin(url: str, sql: str) -> None:
 # --- the tillroll CLI ---------------------------------------------------------------------
 
 
-def tillroll_cli(url: str, *args: str, timeout: int = 120) -> str:
+def tillroll_cli(url: str, *args: str, timeout: int = 120, root: Path = ROOT) -> str:
     env = {**os.environ, "TILLROLL_DATABASE_URL": url}
     out = subprocess.run(
-        [str(VENV_BIN / "tillroll"), *args],
+        [str(venv_bin(root) / "tillroll"), *args],
         env=env,
-        cwd=ROOT,
+        cwd=root,
         check=True,
         capture_output=True,
         text=True,
@@ -146,10 +151,11 @@ def tillroll_cli(url: str, *args: str, timeout: int = 120) -> str:
     return out.stdout
 
 
-def migrate_and_merchant(url: str) -> tuple[str, str]:
-    """`tillroll migrate` then `tillroll merchants create`; (merchant_id, admin key)."""
-    tillroll_cli(url, "migrate")
-    out = tillroll_cli(url, "merchants", "create", "--name", "Bench BV")
+def migrate_and_merchant(url: str, root: Path = ROOT) -> tuple[str, str]:
+    """`tillroll migrate` then `tillroll merchants create` (of the checkout at `root`);
+    (merchant_id, admin key)."""
+    tillroll_cli(url, "migrate", root=root)
+    out = tillroll_cli(url, "merchants", "create", "--name", "Bench BV", root=root)
     merchant = re.search(r"merchant ([0-9a-f-]{36})", out)
     key = re.search(r"(tr_sk_\S+)", out)
     if merchant is None or key is None:
@@ -167,18 +173,21 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def server(app: str, env: dict[str, str], *, workers: int = WORKERS) -> Iterator[str]:
-    """`uvicorn <app> --factory` with uvloop/httptools; yields the base URL."""
+def server(
+    app: str, env: dict[str, str], *, workers: int = WORKERS, root: Path = ROOT
+) -> Iterator[str]:
+    """`uvicorn <app> --factory` with uvloop/httptools, run from the checkout at `root`;
+    yields the base URL."""
     port = free_port()
     cmd = [
-        str(VENV_BIN / "python"), "-m", "uvicorn", app, "--factory",
+        str(venv_bin(root) / "python"), "-m", "uvicorn", app, "--factory",
         "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
         "--loop", "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning",
     ]  # fmt: skip
     logfile = open(f"/tmp/tillroll_bench_server_{port}.log", "w")  # noqa: SIM115
     proc = subprocess.Popen(
         cmd,
-        cwd=ROOT,
+        cwd=root,
         env={**os.environ, **env},
         stdout=logfile,
         stderr=subprocess.STDOUT,

@@ -122,6 +122,7 @@ def rows(
         "0" * 64,
         created,
         None,
+        None,  # csv_cells: the export's cells, rendered by Tillroll's ingest only
     )
     lines = [
         line_tuple(

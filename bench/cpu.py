@@ -8,14 +8,18 @@ README
     fsync waits do not count): ingest of one receipt per transaction (median of 1,300) and
     of a batch of 500 (median of 10); a list page of 50 by branch (median of 300) and a get
     by id (median of 2,000), each with its branch and customer summaries; the native CSV
-    and Spaaza's CSV of all N (rows per CPU second, median of 3). Run it before and after
-    a change, interleaved, and compare the medians.
+    and Spaaza's CSV of all N (rows per CPU second, median of 3); a whole `POST
+    /v1/receipts` through the ASGI app (middleware, routing, auth, ingest, the answer;
+    median of 1,300), and the same POST to bench/baseline_app.py (the bare app). Run it
+    before and after a change, interleaved, and compare the medians.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import secrets
 import statistics
 import tempfile
 import time
@@ -24,10 +28,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from bench import baseline_app
 from bench._receipt import DECODER, body
 from bench.read import Dataset, fill_sqlite
-from tillroll.app import DATA_UPGRADES, wire_facades
+from tillroll.app import DATA_UPGRADES, create_app, wire_facades
 from tillroll.compat.spaaza.export import stream_csv as spaaza_csv
+from tillroll.config import Settings
 from tillroll.kit.db import Connection, Database, open_database, run
 from tillroll.kit.migrate import migrate
 from tillroll.merchants.service import merchant as merchant_service
@@ -50,6 +56,33 @@ async def cpu_ms(
     return statistics.median(times) * 1000
 
 
+async def http_cpu_ms(app: Any, headers: list[tuple[bytes, bytes]], n: int) -> float:
+    """Median CPU time of `n` single `POST /v1/receipts` through an ASGI app, in-process."""
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+        "scheme": "http", "path": "/v1/receipts", "raw_path": b"/v1/receipts",
+        "query_string": b"", "root_path": "", "client": ("127.0.0.1", 40000),
+        "server": ("127.0.0.1", 8000),
+        "headers": [(b"host", b"127.0.0.1"), (b"content-type", b"application/json"), *headers],
+    }  # fmt: skip
+    times, prefix = [], secrets.token_hex(4)
+    for i in range(n):
+        data = body(f"http-{prefix}-{i}")
+        sent: list[Any] = []
+
+        async def receive(data: bytes = data) -> dict[str, Any]:
+            return {"type": "http.request", "body": data, "more_body": False}
+
+        async def send(message: Any, sent: list[Any] = sent) -> None:
+            sent.append(message)
+
+        start = time.process_time()
+        await app(dict(scope), receive, send)
+        times.append(time.process_time() - start)
+        assert sent[0]["status"] == 201, sent
+    return statistics.median(times) * 1000
+
+
 async def rows_per_cpu_s(stream: Callable[[], AsyncIterator[bytes]]) -> float:
     runs = []
     for _ in range(3):
@@ -65,7 +98,7 @@ async def measure(path: Path, n: int) -> dict[str, float]:
     db = open_database(f"sqlite:///{path}")
     await db.connect()
     await migrate(db)
-    merchant, _ = await run(db, lambda conn: merchant_service.create(conn, "Bench"), write=True)
+    merchant, key = await run(db, lambda conn: merchant_service.create(conn, "Bench"), write=True)
     m = merchant.id
     data = Dataset(m, n, text=True)
     fill_sqlite(str(path), data)
@@ -85,7 +118,15 @@ async def measure(path: Path, n: int) -> dict[str, float]:
     window = Window(ReceiptFilter())
     out["native_csv_rows_per_cpu_s"] = await rows_per_cpu_s(lambda: native_csv(db, m, window))
     out["spaaza_csv_rows_per_cpu_s"] = await rows_per_cpu_s(lambda: spaaza_csv(db, m, window))
+    app = create_app(Settings(database_url=f"sqlite:///{path}"), db=db)
+    auth = [(b"authorization", f"Bearer {key.secret}".encode())]
+    out["http_single_ms"] = await http_cpu_ms(app, auth, 1300)
     await db.close()
+    os.environ |= {"BENCH_DATABASE_URL": f"sqlite:///{path}", "BENCH_MERCHANT_ID": str(m)}
+    bare = baseline_app.create_app()
+    async with bare.router.lifespan_context(bare):
+        out["bare_http_single_ms"] = await http_cpu_ms(bare, [], 1300)
+    out["http_single_vs_bare"] = out["http_single_ms"] / out["bare_http_single_ms"]
     return out
 
 

@@ -1,7 +1,7 @@
 """Ingest throughput: receipts/s (5 lines each) through HTTP, against raw-driver baselines.
 
 README
-    python -m bench.ingest [--database-url URL] [--quick]
+    python -m bench.ingest [--database-url URL] [--quick] [--single-only] [--versus CHECKOUT]
 
     URL is sqlite:///path (fresh files are made next to it; default
     sqlite:////tmp/tillroll_bench/bench.db) or postgresql://user@127.0.0.1:54329/db (the
@@ -20,6 +20,8 @@ What runs, each setup on a fresh database migrated with `tillroll migrate`:
     executemany (WAL, synchronous=FULL, foreign keys on, like Tillroll); asyncpg executemany
     and copy_records_to_table (8 concurrent connections for 1/txn, 2 for 500/txn). Rows are
     built before the clock starts.
+  * --versus CHECKOUT: another checkout's Tillroll (e.g. a worktree of main, with its own
+    .venv) served too, its single-POST runs interleaved with the others: old vs new.
   Each figure is the median of 3 timed runs (after a warm-up); ratios are Tillroll / baseline.
   Targets: single POST >= 0.50 of baseline 2; batch >= 0.40 of baseline 1.
 """
@@ -45,6 +47,7 @@ import httpx
 import msgspec
 
 from bench._common import (
+    ROOT,
     WORKERS,
     FreshDatabase,
     dialect_of,
@@ -152,11 +155,12 @@ class Setup:
 
 
 @contextlib.contextmanager
-def http_setup(base_url: str, app: str, per: int) -> Iterator[Setup]:
-    """`app` ('tillroll' or 'baseline') served on a fresh database, preflight done."""
-    label = f"{app}_{'single' if per == 1 else 'batch'}"
+def http_setup(base_url: str, app: str, per: int, root: Path = ROOT) -> Iterator[Setup]:
+    """`app` ('tillroll' or 'baseline') of the checkout at `root` served on a fresh
+    database, preflight done."""
+    label = f"{app}_{'single' if per == 1 else 'batch'}{'' if root == ROOT else '_versus'}"
     with fresh_database(base_url, label) as db, tempfile.TemporaryDirectory() as tmp:
-        merchant_id, key = migrate_and_merchant(db.url)
+        merchant_id, key = migrate_and_merchant(db.url, root)
         if app == "tillroll":
             target, env, auth = "tillroll.app:create_app", {"TILLROLL_DATABASE_URL": db.url}, key
         else:
@@ -164,7 +168,7 @@ def http_setup(base_url: str, app: str, per: int) -> Iterator[Setup]:
             env = {"BENCH_DATABASE_URL": db.url, "BENCH_MERCHANT_ID": merchant_id}
             auth = None
         path = "/v1/receipts" if per == 1 else "/v1/receipts/batch"
-        with server(target, env) as base:
+        with server(target, env, root=root) as base:
             # Preflight: the body is accepted (201 for each receipt), so the runs measure success.
             if per == 1:
                 status, _ = post(base + path, body("preflight-1"), auth)
@@ -352,23 +356,52 @@ def raw_setup(base_url: str, n: int, per_txn: int, method: str = "executemany") 
     return rates
 
 
+def single_posts(url: str, seconds: int, warm: int, versus: Path | None) -> list[float]:
+    """Median single-POST rates of Tillroll, the bare app (and the `versus` checkout's
+    Tillroll): all servers up at once (idle between runs), runs interleaved (Tillroll, bare,
+    versus, Tillroll, …) so drift on the noisy VM hits all alike."""
+    with contextlib.ExitStack() as stack:
+        setups = [
+            stack.enter_context(http_setup(url, "tillroll", 1)),
+            stack.enter_context(http_setup(url, "baseline", 1)),
+        ]
+        if versus is not None:
+            setups.append(stack.enter_context(http_setup(url, "tillroll", 1, versus.resolve())))
+        for s in setups:
+            warm_up(s, warm)
+        for run in range(RUNS):
+            for s in setups:
+                timed_run(s, run, seconds)
+    return [median(s.rates) for s in setups]
+
+
 def main() -> None:
-    args = parser(__doc__.split("\n")[0]).parse_args()
+    p = parser(__doc__.split("\n")[0])
+    p.add_argument("--single-only", action="store_true", help="only the single-POST figures")
+    p.add_argument(
+        "--versus",
+        type=Path,
+        metavar="CHECKOUT",
+        help="another checkout of Tillroll (with its own .venv, e.g. a worktree of main) "
+        "whose single POSTs run interleaved with this one's: old vs new as a ratio",
+    )
+    args = p.parse_args()
     url, quick = args.database_url, args.quick
     dialect = dialect_of(url)
     seconds, warm = (5, 2) if quick else (10, 3)
     n_single, n_batch = (1000, 10_000) if quick else (3000, 20_000)
     log(f"ingest benchmark on {dialect}, {WORKERS} workers, {CLIENTS} clients, quick={quick}")
 
-    # Single POSTs: both servers up at once (idle between runs), runs interleaved
-    # Tillroll, bare, Tillroll, bare, … so drift on the noisy VM hits both alike.
-    with http_setup(url, "tillroll", 1) as tr, http_setup(url, "baseline", 1) as bare:
-        warm_up(tr, warm)
-        warm_up(bare, warm)
-        for run in range(RUNS):
-            timed_run(tr, run, seconds)
-            timed_run(bare, run, seconds)
-    tr_single, bare_single = median(tr.rates), median(bare.rates)
+    tr_single, bare_single, *versus = single_posts(url, seconds, warm, args.versus)
+    u, d = "receipts/s", dialect
+    if versus:
+        print(figure(f"ingest_single_http_{d}_versus_vs_bare_app", versus[0], u, bare_single, u,
+                     "none"))  # fmt: skip
+        print(figure(f"ingest_single_http_{d}_vs_versus", tr_single, u, versus[0], u, ">= 1"))
+    if args.single_only:
+        print(figure(f"ingest_single_http_{d}_vs_bare_app", tr_single, u, bare_single, u,
+                     ">= 0.50"), flush=True)  # fmt: skip
+        return
     raw_single = median(raw_setup(url, n_single, 1))
     with http_setup(url, "tillroll", BATCH) as trb:
         for run in range(RUNS):
@@ -377,8 +410,6 @@ def main() -> None:
     raw_batch = median(raw_setup(url, n_batch, BATCH))
     raw_copy = median(raw_setup(url, n_batch, BATCH, "copy")) if dialect == "postgresql" else 0.0
 
-    u = "receipts/s"
-    d = dialect
     lines = [
         figure(f"ingest_single_http_{d}_vs_bare_app", tr_single, u, bare_single, u, ">= 0.50"),
         figure(f"ingest_single_http_{d}_vs_raw_1_per_txn", tr_single, u, raw_single, u, "none"),

@@ -159,8 +159,10 @@ OWNED = {
     "customers": {"customers"},
     "products": {"products"},
     "receipts": {"receipts", "receipt_lines"},
+    "b2b": {"invoices", "payments", "payment_receipts", "payment_receipt_lines", "payment_audit"},
     "events": {"events"},
     "jobs": {"jobs"},
+    "webhooks": {"webhook_endpoints", "webhook_messages", "webhook_attempts"},
     "kit": {"idempotency_keys", "schema_migrations"},
     "documents": {"document_branding", "receipt_renders", "receipt_emails"},
 }

@@ -12,6 +12,7 @@ from typing import Any
 import msgspec
 import pytest
 
+from tests.b2b.helpers import b2b_world
 from tests.conftest import Tenant
 from tests.factories import (
     make_branch,
@@ -34,7 +35,15 @@ SAMPLE_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PATCH", "/v1/customers/{customer_id}"): {"first_name": "Hijacked", "member_number": "X"},
     ("PATCH", "/v1/products/{product_id}"): {"name": "Hijacked"},
     ("POST", "/v1/receipts/{receipt_id}/claim"): {"customer": {"member_number": "A-MEMBER"}},
+    ("POST", "/v1/webhook-endpoints/{endpoint_id}/redeliver"): {"since": "2020-01-01T00:00:00Z"},
+    ("PATCH", "/v1/invoices/{invoice_id}"): {"external_id": "HIJACK"},
+    ("PATCH", "/v1/payments/{payment_id}"): {"memo": "Hijacked"},
+    ("PUT", "/v1/payments/{payment_id}/processing-status"): {"processing_status": 4},
+    ("POST", "/v1/payments/{payment_id}/operations"): {"operation": "revert"},
 }
+
+
+HOOK = {"url": "http://127.0.0.1:9/hook", "events": ["receipt.created"]}
 
 
 def _id(endpoint: Endpoint) -> str:
@@ -69,12 +78,16 @@ class World:
         anonymous = await make_receipt(client, simple_receipt("B-ANON", branch={"code": "B-OWN"}))
         await make_receipt(client, simple_receipt("B-OWNED", customer={"id": customer["id"]}))
         key = await make_key(client, "read")
+        b2b = await b2b_world(client, customer["id"])
         self.ids = {
+            **{name: values[0] for name, values in b2b.items()},
             "branch_id": branch["id"],
             "customer_id": customer["id"],
             "product_id": product["id"],
             "receipt_id": anonymous["id"],
             "key_id": key["id"],
+            "event_id": (await client.get("/v1/events")).json()["data"][0]["id"],
+            "endpoint_id": (await client.post("/v1/webhook-endpoints", json=HOOK)).json()["id"],
         }
         return self
 
@@ -88,6 +101,10 @@ class World:
             "product": (await client.get(f"/v1/products/{ids['product_id']}")).json(),
             "receipts": (await client.get("/v1/receipts")).json(),
             "customers": (await client.get("/v1/customers")).json(),
+            "webhooks": (await client.get("/v1/webhook-endpoints")).json(),
+            "invoices": (await client.get("/v1/invoices")).json(),
+            "payments": (await client.get("/v1/payments")).json(),
+            "payment receipt lines": (await client.get("/v1/payment-receipt-lines")).json(),
             "keys": [{k: v for k, v in key.items() if k != "last_used_at"} for key in keys],
         }
 

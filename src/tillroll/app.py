@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -18,13 +18,16 @@ from tillroll import __version__
 from tillroll.auth import endpoints as auth_endpoints
 from tillroll.auth.ratelimit import FailureLimit
 from tillroll.auth.service import auth
+from tillroll.b2b import endpoints as b2b
 from tillroll.branches import endpoints as branches
-from tillroll.compat import spaaza
+from tillroll.compat import bigcommerce, spaaza
 from tillroll.compat.spaaza.export import render_missing, store_cells
 from tillroll.config import Settings
 from tillroll.customers import endpoints as customers
 from tillroll.documents import endpoints as documents
 from tillroll.documents.mailing import on_store as email_on_store
+from tillroll.events import endpoints as events
+from tillroll.jobs import worker
 from tillroll.kit import idempotency, security
 from tillroll.kit.db import Database, open_database, run
 from tillroll.kit.http import (
@@ -36,12 +39,13 @@ from tillroll.kit.http import (
     log,
     problem_response,
 )
-from tillroll.kit.middleware import RequestLog
+from tillroll.kit.middleware import Edge
 from tillroll.kit.openapi import build_openapi
 from tillroll.merchants import endpoints as merchants
 from tillroll.products import endpoints as products
 from tillroll.receipts import endpoints as receipts
-from tillroll.receipts import ingest
+from tillroll.receipts import export, ingest
+from tillroll.webhooks import endpoints as webhooks
 
 ROUTERS: list[Router] = [
     merchants.router,
@@ -55,7 +59,11 @@ ROUTERS: list[Router] = [
     receipts.exports,  # after `/{receipt_id}` on purpose: routing order does not matter
     documents.router,
     documents.branding,
+    events.router,
+    webhooks.router,
     spaaza.router,
+    *b2b.ROUTERS,
+    bigcommerce.router,
 ]
 
 _ASSETS = "/docs/assets"
@@ -105,6 +113,10 @@ async def _sweep_hourly(db: Database, settings: Settings) -> None:
         await asyncio.sleep(3600)
 
 
+SHUTDOWN_GRACE = 5.0
+"""Seconds the worker inside `serve` may take to finish its jobs when the server stops."""
+
+
 def wire_facades() -> None:
     """Hook the facades into the core's generic listeners (once)."""
     if store_cells not in ingest.ON_STORE:
@@ -113,7 +125,7 @@ def wire_facades() -> None:
         ingest.ON_STORE.append(email_on_store)
 
 
-DATA_UPGRADES = [render_missing]
+DATA_UPGRADES = [export.render_missing, render_missing]
 """Run by `tillroll migrate` after the migrations: what they left to render."""
 
 
@@ -121,8 +133,17 @@ def endpoints() -> list[Endpoint]:
     return [e for router in ROUTERS for e in router.endpoints]
 
 
-MIDDLEWARE: list[Middleware] = [Middleware(RequestLog)]
-"""Outermost first. `RequestLog` stays first: it sees every answer, errors included."""
+def middleware(settings: Settings, db: Database) -> list[Middleware]:
+    """Outermost first. One layer (`kit.middleware.Edge`: headers, request id, access log,
+    the failed-authentication limit, the last 500 guard, CORS inside it when configured):
+    every layer is CPU time on every request. Inside it, BigCommerce's credential headers
+    become the bearer key for requests under that facade's prefix (a prefix check)."""
+    renderers = [(r.prefix, r.render_error) for r in ROUTERS if r.render_error is not None]
+    limiter = FailureLimit(db, settings, renderers)
+    return [
+        Middleware(Edge, limiter=limiter, cors=security.cors(settings)),
+        Middleware(bigcommerce.BigCommerceAuth),
+    ]
 
 
 def create_app(settings: Settings | None = None, db: Database | None = None) -> Starlette:
@@ -131,7 +152,6 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     wire_facades()
     database = db or open_database(settings.database_url, pool_size=settings.pool_size)
     runtime = Runtime(db=database, settings=settings, auth=auth)
-    renderers = [(r.prefix, r.render_error) for r in ROUTERS if r.render_error is not None]
     routes: list[BaseRoute] = [
         *_pages(settings),
         *documents.public_routes(database, settings),
@@ -142,20 +162,22 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         await database.connect()
         sweeper = asyncio.create_task(_sweep_hourly(database, settings))
+        stop = asyncio.Event()
+        jobs = asyncio.create_task(worker.serve(database, stop)) if settings.serve_worker else None
         try:
             yield
         finally:
             sweeper.cancel()
+            stop.set()
+            if jobs is not None:  # a delivery cut short is made again after its lease
+                with suppress(TimeoutError):
+                    await asyncio.wait_for(jobs, SHUTDOWN_GRACE)
             if db is None:
                 await database.close()
 
     app = Starlette(
         routes=routes,
-        middleware=[
-            *security.middleware(settings),  # outermost: its headers reach every answer
-            *MIDDLEWARE,
-            Middleware(FailureLimit, db=database, settings=settings, renderers=renderers),
-        ],
+        middleware=middleware(settings, database),
         lifespan=lifespan,
         exception_handlers={HTTPException: _http_error},
     )

@@ -19,6 +19,7 @@ from tillroll.auth.schemas import ApiKeyCreate
 from tillroll.auth.service import auth as auth_service
 from tillroll.config import Settings
 from tillroll.errors import TillrollError
+from tillroll.jobs import worker as jobs_worker
 from tillroll.kit.db import Connection, Database, open_database, run
 from tillroll.kit.migrate import migrate as apply_migrations
 from tillroll.kit.viewer import Viewer
@@ -118,6 +119,30 @@ def serve(settings: Settings, host: str | None, port: int | None, workers: int |
         access_log=False,  # ours (`tillroll.access`) carries the request id and no query
         server_header=False,  # no header naming the software (docs/security.md)
     )
+
+
+@cli.command(name="worker")
+@click.option("--poll", default=0.5, show_default=True, help="Seconds between looks for due jobs.")
+@click.pass_obj
+def run_worker(settings: Settings, poll: float) -> None:
+    """Run background jobs (webhook deliveries) until SIGTERM or Ctrl-C.
+
+    Run as many as you like, beside or instead of the worker inside `tillroll serve`
+    (TILLROLL_SERVE_WORKER=0): no two run one job at the same time.
+    """
+    import logging.config
+    import signal
+
+    logging.config.dictConfig(_LOG_CONFIG)
+
+    async def work(db: Database) -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        await jobs_worker.serve(db, stop, poll=poll)
+
+    _with_db(settings, work)
 
 
 _LOG_CONFIG = {

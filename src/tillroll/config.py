@@ -35,6 +35,14 @@ class Settings:
         default="",
         metadata={"doc": "Comma-separated proxy addresses whose X-Forwarded-For names the client."},
     )
+    serve_worker: int = field(
+        default=1,
+        metadata={"doc": "1: each `tillroll serve` process also runs background jobs; 0: not."},
+    )
+    dev_mode: int = field(
+        default=0,
+        metadata={"doc": "1: webhooks may target private and loopback addresses (development)."},
+    )
     cors_origins: str = field(
         default="",
         metadata={"doc": "Comma-separated origins allowed by CORS (`*` for any); empty: off."},

@@ -137,3 +137,18 @@ async def test_a_limit_of_zero_turns_it_off(db: Database, settings: Settings) ->
         for _ in range(5):
             assert (await client.get("/v1/receipts", headers=BAD)).status_code == 401
     assert await _failures(db, address) == 0
+
+
+async def test_a_browser_can_read_the_429(db: Database, settings: Settings) -> None:
+    """With CORS on, the 429 (the one that replaces a 401 and the later ones) carries the
+    CORS headers, request id and security headers like every other answer."""
+    origin = {"Origin": "https://shop.example"}
+    async with instance(db, settings, cors_origins="https://shop.example") as connect:
+        client = connect(_address())
+        answers = [await client.get("/v1/receipts", headers={**BAD, **origin}) for _ in range(5)]
+    assert [a.status_code for a in answers] == [401, 401, 401, 429, 429]
+    for answer in answers:
+        assert answer.headers["access-control-allow-origin"] == "https://shop.example"
+        assert answer.headers["x-content-type-options"] == "nosniff"
+        assert answer.headers["cache-control"] == "no-store"
+        assert len(answer.headers.get_list("x-request-id")) == 1

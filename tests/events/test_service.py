@@ -9,6 +9,7 @@ import msgspec
 import pytest
 
 from tests.conftest import Tenant
+from tillroll.errors import NotFound
 from tillroll.events import service
 from tillroll.events.catalog import TYPES, EventType
 from tillroll.events.service import Emitted, emit, emit_many, get, listen
@@ -39,8 +40,8 @@ async def _count(db: Database, sql: str, params: dict[str, Any]) -> int:
 
 
 async def _events(db: Database, merchant_id: uuid.UUID) -> int:
-    sql = "SELECT count(*) FROM events WHERE merchant_id = :m"
-    return await _count(db, sql, {"m": merchant_id})
+    sql = "SELECT count(*) FROM events WHERE merchant_id = :m AND type = :t"
+    return await _count(db, sql, {"m": merchant_id, "t": PROBE.name})
 
 
 async def _jobs(db: Database, merchant_id: uuid.UUID) -> int:
@@ -59,7 +60,6 @@ async def test_an_event_commits_with_its_state_change(db: Database, tenant: Tena
 
     event_id = await run(db, work, write=True)
     event = await run(db, lambda conn: get(conn, tenant.id, event_id), write=False)
-    assert event is not None
     assert (event.type, event.data) == ("test_probe.happened", {"n": 7})
     assert await _name(db, tenant.id) == "Renamed"
 
@@ -108,7 +108,8 @@ async def test_another_tenants_event_is_not_found(
     db: Database, tenant: Tenant, other: Tenant
 ) -> None:
     event_id = await run(db, lambda conn: emit(conn, tenant.id, PROBE, Probe(n=1)), write=True)
-    assert await run(db, lambda conn: get(conn, other.id, event_id), write=False) is None
+    with pytest.raises(NotFound):
+        await run(db, lambda conn: get(conn, other.id, event_id), write=False)
 
 
 async def test_a_payload_of_the_wrong_type_is_refused(db: Database, tenant: Tenant) -> None:

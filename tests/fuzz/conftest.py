@@ -12,6 +12,7 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, settings
 
+from tests.b2b.helpers import b2b_world
 from tests.conftest import new_tenant
 from tests.factories import receipt
 from tillroll.kit.db import Database
@@ -57,10 +58,15 @@ async def world(app, db: Database) -> AsyncIterator[World]:  # type: ignore[no-u
         stored = (await api.post("/v1/receipts", json=receipt("FUZZ-1"))).json()
         spare = (await api.post("/v1/keys", json={"name": "spare"})).json()
         session = await api.post(f"/v1/customers/{customer['id']}/sessions", json={})
+        event = (await api.get("/v1/events")).json()["data"][0]
+        hook = {"url": "http://127.0.0.1:9/hook", "events": ["receipt.created"]}
+        endpoint = (await api.post("/v1/webhook-endpoints", json=hook)).json()
+        b2b = await b2b_world(api, customer["id"])
         ids = {
             "branch_id": [branch["id"]], "customer_id": [customer["id"]],
             "product_id": [product["id"]], "receipt_id": [stored["id"], str(stored["number"])],
-            "key_id": [spare["id"]],
+            "key_id": [spare["id"]], "event_id": [event["id"]],
+            "endpoint_id": [endpoint["id"]], **b2b,
         }  # fmt: skip
         yield World(api, tenant.key, ids, session.json()["token"], tenant.number)
         await api.aclose()

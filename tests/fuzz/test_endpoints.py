@@ -2,7 +2,8 @@
 generated and hostile paths, queries and bodies, with a valid key and with other credentials.
 
 Every answer is below 500, takes under a second, and is an error in the endpoint's own shape:
-problem+json natively (a 422 names its fields), Spaaza's envelope on /compat/spaaza.
+problem+json natively (a 422 names its fields), Spaaza's envelope on /compat/spaaza, BC's
+`{code, data: {errMsg}, meta}` on /compat/bigcommerce-b2b.
 """
 
 from __future__ import annotations
@@ -51,6 +52,9 @@ def check(endpoint: Endpoint, response: httpx.Response, seconds: float) -> None:
     error: Any = response.json()
     if endpoint.path.startswith("/compat/spaaza"):
         assert error["result"]["status"] == "error" and error["error"]["description"], error
+        return
+    if endpoint.path.startswith("/compat/bigcommerce-b2b"):
+        assert error["code"] == status and error["data"]["errMsg"], error
         return
     assert response.headers["content-type"].startswith("application/problem+json"), error
     assert error["status"] == status and error["detail"], error

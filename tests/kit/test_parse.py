@@ -20,7 +20,7 @@ def test_hostile_decimals_are_refused_quickly_naming_the_field(text: str) -> Non
     started = time.perf_counter()
     with pytest.raises(InvalidInput) as refused:
         parse.decimal(text, field="lines[0].quantity")
-    assert time.perf_counter() - started < 0.01
+    assert time.perf_counter() - started < 0.1  # the old path took 40 s; a busy CI box, 20 ms
     assert refused.value.errors[0].loc == "lines[0].quantity"
     assert len(refused.value.errors[0].message) < 200  # long input is never echoed in full
 
@@ -71,4 +71,4 @@ def test_a_megabyte_of_digits_is_refused_in_microseconds() -> None:
     started = time.perf_counter()
     with pytest.raises(InvalidInput):
         parse.bounded(value, field="item_price")
-    assert time.perf_counter() - started < 0.01
+    assert time.perf_counter() - started < 0.1  # the old path took 40 s; a busy CI box, 20 ms

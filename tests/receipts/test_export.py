@@ -7,7 +7,8 @@ from typing import Any
 
 from tests.conftest import Tenant
 from tests.receipts.test_endpoints import receipt
-from tillroll.receipts.export import COLUMNS, HEADER
+from tillroll.kit.db import Connection, Database, run
+from tillroll.receipts.export import COLUMNS, HEADER, render_missing
 
 
 async def export(tenant: Tenant, fmt: str, **params: Any) -> str:
@@ -140,3 +141,42 @@ async def test_a_shopper_session_exports_only_its_own_receipts(tenant: Tenant) -
     assert [r["external_id"] for r in rows(response.text)] == ["ANNA"]
     jsonl = await tenant.client.get("/v1/receipts/export.jsonl", headers=bearer(session["token"]))
     assert [json.loads(x)["external_id"] for x in jsonl.text.splitlines()] == ["ANNA"]
+
+
+async def test_cells_stored_at_ingest_follow_a_claim(tenant: Tenant) -> None:
+    """The customer is rendered per export (a claim sets it after ingest)."""
+    from tests.factories import make_customer
+
+    anna = await make_customer(tenant.client, member_number="55")
+    stored = (await tenant.client.post("/v1/receipts", json=receipt("LATER"))).json()
+    [before] = rows(await export(tenant, "csv"))
+    claim = {"customer": {"member_number": "55"}}
+    claimed = await tenant.client.post(f"/v1/receipts/{stored['id']}/claim", json=claim)
+    assert claimed.status_code == 200, claimed.text
+    [after] = rows(await export(tenant, "csv"))
+    assert before["customer_id"] == "" and after["customer_id"] == anna["id"]
+    assert {k: v for k, v in after.items() if k != "customer_id"} == {
+        k: v for k, v in before.items() if k != "customer_id"
+    }
+
+
+async def test_missing_cells_are_rendered_the_same(tenant: Tenant, db: Database) -> None:
+    """Receipts stored without their cells (before migration 0014): the export renders them
+    as ingest would have, and `tillroll migrate` (its data upgrade) stores them."""
+    branch = {"code": "M-1", "name": "Main"}
+    assert (await tenant.client.post("/v1/branches", json=branch)).status_code == 201
+    await tenant.client.post("/v1/receipts", json=receipt("OLD", notes='kept, "quoted"'))
+    await tenant.client.post("/v1/receipts", json=receipt("NEW", branch={"code": "M-1"}))
+    before = await export(tenant, "csv")
+
+    async def forget(conn: Connection) -> None:
+        await conn.execute(
+            "UPDATE receipts SET csv_cells = NULL WHERE merchant_id = :m AND external_id = 'OLD'",
+            {"m": tenant.id},
+        )
+
+    await run(db, forget, write=True)
+    assert await export(tenant, "csv") == before
+    assert await render_missing(db) == 1
+    assert await render_missing(db) == 0
+    assert await export(tenant, "csv") == before

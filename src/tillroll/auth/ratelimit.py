@@ -12,7 +12,8 @@ import math
 import time
 from collections.abc import Sequence
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.responses import Response
+from starlette.types import Scope
 
 from tillroll.config import Settings
 from tillroll.errors import TooManyRequests
@@ -50,46 +51,30 @@ def client_address(scope: Scope, trusted: frozenset[str]) -> str:
 
 
 class FailureLimit:
-    """ASGI middleware turning the 401 that goes over the limit (and every request after it
-    from that address, in this process) into a 429."""
+    """The limit as `kit.middleware.Edge` asks it (its `Limiter`): a 401 that goes over the
+    limit, and every request after it from that address (in this process), is a 429."""
 
     def __init__(
         self,
-        app: ASGIApp,
-        *,
         db: Database,
         settings: Settings,
         renderers: Sequence[tuple[str, ErrorRenderer]] = (),
     ) -> None:
-        self.app, self.db, self.limit = app, db, settings.auth_failures_per_minute
+        self.db, self.limit = db, settings.auth_failures_per_minute
         self.trusted = frozenset(p.strip() for p in settings.trusted_proxies.split(",") if p)
         self.renderers = renderers
         self.blocked: dict[str, float] = {}
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or self.limit <= 0:
-            await self.app(scope, receive, send)
-            return
-        address = client_address(scope, self.trusted)
+    def address(self, scope: Scope) -> str | None:
+        return client_address(scope, self.trusted) if self.limit > 0 else None
+
+    def blocked_until(self, address: str) -> float | None:
+        if not self.blocked:  # the common case: one dictionary test
+            return None
         until = self.blocked.get(address, 0.0)
-        if until > time.time():
-            await self._refuse(scope, receive, send, until)
-            return
-        replaced = False
+        return until if until > time.time() else None
 
-        async def watch(message: Message) -> None:
-            nonlocal replaced
-            if message["type"] == "http.response.start" and message["status"] == 401:
-                over = await self._failed(address)
-                if over is not None:
-                    replaced = True
-                    await self._refuse(scope, receive, send, over)
-            if not replaced:
-                await send(message)
-
-        await self.app(scope, receive, watch)
-
-    async def _failed(self, address: str) -> float | None:
+    async def failed(self, address: str) -> float | None:
         """Count the failure; when it is over the limit, the time the address is free again."""
         minute = int(time.time() // WINDOW)
         try:
@@ -107,11 +92,10 @@ class FailureLimit:
         self.blocked[address] = until
         return until
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send, until: float) -> None:
+    def refusal(self, path: str, until: float) -> Response:
         wait = max(1, math.ceil(until - time.time()))
         error = TooManyRequests(
             f"Too many failed authentications from this address; retry in {wait} s.", wait
         )
-        path = scope.get("path", "")
         render = next((r for prefix, r in self.renderers if path.startswith(prefix)), None)
-        await (render or problem_response)(error)(scope, receive, send)
+        return (render or problem_response)(error)

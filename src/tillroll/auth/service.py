@@ -11,10 +11,12 @@ from datetime import UTC, datetime, timedelta
 
 from starlette.requests import Request
 
+from tillroll.auth.events import API_KEY_CREATED, API_KEY_REVOKED
 from tillroll.auth.principals import MerchantKey, Scope, ShopperSession
 from tillroll.auth.repository import ApiKeyRepository
 from tillroll.auth.schemas import ApiKey, ApiKeyCreate, ApiKeyCreated, ShopperSessionToken
 from tillroll.errors import NotFound, Unauthorized
+from tillroll.events.service import emit
 from tillroll.kit.clock import utc_now
 from tillroll.kit.crud import list_page
 from tillroll.kit.db import Connection, Database, DatabaseBusy, run
@@ -54,6 +56,7 @@ class AuthService:
             scopes=create.scopes,
             now=utc_now(),
         )
+        await emit(conn, merchant_id, API_KEY_CREATED, key)
         return ApiKeyCreated(**{f: getattr(key, f) for f in key.__struct_fields__}, secret=secret)
 
     async def list_keys(self, conn: Connection, merchant_id: uuid.UUID) -> list[ApiKey]:
@@ -67,9 +70,12 @@ class AuthService:
     async def revoke_key(
         self, conn: Connection, merchant_id: uuid.UUID, key_id: uuid.UUID
     ) -> ApiKey:
-        key = await ApiKeyRepository.of(conn).revoke(merchant_id, key_id, utc_now())
+        now = utc_now()
+        key = await ApiKeyRepository.of(conn).revoke(merchant_id, key_id, now)
         if key is None:
             raise NotFound(f"No API key {key_id}.")
+        if key.revoked_at == now:  # not revoked before
+            await emit(conn, merchant_id, API_KEY_REVOKED, key)
         return key
 
     async def authenticate(self, conn: Connection, request: Request) -> Principal:

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from tillroll.branches.events import BRANCH_EVENTS
 from tillroll.branches.repository import BranchRepository
 from tillroll.branches.schemas import Branch, BranchCreate, BranchSummary, BranchUpdate
 from tillroll.errors import FieldError, InvalidInput
+from tillroll.events.service import EmitsLifecycle
 from tillroll.kit.address import check_address
 from tillroll.kit.resource import Resource
 from tillroll.kit.validate import check_email, check_timezone
 
 
-class BranchService(Resource[Branch, BranchCreate, BranchUpdate]):
+class BranchService(EmitsLifecycle, Resource[Branch, BranchCreate, BranchUpdate]):
     noun = "branch"
+    events = BRANCH_EVENTS
     repository = BranchRepository
     create_schema = BranchCreate
     update_schema = BranchUpdate

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import uuid
 
+from tillroll.customers.events import CUSTOMER_EVENTS
 from tillroll.customers.repository import CustomerRepository
 from tillroll.customers.schemas import Customer, CustomerCreate, CustomerSummary, CustomerUpdate
 from tillroll.errors import FieldError, InvalidInput, NotFound
+from tillroll.events.service import EmitsLifecycle
 from tillroll.kit.address import check_address
 from tillroll.kit.db import Connection
 from tillroll.kit.resource import Resource
@@ -14,8 +16,9 @@ from tillroll.kit.validate import check_country, check_email
 from tillroll.kit.viewer import Viewer
 
 
-class CustomerService(Resource[Customer, CustomerCreate, CustomerUpdate]):
+class CustomerService(EmitsLifecycle, Resource[Customer, CustomerCreate, CustomerUpdate]):
     noun = "customer"
+    events = CUSTOMER_EVENTS
     repository = CustomerRepository
     create_schema = CustomerCreate
     update_schema = CustomerUpdate

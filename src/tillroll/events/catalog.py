@@ -15,6 +15,7 @@ import msgspec
 _NAME = re.compile(r"[a-z][a-z_]*(\.[a-z][a-z_]*)+")
 TYPES: dict[str, EventType] = {}
 """Every declared type by name."""
+CHANGES = ("created", "updated", "deleted")
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,3 +30,11 @@ class EventType:
         assert _NAME.fullmatch(self.name), f"event type {self.name!r}: use `noun.verb`"
         assert self.name not in TYPES, f"event type {self.name!r} declared twice"
         TYPES[self.name] = self
+
+
+def lifecycle(
+    noun: str, payload: type[msgspec.Struct], changes: tuple[str, ...] = CHANGES
+) -> dict[str, EventType]:
+    """`noun.created`, `noun.updated`, `noun.deleted` (or `changes`), each carrying `payload`:
+    the row after the change (before it, for a deletion)."""
+    return {c: EventType(f"{noun}.{c}", payload, f"A {noun} was {c}.") for c in changes}

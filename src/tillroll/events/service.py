@@ -14,12 +14,15 @@ from datetime import datetime
 
 import msgspec
 
-from tillroll.events.catalog import EventType
+from tillroll.errors import InvalidInput, NotFound
+from tillroll.events.catalog import TYPES, EventType
 from tillroll.events.repository import EventRepository
-from tillroll.events.schemas import Event
-from tillroll.kit.clock import utc_now
+from tillroll.events.schemas import Event, EventQuery
+from tillroll.kit.clock import check_moment, utc_now
 from tillroll.kit.db import Connection
 from tillroll.kit.ids import uuid7
+from tillroll.kit.pagination import decode_cursor, encode_cursor
+from tillroll.kit.schemas import Page
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +80,51 @@ def _emitted(
     return Emitted(uuid7(), merchant_id, event, data, json, now)
 
 
-async def get(conn: Connection, merchant_id: uuid.UUID, event_id: uuid.UUID) -> Event | None:
-    """One of the merchant's events, or None."""
-    return await EventRepository.of(conn).get(merchant_id, event_id)
+async def get(conn: Connection, merchant_id: uuid.UUID, event_id: uuid.UUID) -> Event:
+    """One of the merchant's events (404 for any other)."""
+    found = await EventRepository.of(conn).get(merchant_id, event_id)
+    if found is None:
+        raise NotFound(f"No event {event_id}.")
+    return found
+
+
+async def many(conn: Connection, merchant_id: uuid.UUID, ids: Sequence[uuid.UUID]) -> list[Event]:
+    """The merchant's events among `ids`, in id order."""
+    return await EventRepository.of(conn).many(merchant_id, ids)
+
+
+async def page(conn: Connection, merchant_id: uuid.UUID, query: EventQuery) -> Page[Event]:
+    """One page of the merchant's events, oldest first."""
+    unknown = [t for t in query.type if t not in TYPES]
+    if unknown:
+        raise InvalidInput.field("query.type", f"no event type {unknown[0]!r}")
+    window = (
+        check_moment("query.created_from", query.created_from),
+        check_moment("query.created_to", query.created_to),
+    )
+    after = decode_cursor(query.cursor, (uuid.UUID,))[0] if query.cursor else None
+    repo = EventRepository.of(conn)
+    rows = await repo.page(merchant_id, query.type, window, after, query.limit + 1)
+    more = len(rows) > query.limit
+    rows = rows[: query.limit]
+    return Page(data=rows, next_cursor=encode_cursor(str(rows[-1].id)) if more else None)
+
+
+class EmitsLifecycle:
+    """A mixin for a `kit.resource.Resource` service: each change emits `events[change]`
+    (from `catalog.lifecycle`) with the row."""
+
+    events: dict[str, EventType]
+
+    async def changed(
+        self, conn: Connection, merchant_id: uuid.UUID, change: str, row: msgspec.Struct
+    ) -> None:
+        if change in self.events:
+            await emit(conn, merchant_id, self.events[change], row)
+
+
+async def created_since(
+    conn: Connection, merchant_id: uuid.UUID, types: Sequence[str], since: datetime, limit: int
+) -> list[Event]:
+    """The merchant's events of `types` created at or after `since`, oldest first."""
+    return await EventRepository.of(conn).page(merchant_id, types, (since, None), None, limit)

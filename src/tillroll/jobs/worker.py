@@ -15,6 +15,7 @@ import logging
 import random
 import uuid
 from contextlib import suppress
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from tillroll.jobs.repository import JobRepository
@@ -34,9 +35,11 @@ BACKOFF_BASE = timedelta(seconds=5)
 BACKOFF_CAP = timedelta(hours=1)
 
 
-def backoff(attempts: int) -> timedelta:
-    """Exponential from `BACKOFF_BASE`, capped, with jitter (between half and all of it)."""
-    delay: timedelta = min(BACKOFF_BASE * 2 ** min(attempts - 1, 20), BACKOFF_CAP)
+def backoff(
+    attempts: int, base: timedelta = BACKOFF_BASE, cap: timedelta = BACKOFF_CAP
+) -> timedelta:
+    """Exponential from `base`, capped, with jitter (between half and all of it)."""
+    delay: timedelta = min(base * 2 ** min(attempts - 1, 20), cap)
     return delay * random.uniform(0.5, 1.0)
 
 
@@ -45,7 +48,7 @@ async def run_once(db: Database) -> int:
     started = utc_now()
     done = 0
     while claimed := await _claim(db, started):
-        await asyncio.gather(*(_run_job(db, job, claim) for job, claim in claimed))
+        await _settle(db, await asyncio.gather(*(_run_job(j, c, db) for j, c in claimed)))
         done += len(claimed)
     return done
 
@@ -78,7 +81,17 @@ async def _claim(db: Database, due: datetime) -> list[tuple[Job, uuid.UUID]]:
     return [(job, claim) for job in await run(db, work, write=True)]
 
 
-async def _run_job(db: Database, job: Job, claim: uuid.UUID) -> None:
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    job: Job
+    claim: uuid.UUID
+    status: str
+    run_at: datetime
+    error: str | None
+    finished_at: datetime | None
+
+
+async def _run_job(job: Job, claim: uuid.UUID, db: Database) -> _Outcome:
     rules = HANDLERS.get(job.kind)
     limit = rules.max_attempts if rules else UNKNOWN_KIND_ATTEMPTS
     try:
@@ -87,36 +100,35 @@ async def _run_job(db: Database, job: Job, claim: uuid.UUID) -> None:
         async with asyncio.timeout(rules.timeout.total_seconds()):
             await rules.run(db, job)
     except Retry as retry:
-        await _settle(db, job, claim, limit, utc_now() + retry.after, str(retry))
+        return _failed(job, claim, limit, utc_now() + retry.after, str(retry))
     except Exception as exc:  # a handler's failure is the job's, never the worker's
         log.warning("job %s (%s) attempt %d failed: %r", job.id, job.kind, job.attempts, exc)
         error = f"{type(exc).__name__}: {exc}"[:1000]
-        await _settle(db, job, claim, limit, utc_now() + backoff(job.attempts), error)
-    else:
-        await _settle(db, job, claim, limit, utc_now(), None, status="done")
+        return _failed(job, claim, limit, utc_now() + backoff(job.attempts), error)
+    now = utc_now()
+    return _Outcome(job, claim, "done", now, None, now)
 
 
-async def _settle(
-    db: Database,
-    job: Job,
-    claim: uuid.UUID,
-    max_attempts: int,
-    run_at: datetime,
-    error: str | None,
-    *,
-    status: str = "pending",
-) -> None:
-    if status == "pending" and job.attempts >= max_attempts:
-        status = "dead"
-        log.error(
-            "job %s (%s) is dead after %d attempts: %s", job.id, job.kind, job.attempts, error
-        )
-    finished = run_at if status == "done" else (utc_now() if status == "dead" else None)
+def _failed(job: Job, claim: uuid.UUID, limit: int, run_at: datetime, error: str) -> _Outcome:
+    if job.attempts < limit:
+        return _Outcome(job, claim, "pending", run_at, error, None)
+    log.error("job %s (%s) is dead after %d attempts: %s", job.id, job.kind, job.attempts, error)
+    return _Outcome(job, claim, "dead", run_at, error, utc_now())
 
-    async def work(conn: Connection) -> bool:
-        return await JobRepository.of(conn).settle(
-            job, claim, status=status, run_at=run_at, error=error, finished_at=finished
-        )
 
-    if not await run(db, work, write=True):
-        log.warning("job %s: its claim expired before it finished (run again)", job.id)
+async def _settle(db: Database, outcomes: list[_Outcome]) -> None:
+    """Record the outcomes of a claimed batch in one transaction."""
+
+    async def work(conn: Connection) -> list[bool]:
+        repo = JobRepository.of(conn)
+        return [
+            await repo.settle(
+                o.job, o.claim, status=o.status, run_at=o.run_at, error=o.error,
+                finished_at=o.finished_at,
+            )
+            for o in outcomes
+        ]  # fmt: skip
+
+    for outcome, held in zip(outcomes, await run(db, work, write=True), strict=True):
+        if not held:
+            log.warning("job %s: its claim expired before it finished", outcome.job.id)

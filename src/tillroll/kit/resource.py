@@ -60,12 +60,18 @@ class Resource(Generic[S, C, U]):
     def check(self, row: C | S) -> None:
         """The domain's field rules (422); a row after an update is checked whole."""
 
+    async def changed(self, conn: Connection, merchant_id: uuid.UUID, change: str, row: S) -> None:
+        """Called in the transaction after a row was `created`, `updated` (something
+        changed) or `deleted` (`row` as it was): where the domain emits its events."""
+
     async def create(self, conn: Connection, merchant_id: uuid.UUID, create: C) -> S:
         self.check(create)
         values = {f: getattr(create, f) for f in create.__struct_fields__}
         repo = self.repository.of(conn)
         await self._ensure_unique(repo, merchant_id, values)
-        return await repo.insert(merchant_id, values, utc_now())
+        row = await repo.insert(merchant_id, values, utc_now())
+        await self.changed(conn, merchant_id, "created", row)
+        return row
 
     async def get(self, conn: Connection, merchant_id: uuid.UUID, object_id: uuid.UUID) -> S:
         found = await self.repository.of(conn).get(merchant_id, object_id)
@@ -106,6 +112,8 @@ class Resource(Generic[S, C, U]):
         updated = await repo.update(merchant_id, object_id, changes, utc_now())
         if updated is None:  # deleted by a concurrent request since `get` saw it
             raise NotFound(f"No {self.noun} {object_id}.")
+        if changed:
+            await self.changed(conn, merchant_id, "updated", updated)
         return updated
 
     async def delete(self, conn: Connection, merchant_id: uuid.UUID, object_id: uuid.UUID) -> None:
@@ -117,6 +125,7 @@ class Resource(Generic[S, C, U]):
             by = exc.table.replace("_", " ") if exc.table else self.referred_by
             name = getattr(current, self.label)
             raise Conflict(f"{self.noun.capitalize()} {name} is referred to by {by}.") from None
+        await self.changed(conn, merchant_id, "deleted", current)
 
     async def _ensure_unique(
         self, repo: TableRepository[S], merchant_id: uuid.UUID, values: dict[str, Any]

@@ -10,55 +10,49 @@
 
 from __future__ import annotations
 
-from starlette.datastructures import MutableHeaders
-from starlette.middleware import Middleware
+from collections.abc import Callable
+from functools import partial
+
 from starlette.middleware.cors import CORSMiddleware
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp
 
 from tillroll.config import Settings
 
 CORS_METHODS = ("GET", "POST", "PATCH", "DELETE")
 CORS_HEADERS = ("Authorization", "Content-Type", "Idempotency-Key")
+_NOSNIFF = (b"x-content-type-options", b"nosniff")
+_NO_STORE = (b"cache-control", b"no-store")
+_NO_REFERRER = (b"referrer-policy", b"no-referrer")
+_SETS = {  # (credentials, html) → the headers to set, and their names
+    (c, h): (
+        ours := (_NOSNIFF, *([_NO_STORE] if c else []), *([_NO_REFERRER] if h else [])),
+        frozenset(n for n, _ in ours),
+    )
+    for c in (False, True)
+    for h in (False, True)
+}
 
 
-class SecurityHeaders:
-    """ASGI middleware adding the headers above to every HTTP response."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        credentials = any(name == b"authorization" for name, _ in scope["headers"])
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                headers["X-Content-Type-Options"] = "nosniff"
-                if credentials:
-                    headers["Cache-Control"] = "no-store"
-                if headers.get("content-type", "").startswith("text/html"):
-                    headers["Referrer-Policy"] = "no-referrer"
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+def add_security_headers(headers: list[tuple[bytes, bytes]], credentials: bool) -> None:
+    """Set the headers above in a response's raw header list, in place (`credentials`: the
+    request carried an `Authorization` header). `kit.middleware.Edge` calls it per answer."""
+    html = any(n == b"content-type" and v.startswith(b"text/html") for n, v in headers)
+    ours, names = _SETS[credentials, html]
+    if any(n in names for n, _ in headers):  # the answer set one itself: ours replaces it
+        headers[:] = [h for h in headers if h[0] not in names]
+    headers.extend(ours)
 
 
-def middleware(settings: Settings) -> list[Middleware]:
-    """The app's middleware, outermost first: headers, then CORS when origins are set."""
-    stack = [Middleware(SecurityHeaders)]
+def cors(settings: Settings) -> Callable[[ASGIApp], ASGIApp] | None:
+    """CORS for the configured origins (wrapping an app), or None when none are."""
     origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
-    if origins:
-        stack.append(
-            Middleware(
-                CORSMiddleware,
-                allow_origins=origins,
-                allow_methods=CORS_METHODS,
-                allow_headers=CORS_HEADERS,
-                expose_headers=("Retry-After",),
-                max_age=600,
-            )
-        )
-    return stack
+    if not origins:
+        return None
+    return partial(
+        CORSMiddleware,
+        allow_origins=origins,
+        allow_methods=CORS_METHODS,
+        allow_headers=CORS_HEADERS,
+        expose_headers=("Retry-After",),
+        max_age=600,
+    )

@@ -2,10 +2,12 @@
 
 Rows are read in keyset batches on (issued_at, number), oldest first, each batch in its own
 short read; nothing holds the whole result. The native CSV has its own columns (amounts in
-integer minor units, as the API; docs/exports.md), rendered per row from the receipt's own
-columns and its branch's code (asked of the branches service once per export). A facade
-renders its own format through `Reader.batches`, joining a table of its own. If the stream
-fails midway, the file ends with an error line instead of silently stopping short.
+integer minor units, as the API; docs/exports.md). A receipt never changes, so its own cells
+(`id` … `branch_id`) are rendered once, at ingest, into `receipts.csv_cells`; an export
+adds the number, the branch's current code (asked of the branches service once per export),
+the customer (a claim sets it later) and the notes. A facade renders its own format through
+`Reader.batches`, joining a table of its own. If the stream fails midway, the file ends with
+an error line instead of silently stopping short.
 """
 
 from __future__ import annotations
@@ -15,15 +17,17 @@ import sqlite3
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
+from datetime import UTC
 from typing import Any
 
 import msgspec
 
 from tillroll.branches.service import branch as branch_service
 from tillroll.kit.csv import text
-from tillroll.kit.db import Database, SQLiteDatabase, sqlite_connect
+from tillroll.kit.db import Connection, Database, SQLiteDatabase, sqlite_connect
 from tillroll.receipts import references
-from tillroll.receipts.repository import ReceiptFilter
+from tillroll.receipts.repository import ReceiptFilter, ReceiptRepository
+from tillroll.receipts.schemas import Receipt
 
 log = logging.getLogger("tillroll.export")
 
@@ -49,11 +53,7 @@ class Window:
 # --- reading --------------------------------------------------------------------------
 
 _ORDER = " ORDER BY r.issued_at, r.number"
-_CSV_ROWS = (
-    "SELECT r.id, r.external_id, r.type, r.currency, r.subtotal, r.tax_total, "
-    "r.shipping_total, r.discount_total, r.total, r.is_return, r.branch_id, r.customer_id, "
-    "r.notes, r.issued_at, r.number"
-)
+_CSV_ROWS = "SELECT r.csv_cells, r.branch_id, r.customer_id, r.notes, r.id, r.issued_at, r.number"
 _ID_ROWS = "SELECT r.id, r.issued_at, r.number"
 
 
@@ -118,6 +118,46 @@ class Cached:
             self.cells |= await self.render(sorted(missing, key=str))
 
 
+async def with_own_cells(
+    db: Database,
+    merchant_id: uuid.UUID,
+    rows: Sequence[Any],
+    render: Callable[[Receipt, Any], Any],
+) -> Sequence[Any]:
+    """Export rows whose first cell holds the receipt's stored cells (and the receipt id the
+    third from the end); a row stored without them (NULL) is replaced by `render(receipt,
+    row)`, the receipt read back: rendered now, not stored (`tillroll migrate` stores them)."""
+    ids = [as_uuid(r[-3]) for r in rows if r[0] is None]
+    if not ids:
+        return rows
+    async with db.transaction(write=False) as conn:
+        found = {r.id: r for r in await references.get_many(conn, merchant_id, ids)}
+    return [r if r[0] is not None else render(found[as_uuid(r[-3])], r) for r in rows]
+
+
+Store = Callable[[Connection, uuid.UUID, list[Receipt]], Awaitable[None]]
+"""Store rendered cells of some receipts of one merchant."""
+
+
+async def render_all_missing(
+    db: Database, missing: Callable[[Connection, int], Awaitable[list[Any]]], store: Store
+) -> int:
+    """Render and store the cells `missing(conn, n)` names ((merchant_id, id) rows, at most
+    `n`), a batch per transaction, until none is left; how many (`tillroll migrate`)."""
+    done, batch = 0, 2000
+    while True:
+        async with db.transaction(write=True) as conn:
+            rows = await missing(conn, batch)
+            by_merchant: dict[uuid.UUID, list[uuid.UUID]] = {}
+            for r in rows:
+                by_merchant.setdefault(as_uuid(r[0]), []).append(as_uuid(r[1]))
+            for merchant_id, ids in by_merchant.items():
+                await store(conn, merchant_id, await references.get_many(conn, merchant_id, ids))
+        done += len(rows)
+        if len(rows) < batch:
+            return done
+
+
 def as_uuid(value: Any) -> uuid.UUID:
     """An id as the reader returned it (text from SQLite's plain connection)."""
     return value if isinstance(value, uuid.UUID) else uuid.UUID(value)
@@ -133,8 +173,12 @@ def stream_csv(
     codes = Cached(lambda ids: _branch_codes(db, merchant_id, ids))
 
     async def render(rows: Sequence[Any]) -> str:
-        await codes.fill(r[10] for r in rows)
-        return "".join(_csv_line(r, codes.cells) for r in rows)
+        await codes.fill(r[1] for r in rows)
+        code = codes.cells.get
+        return "".join(
+            f"{n},{own},{code(b, '')},{c or ''},{text(notes)}\r\n"
+            for own, b, c, notes, _, _, n in await with_own_cells(db, merchant_id, rows, _fill)
+        )
 
     return csv_stream(db, merchant_id, window, _CSV_ROWS, render, HEADER if header else "")
 
@@ -171,16 +215,33 @@ def failed_line(rows_sent: int, exc: Exception) -> bytes:
     return f"#ERROR: export failed after {rows_sent} rows ({reason}); file incomplete\r\n".encode()
 
 
-def _csv_line(r: Any, codes: dict[Any, str]) -> str:
-    (id_, external_id, type_, currency, subtotal, tax_total, shipping, discount, total,
-     is_return, branch_id, customer_id, notes, issued_at, number) = r  # fmt: skip
-    at = issued_at if isinstance(issued_at, str) else issued_at.isoformat()
-    returned = "true" if is_return and is_return != "0" else "false"
+def own_cells(receipt: Receipt) -> str:
+    """The receipt's cells that never change, `id` to `branch_id`: rendered at ingest."""
+    branch = receipt.branch.id if receipt.branch else ""
     return (
-        f"{number},{id_},{text(external_id)},{text(type_)},{at},{currency},{subtotal},"
-        f"{tax_total},{shipping},{discount},{total},{returned},{branch_id or ''},"
-        f"{codes.get(branch_id, '')},{customer_id or ''},{text(notes)}\r\n"
+        f"{receipt.id},{text(receipt.external_id)},{text(receipt.type)},"
+        f"{receipt.issued_at.astimezone(UTC).isoformat()},{receipt.currency},"
+        f"{receipt.subtotal},{receipt.tax_total},{receipt.shipping_total},"
+        f"{receipt.discount_total},{receipt.total},{'true' if receipt.is_return else 'false'},"
+        f"{branch}"
     )
+
+
+def _fill(receipt: Receipt, row: Any) -> tuple[Any, ...]:
+    return (own_cells(receipt), *row[1:])
+
+
+async def store_own_cells(
+    conn: Connection, merchant_id: uuid.UUID, receipts: list[Receipt]
+) -> None:
+    await ReceiptRepository.of(conn).set_csv_cells(
+        merchant_id, [(r.id, own_cells(r)) for r in receipts]
+    )
+
+
+async def render_missing(db: Database) -> int:
+    """Store the cells of receipts stored without them (before migration 0014)."""
+    return await render_all_missing(db, ReceiptRepository.without_csv_cells, store_own_cells)
 
 
 async def _branch_codes(db: Database, merchant_id: uuid.UUID, ids: list[Any]) -> dict[Any, str]:

@@ -20,11 +20,13 @@ from tillroll.branches.service import branch as branch_service
 from tillroll.customers.schemas import CustomerSummary
 from tillroll.customers.service import customer as customer_service
 from tillroll.errors import Conflict, InvalidInput, TillrollError
+from tillroll.events.service import emit_many
 from tillroll.kit.clock import utc_now
 from tillroll.kit.db import Connection
 from tillroll.kit.ids import uuid7
 from tillroll.products.service import product as product_service
 from tillroll.receipts import references
+from tillroll.receipts.events import RECEIPT_CREATED, summary
 from tillroll.receipts.repository import ReceiptRepository
 from tillroll.receipts.returns import check_returns
 from tillroll.receipts.rules import check_receipt
@@ -179,6 +181,7 @@ async def _write(repo: ReceiptRepository, merchant_id: uuid.UUID, items: list[It
     await repo.insert_lines([row for draft in drafts for row in line_rows(merchant_id, draft)])
     for listener in ON_STORE:
         await listener(repo.conn, merchant_id, drafts)
+    await emit_many(repo.conn, merchant_id, RECEIPT_CREATED, [summary(d) for d in drafts])
     rows = [receipt_row(merchant_id, d, i.body_hash) for d, i in zip(drafts, items, strict=True)]
     await repo.insert_numbered(merchant_id, rows)
     for draft, row, item in zip(drafts, rows, items, strict=True):

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from tillroll.kit.db import Row
+from tillroll.kit.db import Connection, Row
 from tillroll.kit.repository import Repository, in_list, is_number
 from tillroll.receipts.schemas import Line, Receipt, ReturnOfLine
 from tillroll.receipts.tables import LINES, RECEIPTS
@@ -161,6 +161,21 @@ class ReceiptRepository(Repository):
         """Insert the receipts, numbered from the merchant's counter (filled into each row),
         last: the counter's lock is held until commit."""
         await RECEIPTS.insert_numbered(self.conn, merchant_id, "receipt", receipts)
+
+    @staticmethod
+    async def without_csv_cells(conn: Connection, limit: int) -> list[Row]:
+        """(merchant_id, id) of receipts whose export cells are not stored, at most `limit`."""
+        return await conn.fetchall(
+            "SELECT merchant_id, id FROM receipts WHERE csv_cells IS NULL LIMIT :n", {"n": limit}
+        )
+
+    async def set_csv_cells(
+        self, merchant_id: uuid.UUID, cells: Sequence[tuple[uuid.UUID, str]]
+    ) -> None:
+        await self.conn.executemany(
+            "UPDATE receipts SET csv_cells = :c WHERE merchant_id = :m AND id = :id",
+            [{"m": merchant_id, "id": i, "c": c} for i, c in cells],
+        )
 
     async def get_many(
         self, merchant_id: uuid.UUID, ids: Sequence[uuid.UUID]

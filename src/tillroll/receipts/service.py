@@ -13,12 +13,14 @@ from msgspec import Meta
 from tillroll.branches.service import branch as branch_service
 from tillroll.customers.service import customer as customer_service
 from tillroll.errors import Conflict, FieldError, InvalidInput, NotFound, TillrollError
+from tillroll.events.service import emit
 from tillroll.kit.clock import check_moment, parse_relative, utc_now
 from tillroll.kit.db import Connection
 from tillroll.kit.pagination import decode_cursor, encode_cursor
 from tillroll.kit.schemas import Page, ProblemError
 from tillroll.kit.viewer import Viewer
 from tillroll.receipts import references
+from tillroll.receipts.events import RECEIPT_CLAIMED, summary
 from tillroll.receipts.ingest import Outcome, ingest
 from tillroll.receipts.repository import ReceiptFilter as ReceiptFilter  # a service type
 from tillroll.receipts.repository import ReceiptRepository
@@ -149,7 +151,9 @@ class ReceiptService:
         customer = await _resolve_customer(conn, merchant_id, ref)
         if not await ReceiptRepository.of(conn).claim(merchant_id, receipt_id, customer, utc_now()):
             raise Conflict("The receipt already belongs to a customer; a claim happens once.")
-        return await self.get(conn, merchant, receipt_id)
+        claimed = await self.get(conn, merchant, receipt_id)
+        await emit(conn, merchant_id, RECEIPT_CLAIMED, summary(claimed))
+        return claimed
 
 
 async def _resolve_customer(

@@ -10,6 +10,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from tillroll.receipts.export import own_cells
 from tillroll.receipts.rules import normal_price, normal_quantity, quantity_micro
 from tillroll.receipts.schemas import Line, Receipt, ReturnOfLine
 from tillroll.receipts.tables import LINES, RECEIPTS
@@ -61,6 +62,7 @@ def receipt_row(merchant_id: uuid.UUID, receipt: Receipt, body_hash: str) -> dic
     row["branch_id"] = receipt.branch.id if receipt.branch else None
     row["customer_id"] = receipt.customer.id if receipt.customer else None
     row["body_hash"] = body_hash
+    row["csv_cells"] = own_cells(receipt)
     return row
 
 

@@ -34,6 +34,7 @@ RECEIPTS = Table(
     col("body_hash", TEXT),
     col("created_at", TIMESTAMPTZ),
     col("claimed_at", TIMESTAMPTZ, null=True),
+    col("csv_cells", TEXT, null=True),  # the export's own cells, rendered at ingest (0014)
     primary_key=("merchant_id", "id"),
     unique=[("merchant_id", "external_id"), ("merchant_id", "number")],
 )

@@ -10,7 +10,7 @@ the export near the database's own dump (docs/performance.md).
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -23,8 +23,14 @@ from tillroll.customers.service import customer as customer_service
 from tillroll.kit.csv import number, text
 from tillroll.kit.db import Connection, Database
 from tillroll.kit.money import symbol, to_decimal_string
-from tillroll.receipts import references
-from tillroll.receipts.export import Cached, Window, as_uuid, csv_stream
+from tillroll.receipts.export import (
+    Cached,
+    Window,
+    as_uuid,
+    csv_stream,
+    render_all_missing,
+    with_own_cells,
+)
 from tillroll.receipts.rules import MICRO, quantity_micro
 from tillroll.receipts.schemas import Receipt
 
@@ -147,35 +153,18 @@ def stream_csv(
     async def render(rows: Sequence[Any]) -> str:
         await branches.fill(r[1] for r in rows)
         await customers.fill(r[2] for r in rows)
-        own = await _unrendered(db, merchant_id, rows)
         branch, customer = branches.cells.get, customers.cells.get
         return "".join(
             f"{n},{head},{branch(b, NO_BRANCH)},{customer(c, NO_CUSTOMER)},{tail}\r\n"
-            for head, b, c, tail, _, _, n in (map(own, rows) if own else rows)
+            for head, b, c, tail, _, _, n in await with_own_cells(db, merchant_id, rows, _fill)
         )
 
     return csv_stream(db, merchant_id, window, _ROWS, render, HEADER if header else "", join=_JOIN)
 
 
-async def _unrendered(
-    db: Database, merchant_id: uuid.UUID, rows: Sequence[Any]
-) -> Callable[[Any], tuple[Any, ...]] | None:
-    """None when every row has its cells stored; else a function giving each row with its
-    cells filled in (rendered now for the rows that have none, not stored)."""
-    ids = [as_uuid(r[4]) for r in rows if r[0] is None]
-    if not ids:
-        return None
-    async with db.transaction(write=False) as conn:
-        receipts = await references.get_many(conn, merchant_id, ids)
-    cells = {r.id: ReceiptCells.of(r).fragments() for r in receipts}
-
-    def filled(row: Any) -> tuple[Any, ...]:
-        if row[0] is not None:
-            return tuple(row)
-        head, tail = cells[as_uuid(row[4])]
-        return (head, row[1], row[2], tail, row[4], row[5], row[6])
-
-    return filled
+def _fill(receipt: Receipt, row: Any) -> tuple[Any, ...]:
+    head, tail = ReceiptCells.of(receipt).fragments()
+    return (head, row[1], row[2], tail, *row[4:])
 
 
 async def _render_branches(db: Database, merchant_id: uuid.UUID, ids: list[Any]) -> dict[Any, str]:
@@ -193,22 +182,13 @@ async def _render_customers(db: Database, merchant_id: uuid.UUID, ids: list[Any]
 # --- rendering what is missing (receipts stored before migration 0004 or without the facade)
 
 
-async def render_missing(db: Database, batch: int = 2000) -> int:
+async def _missing(conn: Connection, limit: int) -> list[Any]:
+    return await conn.fetchall(
+        f"SELECT r.merchant_id, r.id FROM receipts r {_JOIN}WHERE s.receipt_id IS NULL LIMIT :n",
+        {"n": limit},
+    )
+
+
+async def render_missing(db: Database) -> int:
     """Store the cells of receipts that have none; return how many (`tillroll migrate`)."""
-    done = 0
-    while True:
-        async with db.transaction(write=True) as conn:
-            rows = await conn.fetchall(
-                f"SELECT r.merchant_id, r.id FROM receipts r {_JOIN}"
-                "WHERE s.receipt_id IS NULL LIMIT :n",
-                {"n": batch},
-            )
-            by_merchant: dict[uuid.UUID, list[uuid.UUID]] = {}
-            for r in rows:
-                by_merchant.setdefault(r["merchant_id"], []).append(r["id"])
-            for merchant_id, ids in by_merchant.items():
-                receipts = await references.get_many(conn, merchant_id, ids)
-                await store_cells(conn, merchant_id, receipts)
-        done += len(rows)
-        if len(rows) < batch:
-            return done
+    return await render_all_missing(db, _missing, store_cells)

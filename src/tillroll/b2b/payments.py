@@ -1,0 +1,410 @@
+"""Payments: recording one (its receipt, one line per invoice, the invoices' balances moved,
+in one transaction under row locks), its processing status, the balance operations, and the
+descriptive fields it shares with its receipt and lines."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from tillroll.b2b import audit
+from tillroll.b2b.invoices import check_customer
+from tillroll.b2b.repository import B2BRepository, Filter, Listing, new_row
+from tillroll.b2b.schemas import (
+    HOLDS_BALANCE,
+    Invoice,
+    Payment,
+    PaymentCreate,
+    PaymentLine,
+    PaymentPage,
+    PaymentQuery,
+    PaymentUpdate,
+)
+from tillroll.b2b.stored import (
+    INVOICE_COLUMNS,
+    LINE_COLUMNS,
+    PAYMENT_COLUMNS,
+    page_kwargs,
+    paged,
+    read_invoice,
+    read_line,
+    read_payment,
+)
+from tillroll.b2b.tables import LINES, PAYMENTS, RECEIPTS
+from tillroll.errors import Conflict, FieldError, InvalidInput, NotFound
+from tillroll.kit.clock import utc_now
+from tillroll.kit.db import Connection
+from tillroll.kit.money import is_currency
+from tillroll.kit.updates import given
+
+_COPIED = (
+    *("customer_id", "payer_name", "payer_customer_id", "payment_type", "reference_number"),
+    *("transaction_type", "external_id", "external_customer_id", "currency"),
+)
+
+
+class PaymentService:
+    async def record(
+        self, conn: Connection, merchant_id: uuid.UUID, actor: str, body: PaymentCreate
+    ) -> Payment:
+        """The payment, its receipt and lines; the invoices' balances moved (422 naming the
+        numbers when an allocation does not fit)."""
+        await self._check(conn, merchant_id, body)
+        repo = B2BRepository.of(conn)
+        ids = [a.invoice_id for a in body.allocations]
+        rows = await repo.lock_invoices(merchant_id, ids, INVOICE_COLUMNS)
+        invoices = {i.id: i for i in map(read_invoice, rows)}
+        _check_allocations(body, invoices)
+        now = utc_now()
+        holds = body.processing_status in HOLDS_BALANCE
+        balances = {}
+        if holds:
+            pairs = [(invoices[a.invoice_id], a.amount) for a in body.allocations]
+            balances = await _move(repo, merchant_id, pairs, now)
+        payment_id = await self._insert(repo, merchant_id, body, invoices, holds, now)
+        payment = await self.get(conn, merchant_id, payment_id)
+        changes = {
+            "total": body.total,
+            "processing_status": body.processing_status,
+            "allocations": [
+                {"invoice_id": a.invoice_id, "amount": a.amount} for a in body.allocations
+            ],
+            "open_balances": balances,
+        }
+        await audit.record(
+            conn, merchant_id, actor, "payment.recorded", ("payment", payment_id), changes
+        )
+        return payment
+
+    async def _check(self, conn: Connection, merchant_id: uuid.UUID, body: PaymentCreate) -> None:
+        if not is_currency(body.currency):
+            raise InvalidInput.field("currency", f"{body.currency!r} is not an ISO 4217 code")
+        await check_customer(conn, merchant_id, body.customer_id, "customer_id")
+        if body.payer_customer_id is not None:
+            await check_customer(conn, merchant_id, body.payer_customer_id, "payer_customer_id")
+        seen: set[uuid.UUID] = set()
+        for n, a in enumerate(body.allocations):
+            if a.invoice_id in seen:
+                raise InvalidInput.field(f"allocations[{n}].invoice_id", "allocated twice")
+            seen.add(a.invoice_id)
+        allocated = sum(a.amount for a in body.allocations)
+        if allocated != body.total:
+            raise InvalidInput.field(
+                "total", f"is {body.total} but the allocations add up to {allocated}"
+            )
+
+    async def _insert(
+        self,
+        repo: B2BRepository,
+        merchant_id: uuid.UUID,
+        body: PaymentCreate,
+        invoices: dict[uuid.UUID, Invoice],
+        holds: bool,
+        now: datetime,
+    ) -> uuid.UUID:
+        copied = {n: getattr(body, n) for n in _COPIED}
+        copied["payer_customer_id"] = body.payer_customer_id or body.customer_id
+        payment = new_row(
+            merchant_id,
+            await repo.number("payment", merchant_id),
+            now,
+            **copied,
+            memo=body.memo,
+            total=body.total,
+            processing_status=body.processing_status,
+            applied=holds,
+        )
+        receipt = new_row(
+            merchant_id,
+            await repo.number("payment_receipt", merchant_id),
+            now,
+            **copied,
+            payment_id=payment["id"],
+            payment_number=payment["number"],
+            memo=body.memo,
+            total=body.total,
+            payment_status=body.processing_status,
+            deleted_at=None,
+        )
+        first = await repo.number("payment_receipt_line", merchant_id, len(body.allocations))
+        lines = [
+            new_row(
+                merchant_id,
+                first + n,
+                now,
+                **copied,
+                receipt_id=receipt["id"],
+                receipt_number=receipt["number"],
+                payment_id=payment["id"],
+                payment_number=payment["number"],
+                invoice_id=a.invoice_id,
+                invoice_seq=invoices[a.invoice_id].number,
+                invoice_number=invoices[a.invoice_id].invoice_number,
+                amount=a.amount,
+                payment_status=body.processing_status,
+                deleted_at=None,
+            )
+            for n, a in enumerate(body.allocations)
+        ]
+        await repo.insert(PAYMENTS, [payment])
+        await repo.insert(RECEIPTS, [receipt])
+        await repo.insert(LINES, lines)
+        return payment["id"]  # type: ignore[no-any-return]
+
+    # --- reads -----------------------------------------------------------------------------
+
+    async def get(self, conn: Connection, merchant_id: uuid.UUID, payment_id: uuid.UUID) -> Payment:
+        return await self._one(
+            conn, merchant_id, Filter(merchant_id).equal("id", payment_id), payment_id
+        )
+
+    async def by_number(self, conn: Connection, merchant_id: uuid.UUID, number: int) -> Payment:
+        return await self._one(
+            conn, merchant_id, Filter(merchant_id).equal("number", number), number
+        )
+
+    async def _one(
+        self, conn: Connection, merchant_id: uuid.UUID, where: Filter, shown: object
+    ) -> Payment:
+        row = await B2BRepository.of(conn).one(PAYMENTS, PAYMENT_COLUMNS, where)
+        if row is None:
+            raise NotFound(f"No payment {shown}.")
+        return (await _with_lines(conn, merchant_id, [read_payment(row)]))[0]
+
+    async def list(
+        self, conn: Connection, merchant_id: uuid.UUID, query: PaymentQuery
+    ) -> PaymentPage:
+        where = (
+            Filter(merchant_id)
+            .equal("customer_id", query.customer_id)
+            .among("processing_status", query.processing_status)
+        )
+        listing = Listing(query.sort, query.order, query.offset, query.limit, query.cursor)
+        repo = B2BRepository.of(conn)
+        items, cursor, meta = await paged(
+            repo, PAYMENTS, PAYMENT_COLUMNS, read_payment, where, listing, "total"
+        )
+        return PaymentPage(**page_kwargs(await _with_lines(conn, merchant_id, items), cursor, meta))
+
+    # --- changes ---------------------------------------------------------------------------
+
+    async def set_status(
+        self,
+        conn: Connection,
+        merchant_id: uuid.UUID,
+        actor: str,
+        payment_id: uuid.UUID,
+        status: int,
+    ) -> Payment:
+        """Change the processing status; its lines follow; leaving 1-3 reverts the balances,
+        entering them applies them again (422 when they no longer fit)."""
+        current = await self._lock(conn, merchant_id, payment_id)
+        if status == current.processing_status:
+            return await self.get(conn, merchant_id, payment_id)
+        holds = status in HOLDS_BALANCE
+        now = utc_now()
+        held = current.processing_status in HOLDS_BALANCE
+        hold = current.applied if held == holds else holds
+        balances = await self._hold(conn, merchant_id, current, hold, now)
+        repo = B2BRepository.of(conn)
+        await repo.update(
+            PAYMENTS, merchant_id, [payment_id], {"processing_status": status, "updated_at": now}
+        )
+        by_payment = Filter(merchant_id).equal("payment_id", payment_id)
+        for table in (RECEIPTS, LINES):
+            await repo.update_where(
+                table, by_payment, {"payment_status": status, "updated_at": now}
+            )
+        changes = {"processing_status": {"from": current.processing_status, "to": status}}
+        await audit.record(
+            conn,
+            merchant_id,
+            actor,
+            "payment.status_changed",
+            ("payment", payment_id),
+            {**changes, "open_balances": balances},
+        )
+        return await self.get(conn, merchant_id, payment_id)
+
+    async def operate(
+        self, conn: Connection, merchant_id: uuid.UUID, actor: str, payment_id: uuid.UUID, op: str
+    ) -> Payment:
+        """`apply` the payment to its invoices' balances, or `revert` it (409 when it
+        already is, or cannot be: an incomplete or refunded payment holds no balance)."""
+        current = await self._lock(conn, merchant_id, payment_id)
+        apply = op == "apply"
+        if apply and current.processing_status not in HOLDS_BALANCE:
+            raise Conflict(
+                f"Payment {current.number} is in status {current.processing_status}: "
+                "only statuses 1-3 hold invoice balances."
+            )
+        if current.applied == apply:
+            state = "applied to" if apply else "reverted from"
+            raise Conflict(f"Payment {current.number} is already {state} its invoices' balances.")
+        balances = await self._hold(conn, merchant_id, current, apply, utc_now())
+        action = "payment.applied" if apply else "payment.reverted"
+        await audit.record(
+            conn, merchant_id, actor, action, ("payment", payment_id), {"open_balances": balances}
+        )
+        return await self.get(conn, merchant_id, payment_id)
+
+    async def update(
+        self,
+        conn: Connection,
+        merchant_id: uuid.UUID,
+        actor: str,
+        payment_id: uuid.UUID,
+        body: PaymentUpdate,
+    ) -> Payment:
+        """Change descriptive fields; the receipt and its lines show the same."""
+        current = await self._lock(conn, merchant_id, payment_id)
+        changes = {k: v for k, v in given(body).items() if v != getattr(current, k)}
+        if not changes:
+            return await self.get(conn, merchant_id, payment_id)
+        now = utc_now()
+        repo = B2BRepository.of(conn)
+        await repo.update(PAYMENTS, merchant_id, [payment_id], {**changes, "updated_at": now})
+        by_payment = Filter(merchant_id).equal("payment_id", payment_id)
+        await repo.update_where(RECEIPTS, by_payment, {**changes, "updated_at": now})
+        on_lines = {k: v for k, v in changes.items() if k != "memo"}
+        if on_lines:
+            await repo.update_where(LINES, by_payment, {**on_lines, "updated_at": now})
+        trail = {k: {"from": getattr(current, k), "to": v} for k, v in changes.items()}
+        await audit.record(
+            conn, merchant_id, actor, "payment.updated", ("payment", payment_id), trail
+        )
+        return await self.get(conn, merchant_id, payment_id)
+
+    async def _lock(
+        self, conn: Connection, merchant_id: uuid.UUID, payment_id: uuid.UUID
+    ) -> Payment:
+        row = await B2BRepository.of(conn).lock_payment(merchant_id, payment_id, PAYMENT_COLUMNS)
+        if row is None:
+            raise NotFound(f"No payment {payment_id}.")
+        return read_payment(row)
+
+    async def _hold(
+        self, conn: Connection, merchant_id: uuid.UUID, payment: Payment, hold: bool, now: datetime
+    ) -> dict[str, int]:
+        """Make the payment hold (or not) its live lines' amounts on the invoices."""
+        if hold == payment.applied:
+            return {}
+        repo = B2BRepository.of(conn)
+        lines = [
+            read_line(r) for r in await repo.live_lines(merchant_id, [payment.id], LINE_COLUMNS)
+        ]
+        rows = await repo.lock_invoices(
+            merchant_id, [line.invoice_id for line in lines], INVOICE_COLUMNS
+        )
+        invoices = {i.id: i for i in map(read_invoice, rows)}
+        sign = 1 if hold else -1
+        pairs = [(invoices[line.invoice_id], sign * line.amount) for line in lines]
+        balances = await _move(repo, merchant_id, pairs, now)
+        await repo.update(PAYMENTS, merchant_id, [payment.id], {"applied": hold, "updated_at": now})
+        return balances
+
+
+async def release(
+    conn: Connection,
+    merchant_id: uuid.UUID,
+    payment_id: uuid.UUID,
+    lines: Sequence[Any],
+    now: datetime,
+) -> dict[str, int]:
+    """Give the amounts of `lines` (being deleted) back to their invoices, if the payment
+    holds them; the payment's and receipt's totals drop by as much."""
+    repo = B2BRepository.of(conn)
+    row = await repo.lock_payment(merchant_id, payment_id, PAYMENT_COLUMNS)
+    assert row is not None
+    payment = read_payment(row)
+    balances: dict[str, int] = {}
+    if payment.applied and lines:
+        rows = await repo.lock_invoices(
+            merchant_id, [line.invoice_id for line in lines], INVOICE_COLUMNS
+        )
+        invoices = {i.id: i for i in map(read_invoice, rows)}
+        balances = await _move(
+            repo, merchant_id, [(invoices[x.invoice_id], -x.amount) for x in lines], now
+        )
+    await repo.add_to_totals(merchant_id, payment_id, -sum(x.amount for x in lines), now)
+    return balances
+
+
+def _check_allocations(body: PaymentCreate, invoices: dict[uuid.UUID, Invoice]) -> None:
+    """Each allocation names an invoice of the payment's customer and currency, and (when
+    the payment holds balances) fits in its open balance: else a 422 naming the numbers."""
+    errors: list[FieldError] = []
+    holds = body.processing_status in HOLDS_BALANCE
+    for n, a in enumerate(body.allocations):
+        loc, found = f"allocations[{n}]", invoices.get(a.invoice_id)
+        if found is None:
+            errors.append(FieldError(f"{loc}.invoice_id", f"no invoice {a.invoice_id}"))
+        elif found.customer_id != body.customer_id:
+            errors.append(
+                FieldError(
+                    f"{loc}.invoice_id",
+                    f"invoice {found.invoice_number} belongs to customer {found.customer_id}, "
+                    f"not {body.customer_id}",
+                )
+            )
+        elif found.currency != body.currency:
+            errors.append(
+                FieldError(
+                    f"{loc}.invoice_id",
+                    f"invoice {found.invoice_number} is in {found.currency}, not {body.currency}",
+                )
+            )
+        elif holds and a.amount > found.open_balance:
+            errors.append(
+                FieldError(
+                    f"{loc}.amount",
+                    f"{a.amount} is more than the open balance {found.open_balance} "
+                    f"of invoice {found.invoice_number}",
+                )
+            )
+    if errors:
+        raise InvalidInput.fields(errors)
+
+
+async def _move(
+    repo: B2BRepository, merchant_id: uuid.UUID, pairs: Sequence[tuple[Invoice, int]], now: datetime
+) -> dict[str, int]:
+    """Take each amount off its (locked) invoice's open balance; invoice number → new balance."""
+    balances: dict[str, int] = {}
+    for invoice, paid in pairs:
+        balance = await repo.move_balance(merchant_id, invoice.id, paid, now)
+        if balance is None:
+            raise InvalidInput.field(
+                "allocations",
+                f"{paid} does not fit the open balance {invoice.open_balance} "
+                f"of invoice {invoice.invoice_number}",
+            )
+        balances[invoice.invoice_number] = balance
+    return balances
+
+
+async def _with_lines(
+    conn: Connection, merchant_id: uuid.UUID, payments: list[Payment]
+) -> list[Payment]:
+    """Each payment with its live receipt id and lines (two queries for the page)."""
+    repo = B2BRepository.of(conn)
+    ids = [p.id for p in payments]
+    receipts = await repo.receipt_ids(merchant_id, ids)
+    lines: dict[uuid.UUID, list[PaymentLine]] = {}
+    for line in map(read_line, await repo.live_lines(merchant_id, ids, LINE_COLUMNS)):
+        lines.setdefault(line.payment_id, []).append(
+            PaymentLine(
+                invoice_id=line.invoice_id,
+                invoice_seq=line.invoice_seq,
+                invoice_number=line.invoice_number,
+                amount=line.amount,
+            )
+        )
+    for p in payments:
+        p.receipt_id, p.lines = receipts.get(p.id), lines.get(p.id, [])
+    return payments
+
+
+payment = PaymentService()

@@ -1,0 +1,278 @@
+"""The b2b SQL: invoices, payments, receipts, lines and the audit trail, scoped by merchant."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from tillroll.b2b.tables import AUDIT, INVOICES, LINES, PAYMENTS, RECEIPTS
+from tillroll.kit.db import Row
+from tillroll.kit.ids import uuid7
+from tillroll.kit.pagination import decode_cursor, encode_cursor
+from tillroll.kit.repository import Repository, in_list, next_number, to_json
+from tillroll.kit.tables import Table
+
+LIVE = "deleted_at IS NULL"
+_TOP = chr(0x10FFFF)  # sorts after every other character: `q <= col < q + _TOP` is a prefix
+_IF_NULL = {"external_customer_id": "", "external_id": "", "due_date": "9999-01-01"}
+"""What a NULL sorts as (nullable sort columns: keyset comparisons need a value; not
+date.max, which asyncpg sends as infinity)."""
+_CURSOR_KINDS: dict[str, type] = {
+    "created_at": str,
+    "updated_at": str,
+    "due_date": str,
+    "customer_id": str,
+    "external_customer_id": str,
+    "transaction_type": str,
+    "reference_number": str,
+}
+
+
+class Filter:
+    """WHERE terms and their parameters, built up term by term."""
+
+    def __init__(self, merchant_id: uuid.UUID) -> None:
+        self.terms = ["merchant_id = :m"]
+        self.params: dict[str, Any] = {"m": merchant_id}
+
+    def equal(self, column: str, value: Any) -> Filter:
+        if value is not None:
+            self.terms.append(f"{column} = :f_{column}")
+            self.params[f"f_{column}"] = value
+        return self
+
+    def among(self, column: str, values: Sequence[Any]) -> Filter:
+        if values:
+            marks, params = in_list(f"f_{column}_", sorted(set(values)))
+            self.terms.append(f"{column} IN {marks}")
+            self.params.update(params)
+        return self
+
+    def prefix(self, columns: Sequence[str], text: str | None) -> Filter:
+        """Rows whose value in any of `columns` starts with `text` (case-sensitive; one
+        index range per column)."""
+        if text is not None:
+            ranges = [f"({c} >= :q AND {c} < :q_top)" for c in columns]
+            self.terms.append("(" + " OR ".join(ranges) + ")")
+            self.params.update(q=text, q_top=text + _TOP)
+        return self
+
+    def raw(self, term: str) -> Filter:
+        self.terms.append(term)
+        return self
+
+    @property
+    def sql(self) -> str:
+        return " AND ".join(self.terms)
+
+
+class Listing:
+    """Sort, offset or keyset cursor, and page size of one list query."""
+
+    def __init__(self, sort: str, order: str, offset: int, limit: int, cursor: str | None):
+        self.sort, self.desc, self.offset, self.limit = sort, order == "desc", offset, limit
+        self.after: tuple[Any, int] | None = None
+        if cursor is not None:
+            kind = _CURSOR_KINDS.get(sort, int)
+            value, number = decode_cursor(cursor, (kind, int))
+            self.after = (value, number)
+            self.offset = 0
+
+    @property
+    def key(self) -> str:
+        if self.sort in _IF_NULL:
+            return f"COALESCE({self.sort}, '{_IF_NULL[self.sort]}')"
+        return self.sort
+
+    def cursor_of(self, row: Mapping[str, Any]) -> str:
+        value = row[self.sort]
+        if isinstance(value, uuid.UUID | datetime | date):
+            value = value.isoformat() if not isinstance(value, uuid.UUID) else str(value)
+        return encode_cursor(_IF_NULL[self.sort] if value is None else value, row["number"])
+
+
+def _cursor_param(value: Any, sort: str) -> Any:
+    if sort in ("created_at", "updated_at"):
+        return datetime.fromisoformat(value)
+    if sort == "customer_id":
+        return uuid.UUID(value)
+    if sort == "due_date":
+        return date.fromisoformat(value)
+    return value
+
+
+class B2BRepository(Repository):
+    # --- generic reads -------------------------------------------------------------------
+
+    async def one(self, table: Table, names: Sequence[str], where: Filter) -> Row | None:
+        return await self.conn.fetchone(
+            f"SELECT {table.select(names)} FROM {table.name} WHERE {where.sql}", where.params
+        )
+
+    async def page(
+        self, table: Table, names: Sequence[str], where: Filter, listing: Listing
+    ) -> tuple[list[Row], str | None]:
+        """One page in `listing`'s order (ties by `number`), and the next page's cursor."""
+        direction = "DESC" if listing.desc else "ASC"
+        params = {**where.params, "limit": listing.limit + 1, "offset": listing.offset}
+        terms = where.sql
+        if listing.after is not None:
+            value, number = listing.after
+            terms += f" AND ({listing.key}, number) {'<' if listing.desc else '>'} (:cv, :cn)"
+            params.update(cv=_cursor_param(value, listing.sort), cn=number)
+        chosen = [*names, *(n for n in (listing.sort, "number") if n not in names)]
+        rows = await self.conn.fetchall(
+            f"SELECT {table.select(chosen)} FROM {table.name} WHERE {terms} "
+            f"ORDER BY {listing.key} {direction}, number {direction} "
+            "LIMIT :limit OFFSET :offset",
+            params,
+        )
+        more = len(rows) > listing.limit
+        rows = rows[: listing.limit]
+        last = dict(zip(chosen, rows[-1], strict=True)) if more else None  # type: ignore[call-overload]
+        return rows, listing.cursor_of(last) if last else None
+
+    async def totals(self, table: Table, amount: str, where: Filter) -> list[Row]:
+        """Count and sum of `amount` per currency of the rows `where` matches."""
+        return await self.conn.fetchall(
+            f"SELECT currency, COUNT(*) AS n, SUM({amount}) AS total FROM {table.name} "
+            f"WHERE {where.sql} GROUP BY currency ORDER BY currency",
+            where.params,
+        )
+
+    async def number(self, counter: str, merchant_id: uuid.UUID, count: int = 1) -> int:
+        return await next_number(self.conn, merchant_id, counter, count)
+
+    async def insert(self, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+        await table.insert(self.conn, [_encoded(table, r) for r in rows])
+
+    async def update(
+        self, table: Table, merchant_id: uuid.UUID, ids: Sequence[uuid.UUID], values: dict[str, Any]
+    ) -> None:
+        """Set `values` on the rows `ids` of `table`."""
+        if not ids:
+            return
+        marks, params = in_list("id", ids)
+        sets = ", ".join(f"{k} = :s_{k}" for k in values)
+        await self.conn.execute(
+            f"UPDATE {table.name} SET {sets} WHERE merchant_id = :m AND id IN {marks}",
+            {**params, **{f"s_{k}": v for k, v in values.items()}, "m": merchant_id},
+        )
+
+    async def update_where(self, table: Table, where: Filter, values: dict[str, Any]) -> None:
+        sets = ", ".join(f"{k} = :s_{k}" for k in values)
+        await self.conn.execute(
+            f"UPDATE {table.name} SET {sets} WHERE {where.sql}",
+            {**where.params, **{f"s_{k}": v for k, v in values.items()}},
+        )
+
+    # --- balances --------------------------------------------------------------------------
+
+    async def lock_invoices(
+        self, merchant_id: uuid.UUID, ids: Sequence[uuid.UUID], names: Sequence[str]
+    ) -> list[Row]:
+        """The invoices `ids`, row-locked in id order (so two payments never deadlock)."""
+        if not ids:
+            return []
+        marks, params = in_list("id", sorted(set(ids)))
+        return await self.conn.fetchall(
+            f"SELECT {INVOICES.select(names)} FROM {INVOICES.name} "
+            f"WHERE merchant_id = :m AND id IN {marks} ORDER BY id{self.conn.for_update()}",
+            {**params, "m": merchant_id},
+        )
+
+    async def move_balance(
+        self, merchant_id: uuid.UUID, invoice_id: uuid.UUID, paid: int, now: datetime
+    ) -> int | None:
+        """Take `paid` (negative: give back) off the invoice's open balance, never below
+        zero: None when it does not fit."""
+        value = await self.conn.fetchval(
+            f"UPDATE {INVOICES.name} SET open_balance = open_balance - :paid, updated_at = :now "
+            "WHERE merchant_id = :m AND id = :id AND open_balance >= :paid "
+            "AND open_balance - :paid <= amount RETURNING open_balance",
+            {"paid": paid, "now": now, "m": merchant_id, "id": invoice_id},
+        )
+        return None if value is None else int(value)
+
+    async def lock_payment(
+        self, merchant_id: uuid.UUID, payment_id: uuid.UUID, names: Sequence[str]
+    ) -> Row | None:
+        return await self.conn.fetchone(
+            f"SELECT {PAYMENTS.select(names)} FROM {PAYMENTS.name} "
+            f"WHERE merchant_id = :m AND id = :id{self.conn.for_update()}",
+            {"m": merchant_id, "id": payment_id},
+        )
+
+    async def live_lines(
+        self, merchant_id: uuid.UUID, payment_ids: Sequence[uuid.UUID], names: Sequence[str]
+    ) -> list[Row]:
+        """The lines not deleted of the payments, in line order."""
+        if not payment_ids:
+            return []
+        marks, params = in_list("p", payment_ids)
+        return await self.conn.fetchall(
+            f"SELECT {LINES.select(names)} FROM {LINES.name} WHERE merchant_id = :m "
+            f"AND payment_id IN {marks} AND {LIVE} ORDER BY number",
+            {**params, "m": merchant_id},
+        )
+
+    async def receipt_ids(
+        self, merchant_id: uuid.UUID, payment_ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, uuid.UUID]:
+        """payment id → its live receipt's id."""
+        if not payment_ids:
+            return {}
+        marks, params = in_list("p", payment_ids)
+        rows = await self.conn.fetchall(
+            f"SELECT payment_id, id FROM {RECEIPTS.name} WHERE merchant_id = :m "
+            f"AND payment_id IN {marks} AND {LIVE}",
+            {**params, "m": merchant_id},
+        )
+        return {r["payment_id"]: r["id"] for r in rows}
+
+    async def add_to_totals(
+        self, merchant_id: uuid.UUID, payment_id: uuid.UUID, delta: int, now: datetime
+    ) -> None:
+        """Change the payment's and its receipt's totals by `delta`."""
+        for table in (PAYMENTS, RECEIPTS):
+            column = "id" if table is PAYMENTS else "payment_id"
+            await self.conn.execute(
+                f"UPDATE {table.name} SET total = total + :d, updated_at = :now "
+                f"WHERE merchant_id = :m AND {column} = :p",
+                {"d": delta, "now": now, "m": merchant_id, "p": payment_id},
+            )
+
+    # --- audit -----------------------------------------------------------------------------
+
+    async def audit(self, merchant_id: uuid.UUID, entry: dict[str, Any]) -> None:
+        await self.insert(AUDIT, [{**entry, "merchant_id": merchant_id}])
+
+    async def audit_page(
+        self, merchant_id: uuid.UUID, object_id: uuid.UUID | None, after: uuid.UUID | None, n: int
+    ) -> list[Row]:
+        where = Filter(merchant_id).equal("object_id", object_id)
+        if after is not None:
+            where.raw("id > :after").params["after"] = after
+        return await self.conn.fetchall(
+            f"SELECT {AUDIT.select(AUDIT.names[1:])} FROM {AUDIT.name} WHERE {where.sql} "
+            "ORDER BY id LIMIT :n",
+            {**where.params, "n": n},
+        )
+
+
+def _encoded(table: Table, row: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: to_json(v) if k in table.json else v for k, v in row.items()}
+
+
+def new_row(merchant_id: uuid.UUID, number: int, now: datetime, **values: Any) -> dict[str, Any]:
+    """A row's keys and timestamps with `values`."""
+    return {
+        "merchant_id": merchant_id,
+        "id": uuid7(),
+        "number": number,
+        **values,
+        "created_at": now,
+        "updated_at": now,
+    }

@@ -1,0 +1,1 @@
+"""Webhooks: Standard Webhooks deliveries of the merchant's events to its endpoints."""

@@ -1,0 +1,275 @@
+"""The BigCommerce B2B facade replays seed 003: its ids, envelope, money and 404 body,
+checked field by field against the published examples; payments through BC's own calls."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.compat import bigcommerce_examples as seed
+from tests.conftest import Tenant
+from tests.factories import make_customer
+from tillroll.compat.bigcommerce.translate import store_hash
+from tillroll.kit.db import Connection, Database, run
+
+BASE = "/compat/bigcommerce-b2b/api/v3/io/ip"
+
+
+@pytest.fixture
+async def bc(tenant: Tenant) -> AsyncIterator[httpx.AsyncClient]:
+    """A client that authenticates as BC's seed does: the `authToken` header only."""
+    async with httpx.AsyncClient(
+        transport=tenant.client._transport,
+        base_url=f"http://tillroll.test{BASE}",
+        headers={"authToken": tenant.key},
+    ) as client:
+        yield client
+
+
+async def _counters(db: Database, merchant_id: uuid.UUID, **values: int) -> None:
+    """Start the merchant's numbering where the seed's examples are (ids are per merchant)."""
+
+    async def set_all(conn: Connection) -> None:
+        for name, value in values.items():
+            await conn.execute(
+                "INSERT INTO counters (merchant_id, name, value) VALUES (:m, :n, :v) "
+                "ON CONFLICT (merchant_id, name) DO UPDATE SET value = excluded.value",
+                {"m": merchant_id, "n": name, "v": value},
+            )
+
+    await run(db, set_all, write=True)
+
+
+def ok(response: httpx.Response) -> Any:
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["code"] == 200 and body["meta"]["message"] == "SUCCESS", body
+    return body["data"]
+
+
+async def _invoice(bc: httpx.AsyncClient, number: str, customer: str, value: str, code: str) -> int:
+    body = {
+        "invoiceNumber": number,
+        "customerId": customer,
+        "originalBalance": {"code": code, "value": value},
+    }
+    created: int = ok(await bc.post("/invoices", json=body))["id"]
+    return created
+
+
+async def _seed_world(bc: httpx.AsyncClient, db: Database, tenant: Tenant) -> None:
+    """Receipt 83 (payment 90, lines 91-92, invoices 18-19) and receipt 85 (payment 92,
+    line 95, invoice 38), as the seed's examples show them."""
+    await make_customer(tenant.client, external_id="5707", first_name="Cash buyer")
+    await make_customer(tenant.client, external_id="5485", first_name="k")
+    await _counters(db, tenant.id, invoice=17)
+    assert await _invoice(bc, "00000018", "5707", "2.0000", "CNY") == 18
+    assert await _invoice(bc, "00000019", "5707", "0.7000", "CNY") == 19
+    await _counters(db, tenant.id, invoice=37)
+    assert await _invoice(bc, "00000038", "5485", "500.0000", "USD") == 38
+    await _counters(db, tenant.id, payment=89, payment_receipt=82, payment_receipt_line=90)
+    cash = {
+        "lineItems": [{"invoiceId": 18, "amount": "0.5000"}, {"invoiceId": 19, "amount": "0.7"}],
+        "currency": "CNY",
+        "customerId": "5707",
+        "payerName": "Cash",
+        "referenceNumber": "test",
+        "details": {"memo": "test"},
+        "channelId": 1,  # BC clients send fields the facade does not use: ignored
+    }
+    assert ok(await bc.post("/payments/offline", json=cash)) == {"paymentId": 90}
+    await _counters(db, tenant.id, payment=91, payment_receipt=84, payment_receipt_line=94)
+    card = {
+        "lineItems": [{"invoiceId": 38, "amount": "122.9500"}],
+        "currency": "USD",
+        "customerId": "5485",
+        "payerName": "k Admin",
+        "paymentType": "Visa ending in 1111",
+        "referenceNumber": "375026",
+        "processingStatus": 1,
+        "details": {"memo": "payment memo"},
+    }
+    assert ok(await bc.post("/payments/offline", json=card)) == {"paymentId": 92}
+
+
+def same(found: dict[str, Any], example: dict[str, Any], store: str) -> None:
+    """Field by field; the times are the server's (Unix seconds), the store hash ours."""
+    assert set(found) == set(example)
+    for name in ("createdAt", "updatedAt"):
+        assert isinstance(found[name], int) and found[name] > 1_700_000_000
+    assert found["storeHash"] == store
+    timeless = {"createdAt", "updatedAt", "storeHash"}
+    assert {k: v for k, v in found.items() if k not in timeless} == {
+        k: v for k, v in example.items() if k not in timeless
+    }
+
+
+async def test_the_seed_examples_replay_field_by_field(
+    bc: httpx.AsyncClient, db: Database, tenant: Tenant
+) -> None:
+    await _seed_world(bc, db, tenant)
+    store = store_hash(tenant.id)
+    same(ok(await bc.get("/receipts/83")), seed.RECEIPT_83, store)
+    receipts = await bc.get("/receipts")
+    listed = ok(receipts)
+    assert [r["id"] for r in listed] == [85, 83]
+    same(listed[0], seed.RECEIPT_85, store)
+    assert receipts.json()["meta"]["pagination"] == {"totalCount": 2, "offset": 0, "limit": 10}
+    lines = ok(await bc.get("/receipts/83/lines"))
+    assert [x["id"] for x in lines] == [92, 91]
+    same(lines[0], seed.LINE_92, store)
+    same(ok(await bc.get("/receipts/83/lines/92")), seed.LINE_92, store)
+    same(ok(await bc.get("/receipt-lines"))[0], seed.LINE_95, store)
+
+
+async def test_query_parameters(bc: httpx.AsyncClient, db: Database, tenant: Tenant) -> None:
+    await _seed_world(bc, db, tenant)
+
+    async def ids(path: str, **params: Any) -> list[int]:
+        return [x["id"] for x in ok(await bc.get(path, params=params))]
+
+    assert await ids("/receipts", orderBy="ASC") == [83, 85]
+    assert await ids("/receipts", sortBy="total", orderBy="ASC") == [83, 85]
+    assert await ids("/receipts", offset=1, limit=1) == [83]
+    assert await ids("/receipts", **{"paymentStatus[]": [1]}) == [85]
+    assert await ids("/receipts", **{"paymentStatus[]": [1, 3]}) == [85, 83]
+    assert await ids("/receipts", q="3750", searchBy="referenceNumber") == [85]
+    assert await ids("/receipts", q="Cash") == [83]
+    assert await ids("/receipts", q="5485", searchBy="customerId") == [85]
+    assert await ids("/receipts", q="nobody", searchBy="customerId") == []
+    assert await ids("/receipt-lines", q="19", searchBy="invoiceId") == [92]
+    assert await ids("/receipt-lines", q="5707", searchBy="payerCustomerId") == [92, 91]
+    assert await ids("/receipt-lines", sortBy="amount", orderBy="ASC") == [91, 92, 95]
+    assert await ids("/receipt-lines", sortBy="invoiceId") == [95, 92, 91]
+    bad = await bc.get("/receipts", params={"sortBy": "payerName"})
+    assert bad.status_code == 422 and bad.json()["code"] == 422
+    assert "sortBy" in bad.json()["data"]["errors"]
+
+
+async def test_deletes_restore_balances_and_answer_the_seed_bodies(
+    bc: httpx.AsyncClient, db: Database, tenant: Tenant
+) -> None:
+    await _seed_world(bc, db, tenant)
+    before = ok(await bc.get("/invoices/19"))
+    assert before["openBalance"] == {"code": "CNY", "value": "0.0000"} and before["status"] == 2
+    deleted = await bc.delete("/receipts/83/lines/92")
+    assert deleted.json() == seed.DELETED_LINE_92
+    after = ok(await bc.get("/invoices/19"))
+    assert after["openBalance"] == {"code": "CNY", "value": "0.7000"} and after["status"] == 0
+    assert ok(await bc.get("/receipts/83"))["total"] == {"code": "CNY", "value": "0.5000"}
+    missing = await bc.get("/receipts/83/lines/92")
+    assert missing.status_code == 404 and missing.json()["data"]["errMsg"] == (
+        "Receipt line does not exist"
+    )
+    gone = await bc.get("/receipts/3")
+    assert gone.status_code == 404 and gone.json() == seed.NOT_FOUND
+    await _counters(db, tenant.id, payment_receipt=2)
+    third = {"lineItems": [{"invoiceId": 38, "amount": "1.0000"}], "currency": "USD"}
+    ok(await bc.post("/payments/offline", json={**third, "customerId": "5485"}))
+    assert (await bc.delete("/receipts/3")).json() == seed.DELETED_RECEIPT_3
+    assert (await bc.get("/receipts/3")).json() == seed.NOT_FOUND
+    assert ok(await bc.get("/invoices/38"))["openBalance"]["value"] == "377.0500"
+
+
+async def test_payments_status_and_refunds(
+    bc: httpx.AsyncClient, db: Database, tenant: Tenant
+) -> None:
+    await _seed_world(bc, db, tenant)
+    payment = ok(await bc.get("/payments/90"))
+    assert payment["processingStatus"] == 3 and payment["appliedStatus"] == 1
+    assert payment["total"] == {"code": "CNY", "value": "1.2000"}
+    assert [(x["invoiceId"], x["amount"]["value"]) for x in payment["lineItems"]] == [
+        (18, "0.5000"),
+        (19, "0.7000"),
+    ]
+    refunded = await bc.put("/payments/90/processing-status", json={"processingStatus": 4})
+    assert ok(refunded) == {"paymentId": 90}
+    assert {x["paymentStatus"] for x in ok(await bc.get("/receipts/83/lines"))} == {4}
+    assert ok(await bc.get("/invoices/19"))["openBalance"]["value"] == "0.7000"
+    assert [p["id"] for p in ok(await bc.get("/payments", params={"processingStatus": 4}))] == [90]
+    update = {"referenceNumber": "CHK-1", "details": {"memo": "re-keyed"}}
+    assert ok(await bc.put("/payments/offline/92", json=update)) == {"paymentId": 92}
+    receipt = ok(await bc.get("/receipts/85"))
+    assert receipt["referenceNumber"] == "CHK-1"
+    assert receipt["details"] == {"paymentDetails": {"memo": "re-keyed"}}
+    changed = {"lineItems": [{"invoiceId": 38, "amount": "100.0000"}]}
+    refused = await bc.put("/payments/offline/92", json=changed)
+    assert refused.status_code == 422 and "lineItems" in refused.json()["data"]["errors"]
+
+
+async def test_payment_refusals_name_bc_fields(
+    bc: httpx.AsyncClient, db: Database, tenant: Tenant
+) -> None:
+    await _seed_world(bc, db, tenant)
+    base = {"currency": "CNY", "customerId": "5707"}
+    cases = [
+        ({**base, "lineItems": [{"invoiceId": 18, "amount": "1.5001"}]}, "lineItems[0].amount"),
+        ({**base, "lineItems": [{"invoiceId": 18, "amount": "2.0000"}]}, "lineItems[0].amount"),
+        ({**base, "lineItems": [{"invoiceId": 18, "amount": "1e3"}]}, "lineItems[0].amount"),
+        ({**base, "lineItems": [{"invoiceId": 38, "amount": "1.0000"}]}, "lineItems[0].invoiceId"),
+        ({**base, "lineItems": [{"invoiceId": 777, "amount": "1.0000"}]}, "lineItems[0].invoiceId"),
+        (
+            {**base, "customerId": "0000", "lineItems": [{"invoiceId": 18, "amount": "1"}]},
+            "customerId",
+        ),
+    ]
+    for body, field in cases:
+        response = await bc.post("/payments/offline", json=body)
+        assert response.status_code == 422, response.text
+        assert field in response.json()["data"]["errors"], response.text
+    assert ok(await bc.get("/invoices/18"))["openBalance"]["value"] == "1.5000"
+
+
+async def test_auth_headers_and_store_hash(bc: httpx.AsyncClient, tenant: Tenant) -> None:
+    transport = tenant.client._transport
+    url = f"http://tillroll.test{BASE}/receipts"
+    async with httpx.AsyncClient(transport=transport) as plain:
+        store = store_hash(tenant.id)
+        current = {"X-Auth-Token": tenant.key, "X-Store-Hash": store}
+        assert (await plain.get(url, headers=current)).status_code == 200
+        wrong = await plain.get(url, headers={**current, "X-Store-Hash": "0000000000"})
+        assert wrong.status_code == 403 and wrong.json()["code"] == 403
+        nobody = await plain.get(url)
+        assert (
+            nobody.status_code == 401 and nobody.json()["meta"]["message"] == "Unauthorized Error"
+        )
+        forged = await plain.get(url, headers={"authToken": "tr_sk_forged"})
+        assert forged.status_code == 401
+    assert (await bc.get("/receipts")).status_code == 200
+
+
+async def test_another_tenants_receipt_is_404(
+    bc: httpx.AsyncClient, db: Database, other: Tenant
+) -> None:
+    async with httpx.AsyncClient(
+        transport=other.client._transport,
+        base_url=f"http://tillroll.test{BASE}",
+        headers={"authToken": other.key},
+    ) as theirs:
+        await _seed_world(theirs, db, other)
+    for method, path in [
+        ("GET", "/receipts/83"),
+        ("DELETE", "/receipts/83"),
+        ("GET", "/receipts/83/lines"),
+        ("GET", "/receipts/83/lines/92"),
+        ("DELETE", "/receipts/83/lines/92"),
+        ("GET", "/payments/90"),
+        ("PUT", "/payments/90/processing-status"),
+        ("GET", "/invoices/19"),
+    ]:
+        body = {"processingStatus": 4} if method == "PUT" else None
+        response = await bc.request(method, path, json=body)
+        assert response.status_code == 404, (method, path, response.text)
+    assert ok(await bc.get("/receipts")) == []
+
+
+async def test_ids_beyond_the_columns_are_404(bc: httpx.AsyncClient) -> None:
+    for path in ("/receipts/2147483648", "/receipts/1/lines/9223372036854775807",
+                 "/payments/0", "/invoices/-1", "/receipts/abc"):  # fmt: skip
+        response = await bc.get(path)
+        assert response.status_code == 404, (path, response.text)
+        assert response.json()["meta"] == {"message": "Not Found Error"}

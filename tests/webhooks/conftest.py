@@ -1,0 +1,62 @@
+"""Webhook tests deliver to real receivers on 127.0.0.1: the worker runs in dev mode, with
+retries a few milliseconds apart so that a test sees many of them."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from tests.conftest import Tenant
+from tests.webhooks.receiver import Receiver
+from tillroll.jobs import worker
+from tillroll.kit.db import Database
+from tillroll.webhooks import delivery
+
+
+@pytest.fixture(autouse=True)
+def quick_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TILLROLL_DEV_MODE", "1")
+    monkeypatch.setattr(delivery, "RETRY_BASE", timedelta(milliseconds=10))
+    monkeypatch.setattr(delivery, "RETRY_CAP", timedelta(milliseconds=50))
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    r = Receiver().start()
+    yield r
+    r.stop()
+
+
+async def drain(db: Database, done: Callable[[], bool], seconds: float = 15.0) -> None:
+    """Run the worker until `done()` (or fail after `seconds`)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while not done():
+        assert loop.time() < deadline, "the worker did not get there in time"
+        await worker.run_once(db)
+        await asyncio.sleep(0.01)
+
+
+async def subscribe(tenant: Tenant, url: str, *types: str, **fields: Any) -> dict[str, Any]:
+    body = {"url": url, "events": list(types or ["branch.created"]), **fields}
+    response = await tenant.client.post("/v1/webhook-endpoints", json=body)
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+async def branches(tenant: Tenant, count: int, prefix: str = "B") -> list[str]:
+    """Create `count` branches (a `branch.created` event each); their codes."""
+    codes = [f"{prefix}-{i:03}" for i in range(count)]
+    for code in codes:
+        response = await tenant.client.post("/v1/branches", json={"code": code, "name": code})
+        assert response.status_code == 201, response.text
+    return codes
+
+
+@pytest.fixture
+async def stopped() -> AsyncIterator[None]:
+    yield
