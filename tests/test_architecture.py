@@ -182,6 +182,7 @@ OWNED = {
         "stock_settings",
     },
     "kit": {"idempotency_keys", "schema_migrations"},
+    "documents": {"document_branding", "receipt_renders", "receipt_emails"},
 }
 FACADE_TABLES = {"compat/spaaza": {"spaaza_receipt_cells"}}  # a facade's own pre-rendered cells
 SEQUENCES = {"counters"}  # per-merchant number counters: infrastructure every table may use

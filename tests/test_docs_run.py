@@ -134,6 +134,7 @@ def server(demo: Demo, tmp_path: Path) -> Iterator[Server]:
         "PATH": f"{_curl_recorder(tmp_path)}:{BIN}:{os.environ['PATH']}",
         "TILLROLL_DATABASE_URL": f"sqlite:///{tmp_path / 'tillroll.db'}",
         "TILLROLL_BASE_URL": base_url,
+        "TILLROLL_PUBLIC_URL": base_url,  # signed receipt links point at this server
         "KEY": demo.key,
     }
     log = (tmp_path / "server.log").open("w+")

@@ -24,6 +24,8 @@ from tillroll.compat import bigcommerce, inveterate, paid, retail_messaging, spa
 from tillroll.compat.spaaza.export import render_missing, store_cells
 from tillroll.config import Settings
 from tillroll.customers import endpoints as customers
+from tillroll.documents import endpoints as documents
+from tillroll.documents.mailing import on_store as email_on_store
 from tillroll.events import endpoints as events
 from tillroll.jobs import service as jobs_service
 from tillroll.jobs import worker
@@ -60,6 +62,8 @@ ROUTERS: list[Router] = [
     receipts.router,
     receipts.by_customer,
     receipts.exports,  # after `/{receipt_id}` on purpose: routing order does not matter
+    documents.router,
+    documents.branding,
     events.router,
     webhooks.router,
     wallets.by_customer,
@@ -138,6 +142,8 @@ def wire_facades() -> None:
     """Hook the facades into the core's generic listeners (once)."""
     if store_cells not in ingest.ON_STORE:
         ingest.ON_STORE.append(store_cells)
+    if email_on_store not in ingest.ON_STORE:  # a core listener: receipt e-mail jobs
+        ingest.ON_STORE.append(email_on_store)
 
 
 DATA_UPGRADES = [export.render_missing, render_missing]
@@ -167,6 +173,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     routes: list[BaseRoute] = [
         *_pages(settings),
         *value_pages.routes(database),
+        *documents.public_routes(database, settings),
         *build_routes(endpoints(), runtime),
     ]
 

@@ -48,6 +48,29 @@ class Settings:
         metadata={"doc": "Comma-separated origins allowed by CORS (`*` for any); empty: off."},
     )
 
+    public_url: str = field(
+        default="http://127.0.0.1:8000",
+        metadata={"doc": "Base URL of the server as shoppers reach it (signed receipt links)."},
+    )
+    link_ttl_days: int = field(
+        default=30, metadata={"doc": "Days a signed receipt link (`download_url`) stays valid."}
+    )
+    render_timeout_seconds: int = field(
+        default=10, metadata={"doc": "Longest a receipt PDF/HTML render may take (503 above)."}
+    )
+    smtp_host: str = field(
+        default="", metadata={"doc": "SMTP server for receipt e-mail; empty: off."}
+    )
+    smtp_port: int = field(default=587, metadata={"doc": "SMTP port."})
+    smtp_security: str = field(
+        default="starttls", metadata={"doc": "`starttls`, `tls` (implicit) or `none`."}
+    )
+    smtp_username: str = field(default="", metadata={"doc": "SMTP login; empty: no AUTH."})
+    smtp_password: str = field(default="", metadata={"doc": "SMTP password."})
+    smtp_from: str = field(
+        default="receipts@localhost", metadata={"doc": "Sender address of receipt e-mail."}
+    )
+
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ

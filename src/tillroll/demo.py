@@ -21,6 +21,7 @@ from tillroll.branches.schemas import BranchCreate
 from tillroll.branches.service import branch as branch_service
 from tillroll.customers.schemas import CustomerCreate
 from tillroll.customers.service import customer as customer_service
+from tillroll.documents import demo as documents_demo
 from tillroll.errors import Unauthorized
 from tillroll.kit.address import Address
 from tillroll.kit.clock import utc_now
@@ -142,6 +143,7 @@ async def _create_demo(conn: Connection, rng: random.Random) -> Merchant:
         email_subject="Your receipt from Tillroll Demo Shop",
     )
     merchant, _ = await merchant_service.create(conn, DEMO_NAME, settings)
+    await documents_demo.load(conn, merchant)
     for code, name, city, postal in (
         ("AMS-01", "Amsterdam Centrum", "Amsterdam", "1012 AB"),
         ("UTR-01", "Utrecht Oudegracht", "Utrecht", "3511 AB"),

@@ -5,6 +5,7 @@ import uuid
 from starlette.responses import StreamingResponse
 
 from tillroll.customers.service import customer as customer_service
+from tillroll.documents.service import documents
 from tillroll.kit.http import Access, Call, Reply, Router
 from tillroll.kit.schemas import Page
 from tillroll.receipts.export import Window, stream_csv, stream_jsonl
@@ -27,33 +28,46 @@ by_customer = Router("/v1/customers", tag="receipts")
 async def create(call: Call, body: ReceiptCreate) -> Receipt | Reply:
     """Ingest one receipt (201); the same receipt posted again answers 200 with the stored one."""
     stored, created = await receipt_service.create(call.conn, call.principal.merchant_id, body)
+    [stored] = await _linked(call, [stored])
     return stored if created else Reply(stored, status=200)
 
 
 @router.post("/batch", access=Access.write, idempotent=True, errors=(422,))
 async def create_batch(call: Call, body: ReceiptBatch) -> BatchResult:
     """Ingest up to 500 receipts; each is stored or refused on its own, with a result each."""
-    return await receipt_service.create_batch(call.conn, call.principal.merchant_id, body.receipts)
+    result = await receipt_service.create_batch(
+        call.conn, call.principal.merchant_id, body.receipts
+    )
+    stored = await _linked(call, [item.receipt for item in result.results if item.receipt])
+    linked = iter(stored)
+    for item in result.results:
+        if item.receipt is not None:
+            item.receipt = next(linked)
+    return result
 
 
 @router.get("", access=Access.read, shopper_ok=True, errors=(422,))
 async def list_receipts(call: Call, query: ReceiptQuery) -> Page[Receipt]:
     """Query receipts, newest first, with keyset pagination."""
-    return await receipt_service.list(call.conn, call.viewer, query)
+    page = await receipt_service.list(call.conn, call.viewer, query)
+    return Page(data=await _linked(call, page.data), next_cursor=page.next_cursor)
 
 
 @router.get("/{receipt_id}", access=Access.read, shopper_ok=True, errors=(404,))
 async def get(call: Call, receipt_id: uuid.UUID) -> Receipt:
     """Get one receipt."""
-    return await receipt_service.get(call.conn, call.viewer, receipt_id)
+    [found] = await _linked(call, [await receipt_service.get(call.conn, call.viewer, receipt_id)])
+    return found
 
 
 @router.post("/{receipt_id}/claim", access=Access.write, idempotent=True, errors=(404, 409, 422))
 async def claim(call: Call, receipt_id: uuid.UUID, body: ClaimBody) -> Receipt:
     """Attach an anonymous receipt to a customer (once)."""
-    return await receipt_service.claim(
+    claimed = await receipt_service.claim(
         call.conn, call.principal.merchant_id, receipt_id, body.customer
     )
+    [claimed] = await _linked(call, [claimed])
+    return claimed
 
 
 @by_customer.get("/{customer_id}/receipts", access=Access.read, shopper_ok=True, errors=(404,))
@@ -63,7 +77,14 @@ async def list_for_customer(
     """One customer's receipts, newest first."""
     await customer_service.seen_by(call.conn, call.viewer, customer_id)
     query.customer_id = customer_id
-    return await receipt_service.list(call.conn, call.viewer, query)
+    page = await receipt_service.list(call.conn, call.viewer, query)
+    return Page(data=await _linked(call, page.data), next_cursor=page.next_cursor)
+
+
+async def _linked(call: Call, receipts: list[Receipt]) -> list[Receipt]:
+    """With each receipt's signed `download_url` (docs/documents.md)."""
+    merchant_id = call.principal.merchant_id
+    return await documents.with_links(call.conn, call.settings, merchant_id, receipts)
 
 
 exports = Router("/v1/receipts", tag="exports")

@@ -189,6 +189,10 @@ class Receipt(Schema):
     order_status: Annotated[
         OrderStatus | None, Meta(description="An online order's status (docs/orders.md).")
     ] = None
+    download_url: Annotated[
+        str | None,
+        Meta(description="Signed, expiring link to the PDF; needs no API key (docs/documents.md)."),
+    ] = None
 
 
 class ReceiptBatch(Schema):

@@ -25,6 +25,7 @@ from tillroll.compat.spaaza.translate import (
 )
 from tillroll.customers.schemas import Customer
 from tillroll.customers.service import customer as customer_service
+from tillroll.documents.service import documents
 from tillroll.errors import FieldError, InvalidInput, TillrollError
 from tillroll.kit import parse
 from tillroll.kit.http import Access, Call, Router
@@ -137,10 +138,13 @@ async def _context(call: Call, merchant: Merchant, receipts: Iterable[Receipt]) 
     branch_ids = sorted({r.branch.id for r in listed if r.branch})
     customer_ids = sorted({r.customer.id for r in listed if r.customer})
     m = merchant.id
+    links = await documents.links(call.conn, call.settings, m, [r.id for r in listed])
     return Context(
         merchant,
         await branch_service.get_many(call.conn, m, branch_ids),
         await customer_service.get_many(call.conn, m, customer_ids),
+        {receipt_id: link.download_url for receipt_id, link in links.items()},
+        await documents.branding(call.conn, m),
     )
 
 

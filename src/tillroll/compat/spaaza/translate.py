@@ -16,6 +16,7 @@ from typing import Any
 from tillroll.branches.schemas import Branch
 from tillroll.compat.spaaza.schemas import AddBasket, Item
 from tillroll.customers.schemas import Customer
+from tillroll.documents.schemas import Branding
 from tillroll.errors import FieldError, InvalidInput
 from tillroll.kit import parse
 from tillroll.kit.address import Address
@@ -96,6 +97,8 @@ class Context:
     merchant: Merchant
     branches: dict[uuid.UUID, Branch] = field(default_factory=dict)
     customers: dict[uuid.UUID, Customer] = field(default_factory=dict)
+    download_urls: dict[uuid.UUID, str] = field(default_factory=dict)  # signed PDF links
+    branding: Branding = field(default_factory=Branding)
 
     def branch(self, receipt: Receipt) -> Branch | None:
         return self.branches.get(receipt.branch.id) if receipt.branch else None
@@ -255,10 +258,9 @@ def receipt_object(receipt: Receipt, ctx: Context) -> dict[str, Any]:
     """The receipts-service object (`GET /receipts`, `GET /receipts/{id}`), seed 001."""
     cur = receipt.currency
     net = receipt.subtotal - (receipt.tax_total if receipt.prices_include_tax else 0)
-    settings = ctx.merchant.settings
     return {
         **_common(receipt),
-        "download_url": "",
+        "download_url": ctx.download_urls.get(receipt.id, ""),
         "subtotal": money(net, cur),
         "payment_method": _payment_method(receipt),
         "line_items": [_line_item(line, cur) for line in receipt.lines],
@@ -266,8 +268,8 @@ def receipt_object(receipt: Receipt, ctx: Context) -> dict[str, Any]:
         "shopper": _shopper(ctx.customer(receipt)),
         "loyalty_status": None,
         "template_content": {
-            "subject": settings.email_subject or "",
-            "background_color": settings.background_color or "",
+            "subject": ctx.branding.subject(ctx.merchant.name, receipt.number),
+            "background_color": ctx.branding.background_color,
         },
     }
 

@@ -1,0 +1,1 @@
+"""Receipt documents: one view model, rendered as HTML and PDF; signed links; e-mail."""

@@ -1,0 +1,72 @@
+"""Signed, expiring receipt links: `/p/receipts/{token}` works without an API key.
+
+A token is base64url(merchant id ‖ receipt id ‖ expiry ‖ HMAC-SHA256 of those 40 bytes). The
+key is derived from the merchant's session secret for this purpose only, so a link is never a
+shopper session (nor the reverse). The expiry is signed: a link cannot be extended, only
+re-issued; it falls on a UTC midnight, so every link issued on one day is the same link.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+
+_PURPOSE = b"tillroll receipt link v1"
+_PAYLOAD, _SIGNATURE = 40, 32
+TOKEN_LENGTH = 96  # base64url characters of 72 bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    merchant_id: uuid.UUID
+    receipt_id: uuid.UUID
+    expires_at: datetime
+
+
+def expiry(now: datetime, ttl_days: int) -> datetime:
+    """The UTC midnight at least `ttl_days` days after `now`."""
+    return datetime.combine((now + timedelta(days=ttl_days)).date(), time(), UTC) + timedelta(1)
+
+
+def _key(session_secret: str) -> bytes:
+    return hmac.new(session_secret.encode(), _PURPOSE, "sha256").digest()
+
+
+def sign(link: Link, session_secret: str) -> str:
+    stamp = int(link.expires_at.timestamp()).to_bytes(8, "big")
+    payload = link.merchant_id.bytes + link.receipt_id.bytes + stamp
+    signature = hmac.new(_key(session_secret), payload, "sha256").digest()
+    return base64.urlsafe_b64encode(payload + signature).decode()
+
+
+def unsigned(token: str) -> Link | None:
+    """The link `token` claims to be (not yet verified); None if it has not a token's shape."""
+    if len(token) != TOKEN_LENGTH:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(token.encode("ascii"))
+    except (binascii.Error, UnicodeEncodeError):
+        return None
+    stamp = int.from_bytes(raw[32:_PAYLOAD], "big")
+    return Link(uuid.UUID(bytes=raw[:16]), uuid.UUID(bytes=raw[16:32]), _moment(stamp))
+
+
+def verify(token: str, session_secret: str, now: datetime) -> Link | None:
+    """The link, if `token` is one signed with this merchant's key and not expired."""
+    link = unsigned(token)
+    if link is None or link.expires_at <= now:
+        return None
+    if not hmac.compare_digest(sign(link, session_secret).encode(), token.encode()):
+        return None
+    return link
+
+
+def _moment(stamp: int) -> datetime:
+    try:
+        return datetime.fromtimestamp(stamp, UTC)
+    except (OverflowError, ValueError, OSError):
+        return datetime.min.replace(tzinfo=UTC)  # no real expiry: already expired

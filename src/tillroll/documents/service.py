@@ -1,0 +1,193 @@
+"""Receipt documents: the view of a receipt, its cached renderings, branding, signed links."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Iterable
+from contextlib import suppress
+from dataclasses import dataclass
+
+import msgspec
+
+from tillroll.branches.service import branch as branch_service
+from tillroll.config import Settings
+from tillroll.documents import links
+from tillroll.documents.render import TEMPLATES, Format, pdf, render
+from tillroll.documents.repository import DocumentRepository
+from tillroll.documents.schemas import Branding, BrandingUpdate, DocumentQuery, DownloadLink
+from tillroll.documents.view import ReceiptView, build
+from tillroll.errors import InvalidInput, NotFound
+from tillroll.kit.clock import utc_now
+from tillroll.kit.db import Connection, Database, DatabaseBusy, run
+from tillroll.kit.viewer import Viewer
+from tillroll.merchants.service import merchant as merchant_service
+from tillroll.receipts.schemas import Receipt
+from tillroll.receipts.service import receipt as receipt_service
+
+_TEMPLATES = hashlib.sha256(
+    b"".join(p.read_bytes() for p in sorted(TEMPLATES.iterdir()))
+).hexdigest()[:16]
+"""Part of every cache digest: a changed template renders anew."""
+MEDIA = {"html": "text/html; charset=utf-8", "pdf": "application/pdf"}
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A rendering of one receipt: served from the cache (`content`) or still to render."""
+
+    merchant_id: uuid.UUID
+    receipt_id: uuid.UUID
+    number: int
+    fmt: Format
+    view: ReceiptView
+    variant: str
+    digest: str
+    content: bytes | None
+
+
+class DocumentService:
+    async def branding(self, conn: Connection, merchant_id: uuid.UUID) -> Branding:
+        """The merchant's branding; until it sets one, taken from its merchant settings
+        (`brand_color`, `background_color`, `email_subject`) where those are set."""
+        saved = await DocumentRepository.of(conn).branding(merchant_id)
+        if saved is not None:
+            return saved
+        settings = (await merchant_service.get(conn, merchant_id)).settings
+        default = Branding()
+        return Branding(
+            primary_color=settings.brand_color or default.primary_color,
+            background_color=settings.background_color or default.background_color,
+            email_subject=settings.email_subject or default.email_subject,
+        )
+
+    async def update_branding(
+        self, conn: Connection, merchant_id: uuid.UUID, update: BrandingUpdate
+    ) -> Branding:
+        changes = {
+            f: v for f in update.__struct_fields__ if (v := getattr(update, f)) is not msgspec.UNSET
+        }
+        if isinstance(update.logo_svg, str) and (why := pdf.check_logo(update.logo_svg)):
+            raise InvalidInput.field("logo_svg", why)
+        current = await self.branding(conn, merchant_id)
+        branding = msgspec.structs.replace(current, **changes, updated_at=utc_now())
+        await DocumentRepository.of(conn).save_branding(merchant_id, branding)
+        return branding
+
+    async def link(
+        self, conn: Connection, settings: Settings, viewer: Viewer, receipt_id: uuid.UUID
+    ) -> DownloadLink:
+        """A signed link to the receipt (the same one all day; a later day's lasts longer)."""
+        receipt = await receipt_service.get(conn, viewer, receipt_id)
+        return await self._link(conn, settings, viewer.merchant_id, receipt.id)
+
+    async def _link(
+        self, conn: Connection, settings: Settings, merchant_id: uuid.UUID, receipt_id: uuid.UUID
+    ) -> DownloadLink:
+        return (await self.links(conn, settings, merchant_id, [receipt_id]))[receipt_id]
+
+    async def links(
+        self,
+        conn: Connection,
+        settings: Settings,
+        merchant_id: uuid.UUID,
+        receipt_ids: Iterable[uuid.UUID],
+    ) -> dict[uuid.UUID, DownloadLink]:
+        """Today's signed link of each receipt (of this merchant: the caller checked)."""
+        secret = await merchant_service.session_secret(conn, merchant_id)
+        assert secret is not None, "the receipts' merchant exists"
+        expires = links.expiry(utc_now(), settings.link_ttl_days)
+        base = f"{settings.public_url.rstrip('/')}/p/receipts/"
+        found = {}
+        for receipt_id in receipt_ids:
+            page = base + links.sign(links.Link(merchant_id, receipt_id, expires), secret)
+            found[receipt_id] = DownloadLink(
+                receipt_id=receipt_id, download_url=f"{page}.pdf", page_url=page, expires_at=expires
+            )
+        return found
+
+    async def with_links(
+        self, conn: Connection, settings: Settings, merchant_id: uuid.UUID, receipts: list[Receipt]
+    ) -> list[Receipt]:
+        """`receipts` with their `download_url` set."""
+        if not receipts:
+            return receipts
+        found = await self.links(conn, settings, merchant_id, [r.id for r in receipts])
+        return [msgspec.structs.replace(r, download_url=found[r.id].download_url) for r in receipts]
+
+    async def by_token(self, conn: Connection, token: str) -> tuple[Viewer, uuid.UUID]:
+        """The merchant (as viewer) and receipt a valid, unexpired link names; else 404."""
+        claimed = links.unsigned(token)
+        secret = claimed and await merchant_service.session_secret(conn, claimed.merchant_id)
+        link = secret and links.verify(token, secret, utc_now())
+        if not link:
+            raise NotFound(
+                "This receipt link is invalid or has expired; ask the shop for a new one."
+            )
+        return Viewer(link.merchant_id), link.receipt_id
+
+    async def view(
+        self,
+        conn: Connection,
+        settings: Settings,
+        viewer: Viewer,
+        receipt_id: uuid.UUID,
+        query: DocumentQuery,
+    ) -> tuple[Receipt, ReceiptView]:
+        receipt = await receipt_service.get(conn, viewer, receipt_id)
+        merchant_id = viewer.merchant_id
+        branding = await self.branding(conn, merchant_id)
+        branch = receipt.branch and await branch_service.get(conn, merchant_id, receipt.branch.id)
+        link = await self._link(conn, settings, merchant_id, receipt.id)
+        view = build(
+            receipt,
+            merchant=(await merchant_service.get(conn, merchant_id)).name,
+            branch=branch or None,
+            branding=branding,
+            lang=query.lang or branding.language,
+            size=query.size,
+            page_url=link.page_url,
+            pdf_url=link.download_url,
+        )
+        return receipt, view
+
+    async def document(
+        self,
+        conn: Connection,
+        settings: Settings,
+        viewer: Viewer,
+        receipt_id: uuid.UUID,
+        fmt: Format,
+        query: DocumentQuery,
+    ) -> Document:
+        """The receipt's rendering as `fmt`: from the cache when this revision (receipt,
+        branding, language, size, template, link of the day) was rendered before."""
+        receipt, view = await self.view(conn, settings, viewer, receipt_id, query)
+        variant = f"{fmt}:{view.size}:{view.lang}"
+        digest = hashlib.sha256(msgspec.json.encode(view) + _TEMPLATES.encode()).hexdigest()
+        cached = await DocumentRepository.of(conn).render(
+            viewer.merchant_id, receipt.id, variant, digest
+        )
+        return Document(
+            viewer.merchant_id, receipt.id, receipt.number, fmt, view, variant, digest, cached
+        )
+
+    async def content(self, db: Database, settings: Settings, document: Document) -> bytes:
+        """The document's bytes: cached, or rendered now (outside any transaction, under the
+        time limit) and kept for the next request."""
+        if document.content is not None:
+            return document.content
+        content = await render(document.view, document.fmt, settings.render_timeout_seconds)
+
+        async def keep(conn: Connection) -> None:
+            await DocumentRepository.of(conn).save_render(
+                document.merchant_id, document.receipt_id, document.variant, document.digest,
+                content, utc_now(),
+            )  # fmt: skip
+
+        with suppress(DatabaseBusy):  # the write lock is taken: a later request keeps it
+            await run(db, keep, write=True, wait=False)
+        return content
+
+
+documents = DocumentService()

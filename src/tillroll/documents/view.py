@@ -1,0 +1,204 @@
+"""The canonical view model of a receipt: every decision (totals, local time, money per
+currency and locale, tax summary, quantities with units, payments, branding) is taken here;
+the HTML and PDF templates only lay it out."""
+
+from __future__ import annotations
+
+import functools
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import msgspec
+import segno
+from babel.dates import format_datetime
+from babel.numbers import format_currency, format_decimal, format_percent
+
+from tillroll.branches.schemas import Branch
+from tillroll.documents.labels import LABELS, METHODS, Language
+from tillroll.documents.schemas import Branding, Size
+from tillroll.kit.money import EXPONENTS
+from tillroll.receipts.schemas import Line, Payment, Receipt
+
+
+class LineView(msgspec.Struct, kw_only=True):
+    name: str
+    detail: str | None  # description, SKU
+    quantity: str  # "2 ×" or "1,255 kg ×"
+    unit_price: str
+    total: str
+    reductions: list[str]  # "Discount −1,00 €"
+    returned_from: str | None
+
+
+class AmountRow(msgspec.Struct, kw_only=True):
+    label: str
+    amount: str
+
+
+class TaxRow(msgspec.Struct, kw_only=True):
+    rate: str
+    taxable: str
+    tax: str
+
+
+class ReceiptView(msgspec.Struct, kw_only=True):
+    lang: Language
+    size: Size
+    labels: dict[str, str]
+    title: str
+    merchant: str
+    branch: list[str]  # name, address lines, contact
+    number: str
+    reference: str
+    issued: str  # local time in the branch's zone, with the zone
+    customer: str | None
+    served_by: str | None
+    lines: list[LineView]
+    amounts: list[AmountRow]  # subtotal, discounts, shipping
+    total: str
+    taxes: list[TaxRow]
+    tax_note: str
+    payments: list[AmountRow]
+    notes: str | None
+    footer: str | None
+    primary_color: str
+    background_color: str
+    logo_svg: str | None
+    page_url: str
+    pdf_url: str | None
+    qr_svg: str
+
+
+def build(
+    receipt: Receipt,
+    *,
+    merchant: str,
+    branch: Branch | None,
+    branding: Branding,
+    lang: Language,
+    size: Size,
+    page_url: str,
+    pdf_url: str | None = None,
+) -> ReceiptView:
+    """The view of `receipt` in `lang` at `size`; its QR code links to `page_url`."""
+    labels = LABELS[lang]
+    money = _Money(receipt.currency, lang)
+    zone = ZoneInfo(branch.timezone if branch else "UTC")
+    local = receipt.issued_at.astimezone(zone)
+    return ReceiptView(
+        lang=lang,
+        size=size,
+        labels=labels,
+        title=labels["return_receipt" if receipt.is_return else "receipt"],
+        merchant=merchant,
+        branch=_branch_lines(branch),
+        number=str(receipt.number),
+        reference=receipt.external_id,
+        issued=f"{format_datetime(local, 'medium', locale=lang)} {local.tzname()}",
+        customer=_customer(receipt),
+        served_by=receipt.employee.name if receipt.employee and receipt.employee.name else None,
+        lines=[_line(line, money, lang) for line in receipt.lines],
+        amounts=_amounts(receipt, money, labels),
+        total=money(receipt.total),
+        taxes=[
+            TaxRow(
+                rate=format_percent(Decimal(t.rate), "#,##0.##%", locale=lang),
+                taxable=money(t.taxable_amount),
+                tax=money(t.tax_amount),
+            )
+            for t in receipt.taxes
+        ],
+        tax_note=labels["prices_incl_tax" if receipt.prices_include_tax else "prices_excl_tax"],
+        payments=[
+            AmountRow(label=_payment(p, lang), amount=money(p.amount)) for p in receipt.payments
+        ],
+        notes=receipt.notes,
+        footer=branding.footer_text,
+        primary_color=branding.primary_color,
+        background_color=branding.background_color,
+        logo_svg=branding.logo_svg,
+        page_url=page_url,
+        pdf_url=pdf_url,
+        qr_svg=qr_svg(page_url),
+    )
+
+
+class _Money:
+    """Minor units → text in the currency's format for the locale (`1.234,50 €` in de)."""
+
+    def __init__(self, currency: str, lang: Language) -> None:
+        self.currency, self.lang = currency, lang
+        self.scale = Decimal(10) ** -EXPONENTS.get(currency, 2)
+
+    def __call__(self, minor: int | Decimal) -> str:
+        return format_currency(
+            Decimal(minor) * self.scale, self.currency, locale=self.lang, decimal_quantization=False
+        )
+
+
+def _line(line: Line, money: _Money, lang: Language) -> LineView:
+    labels = LABELS[lang]
+    quantity = format_decimal(Decimal(line.quantity), locale=lang)
+    unit = "" if line.unit == "item" else f" {line.unit}"
+    reductions = [
+        f"{labels[key]} −{money(amount)}"
+        for key, amount in (("discount", line.discount), ("voucher", line.vouchers))
+        if amount
+    ]
+    detail = " · ".join(x for x in (line.description, line.sku) if x) or None
+    returned = line.return_of
+    return LineView(
+        name=line.name,
+        detail=detail,
+        quantity=f"{quantity}{unit} ×",
+        unit_price=money(Decimal(line.unit_price)),
+        total=money(line.total),
+        reductions=reductions,
+        returned_from=f"{labels['returned_from']} {returned.receipt_id}" if returned else None,
+    )
+
+
+def _amounts(receipt: Receipt, money: _Money, labels: dict[str, str]) -> list[AmountRow]:
+    rows = [AmountRow(label=labels["subtotal"], amount=money(receipt.subtotal))]
+    for d in receipt.discounts:
+        label = labels["voucher" if d.kind == "voucher" else "discount"]
+        name = d.description or d.code
+        rows.append(AmountRow(label=f"{label} {name}" if name else label, amount=money(-d.amount)))
+    if receipt.shipping_total:
+        rows.append(AmountRow(label=labels["shipping"], amount=money(receipt.shipping_total)))
+    if receipt.tax_total and not receipt.prices_include_tax:
+        rows.append(AmountRow(label=labels["tax"], amount=money(receipt.tax_total)))
+    return rows
+
+
+def _payment(payment: Payment, lang: Language) -> str:
+    name = METHODS[lang].get(payment.method, payment.method)
+    card = " ".join(
+        x for x in (payment.card_brand, payment.card_last4 and f"•••• {payment.card_last4}") if x
+    )
+    return f"{name} {card}" if card else name
+
+
+def _branch_lines(branch: Branch | None) -> list[str]:
+    if branch is None:
+        return []
+    lines = [branch.name]
+    if branch.address is not None:
+        a = branch.address
+        lines += a.lines
+        lines.append(" ".join(x for x in (a.postal_code, a.city) if x))
+    lines += [x for x in (branch.phone, branch.website) if x]
+    return [x for x in lines if x]
+
+
+def _customer(receipt: Receipt) -> str | None:
+    c = receipt.customer
+    if c is None:
+        return None
+    return c.member_number or c.external_id or f"#{c.number}"
+
+
+@functools.lru_cache(maxsize=1024)
+def qr_svg(url: str) -> str:
+    """The QR code of `url` as an SVG document (cached: a page's link is stable for a day)."""
+    return segno.make(url, error="m").svg_inline(scale=4, border=2, omitsize=True)
