@@ -184,7 +184,8 @@ OWNED = {
     "kit": {"idempotency_keys", "schema_migrations"},
     "documents": {"document_branding", "receipt_renders", "receipt_emails"},
 }
-FACADE_TABLES = {"compat/spaaza": {"spaaza_receipt_cells"}}  # a facade's own pre-rendered cells
+# a facade's own tables: pre-rendered cells, the chain's receipt webhook
+FACADE_TABLES = {"compat/spaaza": {"spaaza_receipt_cells", "spaaza_webhook_config"}}
 SEQUENCES = {"counters"}  # per-merchant number counters: infrastructure every table may use
 _TABLE = re.compile(r"\b(?:FROM|JOIN|INTO|UPDATE)\s+([a-z_]+)")
 

@@ -22,6 +22,7 @@ from tillroll.b2b import endpoints as b2b
 from tillroll.branches import endpoints as branches
 from tillroll.compat import bigcommerce, inveterate, paid, retail_messaging, spaaza
 from tillroll.compat.spaaza.export import render_missing, store_cells
+from tillroll.compat.spaaza.webhook import on_store as spaaza_webhook
 from tillroll.config import Settings
 from tillroll.customers import endpoints as customers
 from tillroll.documents import endpoints as documents
@@ -142,6 +143,8 @@ def wire_facades() -> None:
     """Hook the facades into the core's generic listeners (once)."""
     if store_cells not in ingest.ON_STORE:
         ingest.ON_STORE.append(store_cells)
+    if spaaza_webhook not in ingest.ON_STORE:  # Spaaza's receipt webhook jobs
+        ingest.ON_STORE.append(spaaza_webhook)
     if email_on_store not in ingest.ON_STORE:  # a core listener: receipt e-mail jobs
         ingest.ON_STORE.append(email_on_store)
 

@@ -23,11 +23,13 @@ from tillroll.compat.spaaza.translate import (
     receipt_object,
     shopper_id,
 )
+from tillroll.config import Settings
 from tillroll.customers.schemas import Customer
 from tillroll.customers.service import customer as customer_service
 from tillroll.documents.service import documents
 from tillroll.errors import FieldError, InvalidInput, TillrollError
 from tillroll.kit import parse
+from tillroll.kit.db import Connection
 from tillroll.kit.http import Access, Call, Router
 from tillroll.kit.money import EXPONENTS
 from tillroll.kit.viewer import Viewer
@@ -40,7 +42,7 @@ from tillroll.receipts.service import receipt as receipt_service
 
 JSON_CAP = 500
 CHAIN_HEADERS = ("session-chain-id", "x-spaaza-session-chain-id", "x-spaaza-chain-id")
-_ENCODER = msgspec.json.Encoder(decimal_format="number")
+ENCODER = msgspec.json.Encoder(decimal_format="number")
 
 # native error code → (Spaaza error code, name, HTTP status); see docs/compat-spaaza.md
 ERRORS: dict[str, tuple[int, str, int]] = {
@@ -69,7 +71,7 @@ class SpaazaError(TillrollError):
 
 def json_response(body: Any, status: int = 200) -> Response:
     """JSON with money as exact numbers (Decimal → `43.90`, never a float)."""
-    return Response(_ENCODER.encode(body), status, media_type="application/json")
+    return Response(ENCODER.encode(body), status, media_type="application/json")
 
 
 def _loc(loc: str) -> str:
@@ -95,7 +97,7 @@ def render_error(exc: TillrollError) -> Response:
         "error": {"code": code, "name": name, "description": description},
     }
     return Response(
-        _ENCODER.encode(body), status, exc.headers or None, media_type="application/json"
+        ENCODER.encode(body), status, exc.headers or None, media_type="application/json"
     )
 
 
@@ -109,7 +111,7 @@ def _no_access(chain: str) -> SpaazaError:
     return SpaazaError(403, 21, "no_access", f"This credential has no access to chain {chain}.")
 
 
-async def _chain(call: Call, *chain_ids: int | None) -> Merchant:
+async def chain_of(call: Call, *chain_ids: int | None) -> Merchant:
     """The caller's merchant; any chain id given (header or parameter) must be its number."""
     merchant = await merchant_service.get(call.conn, call.principal.merchant_id)
     for header in CHAIN_HEADERS:
@@ -134,17 +136,24 @@ async def _shopper(call: Call, shopper: int) -> Customer | None:
 
 
 async def _context(call: Call, merchant: Merchant, receipts: Iterable[Receipt]) -> Context:
+    return await context(call.conn, call.settings, merchant, receipts)
+
+
+async def context(
+    conn: Connection, settings: Settings, merchant: Merchant, receipts: Iterable[Receipt]
+) -> Context:
+    """What the receipts' Spaaza objects reference, loaded once."""
     listed = list(receipts)
     branch_ids = sorted({r.branch.id for r in listed if r.branch})
     customer_ids = sorted({r.customer.id for r in listed if r.customer})
     m = merchant.id
-    links = await documents.links(call.conn, call.settings, m, [r.id for r in listed])
+    links = await documents.links(conn, settings, m, [r.id for r in listed])
     return Context(
         merchant,
-        await branch_service.get_many(call.conn, m, branch_ids),
-        await customer_service.get_many(call.conn, m, customer_ids),
+        await branch_service.get_many(conn, m, branch_ids),
+        await customer_service.get_many(conn, m, customer_ids),
         {receipt_id: link.download_url for receipt_id, link in links.items()},
-        await documents.branding(call.conn, m),
+        await documents.branding(conn, m),
     )
 
 
@@ -154,7 +163,7 @@ async def _context(call: Call, merchant: Merchant, receipts: Iterable[Receipt]) 
 @router.get("/receipts", access=Access.read, shopper_ok=True)
 async def shopper_receipts(call: Call, query: ShopperQuery) -> Response:
     """All receipts of one shopper, newest first, as a bare array of receipt objects."""
-    merchant = await _chain(call)
+    merchant = await chain_of(call)
     customer = await _shopper(call, query.shopper_id)
     if customer is None:
         return json_response([])
@@ -173,7 +182,7 @@ async def shopper_receipts(call: Call, query: ShopperQuery) -> Response:
 @router.get("/receipts/{receipt_id}", access=Access.read, shopper_ok=True)
 async def get_receipt(call: Call, receipt_id: str) -> Response:
     """One receipt object by its integer id (the receipt `number`)."""
-    merchant = await _chain(call)
+    merchant = await chain_of(call)
     try:
         number = parse.integer(receipt_id, field="receipt_id")
     except InvalidInput:
@@ -214,7 +223,7 @@ async def _where(call: Call, merchant: Merchant, query: GetReceiptsQuery) -> Rec
 
 async def get_receipts(call: Call, query: GetReceiptsQuery) -> Response:
     """A chain's receipts, oldest first: at most 500 per request, from `results_offset`."""
-    merchant = await _chain(call, query.chain_id)
+    merchant = await chain_of(call, query.chain_id)
     where = await _where(call, merchant, query)
     limit = min(query.number_results if query.number_results is not None else JSON_CAP, JSON_CAP)
     receipts = await receipt_service.window(
@@ -233,7 +242,7 @@ router.get("/get-receipts.json", access=Access.read)(get_receipts)
 @router.get("/get-receipts.csv", access=Access.read, produces="application/force-download")
 async def get_receipts_csv(call: Call, query: GetReceiptsQuery) -> Response:
     """The chain's receipts as a streamed CSV download (27 columns), all by default."""
-    merchant = await _chain(call, query.chain_id)
+    merchant = await chain_of(call, query.chain_id)
     where = await _where(call, merchant, query)
     window = Window(where, offset=query.results_offset, limit=query.number_results)
     return StreamingResponse(
@@ -323,7 +332,7 @@ async def add_basket(call: Call, body: AddBasket) -> Response:
     """Store a confirmed basket as a receipt; the same basket again answers the stored one."""
     entity = body.entity
     chain_id = entity.entity_id if entity is not None and entity.entity_type == "chain" else None
-    merchant = await _chain(call, chain_id)
+    merchant = await chain_of(call, chain_id)
     currency = await _currency(call, merchant, body)
     targets = await _targets(call, merchant, body)
     document = basket_receipt(
