@@ -6,10 +6,13 @@ from datetime import datetime
 
 from tillroll.auth.principals import Scope
 from tillroll.auth.schemas import ApiKey
+from tillroll.auth.tables import API_KEYS
 from tillroll.kit.db import Row
 from tillroll.kit.repository import Repository
 
-_COLUMNS = "id, name, prefix, scopes, created_at, last_used_at, revoked_at"
+_COLUMNS = API_KEYS.select(
+    ("id", "name", "prefix", "scopes", "created_at", "last_used_at", "revoked_at")
+)
 
 
 def _key(row: Row) -> ApiKey:

@@ -135,3 +135,24 @@ class Table:
             "WHERE merchant_id = :merchant_id AND name = :counter_ RETURNING value) "
             f"INSERT INTO {self.name} ({self.select()}) VALUES ({values}) RETURNING number"
         )
+
+
+# The kit's own tables: per-merchant number counters and stored idempotent answers.
+COUNTERS = Table(
+    "counters",
+    col("merchant_id", UUID),
+    col("name", TEXT),
+    col("value", BIGINT),
+    primary_key=("merchant_id", "name"),
+)
+
+IDEMPOTENCY_KEYS = Table(
+    "idempotency_keys",
+    col("merchant_id", UUID),
+    col("key", TEXT),
+    col("request_hash", TEXT),
+    col("status", INTEGER),
+    col("body", BLOB),
+    col("created_at", TIMESTAMPTZ),
+    primary_key=("merchant_id", "key"),
+)

@@ -8,8 +8,9 @@ from tillroll.kit.db import Row
 from tillroll.kit.ids import uuid7
 from tillroll.kit.repository import Repository, from_json, to_json
 from tillroll.merchants.schemas import Merchant, MerchantSettings
+from tillroll.merchants.tables import MERCHANTS
 
-_COLUMNS = "id, number, name, settings, created_at, updated_at"
+_COLUMNS = MERCHANTS.select(("id", "number", "name", "settings", "created_at", "updated_at"))
 
 
 def _merchant(row: Row) -> Merchant:
