@@ -22,6 +22,8 @@ from tillroll.kit.db import Database, open_database, run
 from tillroll.kit.migrate import migrate
 from tillroll.merchants.service import merchant as merchant_service
 
+pytest_plugins = ("tests.webhooks.fixtures",)
+
 
 def _database_url(tmp: Path) -> str:
     return os.environ.get("TILLROLL_TEST_DATABASE_URL") or f"sqlite:///{tmp / 'test.db'}"

@@ -7,8 +7,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-from collections.abc import Iterator
-from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -19,24 +17,12 @@ from tests.webhooks.conftest import drain
 from tests.webhooks.receiver import Receiver
 from tillroll.jobs import worker
 from tillroll.kit.db import Database
-from tillroll.webhooks import delivery
 
 CONFIG = "/compat/spaaza/chain/webhook-config"
 PASSWORD = "s3cret-pass"
 
 
-@pytest.fixture(autouse=True)
-def quick_retries(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("TILLROLL_DEV_MODE", "1")
-    monkeypatch.setattr(delivery, "RETRY_BASE", timedelta(milliseconds=10))
-    monkeypatch.setattr(delivery, "RETRY_CAP", timedelta(milliseconds=50))
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    r = Receiver().start()
-    yield r
-    r.stop()
+pytestmark = pytest.mark.usefixtures("quick_retries")
 
 
 async def configure(tenant: Tenant, url: str | None) -> dict[str, Any]:

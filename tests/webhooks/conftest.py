@@ -4,31 +4,19 @@ retries a few milliseconds apart so that a test sees many of them."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterator
-from datetime import timedelta
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from tests.conftest import Tenant
-from tests.webhooks.receiver import Receiver
 from tillroll.jobs import worker
 from tillroll.kit.db import Database
-from tillroll.webhooks import delivery
 
 
 @pytest.fixture(autouse=True)
-def quick_retries(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("TILLROLL_DEV_MODE", "1")
-    monkeypatch.setattr(delivery, "RETRY_BASE", timedelta(milliseconds=10))
-    monkeypatch.setattr(delivery, "RETRY_CAP", timedelta(milliseconds=50))
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    r = Receiver().start()
-    yield r
-    r.stop()
+def _quick(quick_retries: None) -> None:
+    """Every webhook test retries quickly."""
 
 
 async def drain(db: Database, done: Callable[[], bool], seconds: float = 15.0) -> None:
@@ -55,8 +43,3 @@ async def branches(tenant: Tenant, count: int, prefix: str = "B") -> list[str]:
         response = await tenant.client.post("/v1/branches", json={"code": code, "name": code})
         assert response.status_code == 201, response.text
     return codes
-
-
-@pytest.fixture
-async def stopped() -> AsyncIterator[None]:
-    yield
