@@ -14,6 +14,7 @@ from tests.factories import (
     make_receipt,
     simple_receipt,
 )
+from tillroll.kit.db import Database
 
 ANNA: dict[str, Any] = {
     "external_id": "CRM-1",
@@ -220,6 +221,22 @@ class TestDelete:
         assert (await tenant.client.get(f"/v1/customers/{customer['id']}")).json() == customer
         receipts = (await tenant.client.get("/v1/receipts")).json()["data"]
         assert [r["customer"]["id"] for r in receipts] == [customer["id"]]
+
+    async def test_the_409_names_the_rows_that_refer(self, db: Database, tenant: Tenant) -> None:
+        customer = await make_customer(tenant.client, member_number="M-2")
+        opened = await tenant.client.post(
+            f"/v1/customers/{customer['id']}/wallets", json={"kind": "credit"}
+        )
+        assert opened.status_code == 201, opened.text
+        response = await tenant.client.delete(f"/v1/customers/{customer['id']}")
+        assert response.status_code == 409
+        assert response.json()["detail"] == f"Customer {customer['id']} is referred to by wallets."
+        await make_receipt(tenant.client, simple_receipt("R-2", customer={"id": customer["id"]}))
+        detail = (await tenant.client.delete(f"/v1/customers/{customer['id']}")).json()["detail"]
+        if db.dialect == "sqlite":  # found in the catalogue: every referring table
+            assert detail.endswith("is referred to by receipts and wallets.")
+        else:  # PostgreSQL names the constraint that refused first
+            assert detail.endswith(("is referred to by receipts.", "is referred to by wallets."))
 
     async def test_write_key_may_not_delete(self, tenant: Tenant) -> None:
         customer = await make_customer(tenant.client)

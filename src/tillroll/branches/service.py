@@ -20,7 +20,6 @@ class BranchService(EmitsLifecycle, Resource[Branch, BranchCreate, BranchUpdate]
     update_schema = BranchUpdate
     unique = ("code",)
     label = "code"
-    referred_by = "receipts"
     summary = BranchSummary
 
     def check(self, row: BranchCreate | Branch) -> None:

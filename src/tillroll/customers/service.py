@@ -23,7 +23,6 @@ class CustomerService(EmitsLifecycle, Resource[Customer, CustomerCreate, Custome
     create_schema = CustomerCreate
     update_schema = CustomerUpdate
     unique = ("external_id", "member_number")
-    referred_by = "receipts"
     summary = CustomerSummary
 
     def check(self, row: CustomerCreate | Customer) -> None:

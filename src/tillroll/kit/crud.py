@@ -129,6 +129,26 @@ class TableRepository(Repository, Generic[S]):
         )
         return row is not None
 
+    async def referring_tables(self, merchant_id: uuid.UUID, object_id: uuid.UUID) -> list[str]:
+        """The tables with a row that refers to this one, read from SQLite's catalogue (its
+        foreign key errors name no table; PostgreSQL's do, and never need this)."""
+        keys = await self.conn.fetchall(
+            'SELECT m.name AS tbl, p.id AS fk, p."from" AS col, p."to" AS ref '
+            "FROM sqlite_master m JOIN pragma_foreign_key_list(m.name) p "
+            "WHERE m.type = 'table' AND p.\"table\" = :t ORDER BY m.name, p.id, p.seq",
+            {"t": self.table.name},
+        )
+        columns: dict[tuple[str, int], dict[str, str]] = {}
+        for k in keys:
+            columns.setdefault((k["tbl"], k["fk"]), {})[k["ref"]] = k["col"]
+        found: list[str] = []
+        for (table, _), by in columns.items():
+            if table not in found and set(by) == {"merchant_id", "id"}:
+                sql = f"SELECT 1 FROM {table} WHERE {by['merchant_id']} = :m AND {by['id']} = :id"
+                if await self.conn.fetchval(sql + " LIMIT 1", {"m": merchant_id, "id": object_id}):
+                    found.append(table)
+        return found
+
 
 @cache
 def _reader(table: Table, schema: type[msgspec.Struct]) -> Callable[[Row], dict[str, Any]]:

@@ -37,7 +37,6 @@ class Resource(Generic[S, C, U]):
     update_schema: type[U]
     unique: ClassVar[tuple[str, ...]] = ()  # columns unique per merchant: 409 on a clash
     label: ClassVar[str] = "id"  # the field that names a row in messages ("code")
-    referred_by: ClassVar[str] = "other rows"  # what may refer to a row (SQLite never says)
     summary: type[msgspec.Struct] | None = None  # the short form other domains show
 
     async def summaries(
@@ -119,10 +118,14 @@ class Resource(Generic[S, C, U]):
     async def delete(self, conn: Connection, merchant_id: uuid.UUID, object_id: uuid.UUID) -> None:
         """Delete a row nothing refers to; the foreign keys (RESTRICT) guard the rest: 409."""
         current = await self.get(conn, merchant_id, object_id)
+        repo = self.repository.of(conn)
         try:
-            await self.repository.of(conn).delete(merchant_id, object_id)
+            await repo.delete(merchant_id, object_id)
         except ForeignKeyViolation as exc:
-            by = exc.table.replace("_", " ") if exc.table else self.referred_by
+            tables = (
+                [exc.table] if exc.table else await repo.referring_tables(merchant_id, object_id)
+            )
+            by = " and ".join(t.replace("_", " ") for t in tables) or "other rows"
             name = getattr(current, self.label)
             raise Conflict(f"{self.noun.capitalize()} {name} is referred to by {by}.") from None
         await self.changed(conn, merchant_id, "deleted", current)

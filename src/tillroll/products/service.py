@@ -22,7 +22,6 @@ class ProductService(EmitsLifecycle, Resource[Product, ProductCreate, ProductUpd
     update_schema = ProductUpdate
     unique = ("external_id",)
     label = "external_id"
-    referred_by = "receipt lines"
 
     async def update(
         self,
