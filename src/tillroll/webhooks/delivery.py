@@ -37,7 +37,7 @@ from tillroll.kit.clock import utc_now
 from tillroll.kit.db import Connection, Database, run
 from tillroll.kit.ids import uuid7
 from tillroll.webhooks.events import ENDPOINT_DISABLED
-from tillroll.webhooks.guard import UnsafeUrl, check_url
+from tillroll.webhooks.guard import UnsafeUrl, check_url, guarded_client
 from tillroll.webhooks.repository import Message, Stored, WebhookRepository
 from tillroll.webhooks.service import DELIVER, SECRET_PREFIX
 
@@ -59,7 +59,7 @@ KEPT = 1000
 
 
 @cache
-def _tls() -> ssl.SSLContext:
+def tls() -> ssl.SSLContext:
     """The TLS settings of every delivery (loading the CA bundle takes ~50 ms: once)."""
     return ssl.create_default_context()
 
@@ -174,9 +174,8 @@ async def _drain(db: Database, stored: Stored, claim: uuid.UUID) -> datetime | N
     allows; a failure is recorded at once."""
     merchant_id, endpoint_id = stored.merchant_id, stored.endpoint.id
     deadline = time.monotonic() + DRAIN_FOR
-    client = httpx.AsyncClient(
-        verify=_tls(), timeout=TIMEOUT, follow_redirects=False, trust_env=False
-    )
+    dev_mode = bool(Settings.from_env().dev_mode)
+    client = guarded_client(dev_mode=dev_mode, timeout=TIMEOUT, verify=tls())
     async with client as http:
         while time.monotonic() < deadline:
             messages, found = await run(
@@ -188,7 +187,7 @@ async def _drain(db: Database, stored: Stored, claim: uuid.UUID) -> datetime | N
             for message, event in messages:
                 if message.next_attempt_at > utc_now():
                     break
-                sent.append(await _send(http, found, message, event))
+                sent.append(await _send(http, found, message, event, dev_mode))
                 if not sent[-1].delivered or len(sent) >= RECORD_EVERY:
                     break
             if not sent:
@@ -210,7 +209,9 @@ async def _next(
     return [(m, found[m.event_id]) for m in messages], stored
 
 
-async def _send(http: httpx.AsyncClient, stored: Stored, message: Message, event: Event) -> _Sent:
+async def _send(
+    http: httpx.AsyncClient, stored: Stored, message: Message, event: Event, dev_mode: bool
+) -> _Sent:
     """One attempt (outside any transaction), and what to record of it."""
     now = utc_now()
     body = payload(event)
@@ -218,7 +219,7 @@ async def _send(http: httpx.AsyncClient, stored: Stored, message: Message, event
     error: str | None = None
     started = time.monotonic()
     try:
-        await check_url(stored.endpoint.url, dev_mode=bool(Settings.from_env().dev_mode))
+        await check_url(stored.endpoint.url, dev_mode=dev_mode)
         response = await http.post(
             stored.endpoint.url, content=body, headers=headers(stored, event, body, now)
         )

@@ -38,7 +38,7 @@ from tillroll.merchants.service import merchant as merchant_service
 from tillroll.receipts.schemas import Receipt
 from tillroll.receipts.service import receipt as receipt_service
 from tillroll.webhooks import delivery
-from tillroll.webhooks.guard import UnsafeUrl, check_url
+from tillroll.webhooks.guard import UnsafeUrl, check_url, guarded_client
 
 SEND = "spaaza.receipt_webhook"
 TIMEOUT = 10.0
@@ -136,9 +136,10 @@ async def send(db: Database, job: Job) -> None:
     response: httpx.Response | None = None
     try:
         await check_url(found.url, dev_mode=bool(settings.dev_mode))
-        async with httpx.AsyncClient(
-            timeout=TIMEOUT, follow_redirects=False, trust_env=False
-        ) as http:
+        client = guarded_client(
+            dev_mode=bool(settings.dev_mode), timeout=TIMEOUT, verify=delivery.tls()
+        )
+        async with client as http:
             response = await http.post(found.url, content=body, headers=found.headers())
         error = f"HTTP {response.status_code}"
     except (UnsafeUrl, httpx.HTTPError) as exc:
