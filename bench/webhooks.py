@@ -30,8 +30,9 @@ import os
 import random
 import statistics
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import httpx
@@ -137,9 +138,9 @@ async def deliveries(url: str, base: str, n: int, *, bare: bool = True) -> tuple
             headers = {"webhook-id": f"bare-{i}", "webhook-timestamp": "0",
                        "webhook-signature": "v1,x", "content-type": "application/json"}  # fmt: skip
             (await http.post(base + "/hook", content=body, headers=headers)).raise_for_status()
-        bare = n / (time.perf_counter() - started)
+        bare_rate = n / (time.perf_counter() - started)
     await db.close()
-    return tillroll, bare
+    return tillroll, bare_rate
 
 
 async def latency(url: str, base: str, n: int, poll: float) -> tuple[float, float]:
@@ -158,7 +159,7 @@ async def latency(url: str, base: str, n: int, poll: float) -> tuple[float, floa
     stop.set()
     await task
     sql = "SELECT id FROM events WHERE type = 'branch.created' ORDER BY id"
-    ids = [str(r[0]) for r in await run(db, lambda c: c.fetchall(sql), write=False)]
+    ids = [str(r["id"]) for r in await run(db, lambda c: c.fetchall(sql), write=False)]
     await db.close()
     waits = [arrived[event_id] - at for event_id, at in zip(ids, committed, strict=True)]
     return percentile(waits, 50), percentile(waits, 99)
@@ -198,7 +199,7 @@ async def ingest(url: str, hook: str | None, n: int, batch: int) -> float:
     return rate
 
 
-def median_of(work: Callable[[str], Awaitable[Any]], url: str, label: str) -> Any:
+def median_of(work: Callable[[str], Coroutine[Any, Any, Any]], url: str, label: str) -> Any:
     """The median of RUNS runs of `work`, each on a fresh database."""
 
     def once() -> Any:
@@ -216,7 +217,7 @@ def _delivery_figures(url: str, base: str, n: int) -> list[str]:
     lines = [figure("deliveries/s, one endpoint", tillroll, "/s", bare, "/s (bare httpx)", "-")]
     b50, b99 = median_of(lambda _: bare_latency(base, 100), url, "bare")
     for poll in (0.5, 0.05):
-        p50, p99 = median_of(lambda u, p=poll: latency(u, base, 100, p), url, "latency")
+        p50, p99 = median_of(partial(latency, base=base, n=100, poll=poll), url, "latency")
         for name, ours, theirs in (("p50", p50, b50), ("p99", p99, b99)):
             lines.append(
                 figure(f"commit-to-delivery {name}, poll {poll} s", ours * 1000, "ms",

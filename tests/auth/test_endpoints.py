@@ -182,7 +182,7 @@ class TestUnauthenticated:
 
     async def test_non_ascii_credentials_are_401(self, client: httpx.AsyncClient) -> None:
         for raw in (b"Bearer tr_ss_abc.\xe9t\xe9", b"Bearer tr_sk_\xe9", b"Bearer \xff"):
-            response = await client.get("/v1/receipts", headers={"Authorization": raw})
+            response = await client.get("/v1/receipts", headers=[(b"Authorization", raw)])
             assert response.status_code == 401, (raw, response.text)
 
     @pytest.mark.parametrize(
@@ -406,7 +406,7 @@ class TestShopperSessions:
         payload = token.partition(".")[0]
         for signature in (b"\xe9t\xe9", b"\xff" * 43):
             raw = f"Bearer {payload}.".encode() + signature
-            response = await tenant.client.get("/v1/receipts", headers={"Authorization": raw})
+            response = await tenant.client.get("/v1/receipts", headers=[(b"Authorization", raw)])
             assert response.status_code == 401, response.text
 
     async def test_expired_token_is_401(self, tenant: Tenant, db: Database) -> None:

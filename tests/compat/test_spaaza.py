@@ -311,7 +311,7 @@ class TestGetReceipts:
     async def test_every_parameter(self, tenant: Tenant) -> None:
         branch, _ = await shop(tenant)
         await make_branch(tenant.client, "UTR")
-        specs = [
+        specs: list[tuple[str, dict[str, Any]]] = [
             ("p0", {"customer": {"member_number": "1090043"}, "branch": {"code": "0192"}}),
             ("p1", {"branch": {"code": "UTR"}}),
             ("p2", {"customer": {"member_number": "1090043"}}),

@@ -9,7 +9,7 @@ import uuid
 from pathlib import Path
 
 from tests.conftest import Tenant
-from tests.receipts.test_endpoints import receipt
+from tests.factories import receipt
 from tillroll.cli import upgrade
 from tillroll.compat.spaaza.export import HEADER, render_missing, stream_csv
 from tillroll.kit.db import Connection, Database, open_database, run

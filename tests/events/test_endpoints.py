@@ -92,7 +92,8 @@ async def test_pages_follow_the_cursor(tenant: Tenant) -> None:
         await make_branch(tenant.client, f"B-{i}")
     seen, cursor = [], None
     while True:
-        query = {"limit": 2, "type": "branch.created"} | ({"cursor": cursor} if cursor else {})
+        query: dict[str, str | int] = {"limit": 2, "type": "branch.created"}
+        query |= {"cursor": cursor} if cursor else {}
         page = (await tenant.client.get("/v1/events", params=query)).json()
         seen += [e["data"]["code"] for e in page["data"]]
         cursor = page["next_cursor"]

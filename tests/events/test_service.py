@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 import msgspec
@@ -126,7 +127,7 @@ async def test_listeners_run_inside_the_transaction(db: Database, tenant: Tenant
     seen: list[Emitted] = []
 
     @listen
-    async def fan_out(conn: Connection, emitted: list[Emitted]) -> None:
+    async def fan_out(conn: Connection, emitted: Sequence[Emitted]) -> None:
         for e in emitted:
             if e.merchant_id == tenant.id:
                 seen.append(e)

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from tests.conftest import Tenant
-from tests.receipts.test_endpoints import receipt
+from tests.factories import receipt
 from tillroll.kit.db import Connection, Database, run
 from tillroll.receipts.export import COLUMNS, HEADER, render_missing
 

@@ -36,7 +36,7 @@ class TestFilters:
         ams = await make_branch(client, "AMS")
         await make_branch(client, "UTR")
         anna = await make_customer(client, member_number="ANNA")
-        specs = [
+        specs: list[tuple[str, dict[str, Any]]] = [
             ("r1", {"branch": {"code": "AMS"}, "customer": {"member_number": "ANNA"}}),
             ("r2", {"branch": {"code": "UTR"}, "customer": {"member_number": "ANNA"}}),
             ("r3", {"branch": {"code": "AMS"}, "type": "online"}),

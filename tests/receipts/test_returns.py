@@ -26,7 +26,8 @@ async def original(client: httpx.AsyncClient, external_id: str = "O-1") -> dict[
              "unit_price": 200, "total": 300},
         ],
     )  # fmt: skip
-    return await make_receipt(client, body)
+    created: dict[str, Any] = await make_receipt(client, body)
+    return created
 
 
 async def post_return(
@@ -297,7 +298,7 @@ class TestRefundsAddUp:
     async def refunded(self, tenant: Tenant, of: str) -> int:
         listing = await tenant.client.get("/v1/receipts", params={"limit": 500})
         return -sum(
-            r["total"] for r in listing.json()["data"] if r["external_id"].startswith(f"{of}-")
+            int(r["total"]) for r in listing.json()["data"] if r["external_id"].startswith(f"{of}-")
         )
 
     async def test_many_tiny_returns_one_by_one_gain_at_most_a_cent(self, tenant: Tenant) -> None:

@@ -185,7 +185,7 @@ class TestLinesAndRefs:
         ],
     )
     def test_references_name_exactly_one_key(self, field: str, ref: dict[str, str]) -> None:
-        assert set(errors(receipt(**{field: ref}))) == {field}
+        assert set(errors(receipt("R-1", **{field: ref}))) == {field}
 
 
 class TestUnitPrices:

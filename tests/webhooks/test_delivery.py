@@ -15,15 +15,15 @@ from standardwebhooks.webhooks import Webhook
 
 from tests.conftest import Tenant
 from tests.webhooks.conftest import branches, drain, subscribe
-from tests.webhooks.receiver import Receiver
+from tests.webhooks.receiver import Received, Receiver
 from tillroll.jobs import worker
 from tillroll.kit.clock import utc_now
 from tillroll.kit.db import Database, run
 from tillroll.webhooks import delivery
 
 
-def _codes(received: list[object]) -> list[str]:
-    return [json.loads(r.body)["data"]["code"] for r in received]  # type: ignore[attr-defined]
+def _codes(received: list[Received]) -> list[str]:
+    return [json.loads(r.body)["data"]["code"] for r in received]
 
 
 async def test_deliveries_are_signed_and_in_order(
