@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import time
 import uuid
 from collections.abc import Iterable
 from contextlib import suppress
@@ -86,6 +87,14 @@ class DocumentService:
     ) -> DownloadLink:
         return (await self.links(conn, settings, merchant_id, [receipt_id]))[receipt_id]
 
+    async def revoke_links(
+        self, conn: Connection, settings: Settings, viewer: Viewer, receipt_id: uuid.UUID
+    ) -> DownloadLink:
+        """Revoke every link of the receipt issued so far; the answer is its new one."""
+        receipt = await receipt_service.get(conn, viewer, receipt_id)
+        await DocumentRepository.of(conn).revoke_links(viewer.merchant_id, receipt.id, utc_now())
+        return await self._link(conn, settings, viewer.merchant_id, receipt.id)
+
     async def links(
         self,
         conn: Connection,
@@ -93,14 +102,17 @@ class DocumentService:
         merchant_id: uuid.UUID,
         receipt_ids: Iterable[uuid.UUID],
     ) -> dict[uuid.UUID, DownloadLink]:
-        """Today's signed link of each receipt (of this merchant: the caller checked)."""
-        secret = await merchant_service.session_secret(conn, merchant_id)
-        assert secret is not None, "the receipts' merchant exists"
+        """Today's signed link of each receipt (of this merchant: the caller checked), at the
+        receipt's current link generation."""
+        ids = list(receipt_ids)
+        key = await _keys.get(conn, merchant_id)
+        generations = await DocumentRepository.of(conn).link_generations(merchant_id, ids)
         expires = links.expiry(utc_now(), settings.link_ttl_days)
         base = f"{settings.public_url.rstrip('/')}/p/receipts/"
         found = {}
-        for receipt_id in receipt_ids:
-            page = base + links.sign(links.Link(merchant_id, receipt_id, expires), secret)
+        for receipt_id in ids:
+            link = links.Link(merchant_id, receipt_id, expires, generations.get(receipt_id, 0))
+            page = base + links.sign(link, key)
             found[receipt_id] = DownloadLink(
                 receipt_id=receipt_id, download_url=f"{page}.pdf", page_url=page, expires_at=expires
             )
@@ -116,15 +128,19 @@ class DocumentService:
         return [msgspec.structs.replace(r, download_url=found[r.id].download_url) for r in receipts]
 
     async def by_token(self, conn: Connection, token: str) -> tuple[Viewer, uuid.UUID]:
-        """The merchant (as viewer) and receipt a valid, unexpired link names; else 404."""
+        """The merchant (as viewer) and receipt a valid, unexpired, unrevoked link names;
+        else 404. The secret is read afresh here (a rotated one refuses old links at once)."""
         claimed = links.unsigned(token)
-        secret = claimed and await merchant_service.session_secret(conn, claimed.merchant_id)
-        link = secret and links.verify(token, secret, utc_now())
-        if not link:
-            raise NotFound(
-                "This receipt link is invalid or has expired; ask the shop for a new one."
-            )
-        return Viewer(link.merchant_id), link.receipt_id
+        key = claimed and await _keys.fresh(conn, claimed.merchant_id)
+        link = key and links.verify(token, key, utc_now())
+        if link:
+            repo = DocumentRepository.of(conn)
+            current = await repo.link_generations(link.merchant_id, [link.receipt_id])
+            if current.get(link.receipt_id, 0) == link.generation:
+                return Viewer(link.merchant_id), link.receipt_id
+        raise NotFound(
+            "This receipt link is invalid, revoked or expired; ask the shop for a new one."
+        )
 
     async def view(
         self,
@@ -172,9 +188,12 @@ class DocumentService:
             viewer.merchant_id, receipt.id, receipt.number, fmt, view, variant, digest, cached
         )
 
-    async def content(self, db: Database, settings: Settings, document: Document) -> bytes:
+    async def content(
+        self, db: Database, settings: Settings, document: Document, *, wait: bool = False
+    ) -> bytes:
         """The document's bytes: cached, or rendered now (outside any transaction, under the
-        time limit) and kept for the next request."""
+        time limit) and kept for the next request (`wait`: even if that waits for the write
+        lock, as a job can; a request does not)."""
         if document.content is not None:
             return document.content
         content = await render(document.view, document.fmt, settings.render_timeout_seconds)
@@ -186,8 +205,39 @@ class DocumentService:
             )  # fmt: skip
 
         with suppress(DatabaseBusy):  # the write lock is taken: a later request keeps it
-            await run(db, keep, write=True, wait=False)
+            await run(db, keep, write=True, wait=wait)
         return content
 
 
+class _Keys:
+    """Each merchant's link-signing key, kept per process: every receipt answer signs its
+    link, and reading the secret was one more query per answer. A kept key is read again
+    after `TTL` seconds, and at once by a process that verifies a link and finds the secret
+    changed (a rotation)."""
+
+    TTL = 60.0
+
+    def __init__(self) -> None:
+        self._kept: dict[uuid.UUID, tuple[str, bytes, float]] = {}
+
+    async def get(self, conn: Connection, merchant_id: uuid.UUID) -> bytes:
+        kept = self._kept.get(merchant_id)
+        if kept is not None and time.monotonic() - kept[2] < self.TTL:
+            return kept[1]
+        key = await self.fresh(conn, merchant_id)
+        assert key is not None, "the receipts' merchant exists"
+        return key
+
+    async def fresh(self, conn: Connection, merchant_id: uuid.UUID) -> bytes | None:
+        """The key from the merchant's current secret (None: no such merchant)."""
+        secret = await merchant_service.session_secret(conn, merchant_id)
+        if secret is None:
+            return None
+        kept = self._kept.get(merchant_id)
+        key = kept[1] if kept is not None and kept[0] == secret else links.key(secret)
+        self._kept[merchant_id] = (secret, key, time.monotonic())
+        return key
+
+
+_keys = _Keys()
 documents = DocumentService()
