@@ -73,7 +73,7 @@ class Settings:
     smtp_ca_file: str = field(
         default="",
         metadata={
-            "doc": "PEM file of the CAs that sign the SMTP server's certificate; empty: the system's."
+            "doc": "PEM file of the CAs that sign the SMTP server's certificate; empty: system's."
         },
     )
     smtp_verify: int = field(

@@ -23,6 +23,7 @@ from tillroll.kit.clock import utc_now
 from tillroll.kit.db import Connection, Database, DatabaseBusy, run
 from tillroll.kit.viewer import Viewer
 from tillroll.merchants.service import merchant as merchant_service
+from tillroll.orders.shipping import shipping
 from tillroll.receipts.schemas import Receipt
 from tillroll.receipts.service import receipt as receipt_service
 
@@ -155,6 +156,9 @@ class DocumentService:
         branding = await self.branding(conn, merchant_id)
         branch = receipt.branch and await branch_service.get(conn, merchant_id, receipt.branch.id)
         link = await self._link(conn, settings, merchant_id, receipt.id)
+        shipments = (
+            await shipping.list(conn, merchant_id, receipt.id) if receipt.order_status else []
+        )
         view = build(
             receipt,
             merchant=(await merchant_service.get(conn, merchant_id)).name,
@@ -164,6 +168,7 @@ class DocumentService:
             size=query.size,
             page_url=link.page_url,
             pdf_url=link.download_url,
+            shipments=shipments,
         )
         return receipt, view
 

@@ -6,18 +6,20 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import msgspec
 import segno
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal, format_percent
 
 from tillroll.branches.schemas import Branch
-from tillroll.documents.labels import LABELS, METHODS, Language
+from tillroll.documents.labels import LABELS, METHODS, ORDER_STATUSES, TRACKING, Language
 from tillroll.documents.schemas import Branding, Size
 from tillroll.kit.money import EXPONENTS
+from tillroll.orders.schemas import Shipment
 from tillroll.receipts.schemas import Line, Payment, Receipt
 
 
@@ -42,6 +44,15 @@ class TaxRow(msgspec.Struct, kw_only=True):
     tax: str
 
 
+class ShipmentView(msgspec.Struct, kw_only=True):
+    carrier: str
+    status: str  # the latest tracking status, in the language
+    shipped: str  # the ship date, local to the branch
+    items: list[str]  # "2 × name"
+    tracking_number: str | None
+    tracking_url: str | None
+
+
 class ReceiptView(msgspec.Struct, kw_only=True):
     lang: Language
     size: Size
@@ -60,6 +71,8 @@ class ReceiptView(msgspec.Struct, kw_only=True):
     taxes: list[TaxRow]
     tax_note: str
     payments: list[AmountRow]
+    order_status: str | None  # an online order's, in the language
+    shipments: list[ShipmentView]
     notes: str | None
     footer: str | None
     primary_color: str
@@ -80,8 +93,10 @@ def build(
     size: Size,
     page_url: str,
     pdf_url: str | None = None,
+    shipments: Sequence[Shipment] = (),
 ) -> ReceiptView:
-    """The view of `receipt` in `lang` at `size`; its QR code links to `page_url`."""
+    """The view of `receipt` in `lang` at `size` (with its order's `shipments`); its QR
+    code links to `page_url`."""
     labels = LABELS[lang]
     money = _Money(receipt.currency, lang)
     zone = ZoneInfo(branch.timezone if branch else "UTC")
@@ -113,6 +128,8 @@ def build(
         payments=[
             AmountRow(label=_payment(p, lang), amount=money(p.amount)) for p in receipt.payments
         ],
+        order_status=ORDER_STATUSES[lang][receipt.order_status] if receipt.order_status else None,
+        shipments=[_shipment(s, receipt, zone, lang) for s in shipments],
         notes=receipt.notes,
         footer=branding.footer_text,
         primary_color=branding.primary_color,
@@ -187,6 +204,18 @@ def _amounts(receipt: Receipt, money: _Money, labels: dict[str, str]) -> list[Am
     if receipt.tax_total and not receipt.prices_include_tax:
         rows.append(AmountRow(label=labels["tax"], amount=money(receipt.tax_total)))
     return rows
+
+
+def _shipment(shipment: Shipment, receipt: Receipt, zone: ZoneInfo, lang: Language) -> ShipmentView:
+    names = {line.line_no: line.name for line in receipt.lines}
+    return ShipmentView(
+        carrier=shipment.carrier,
+        status=TRACKING[lang][shipment.status],
+        shipped=format_date(shipment.ship_date.astimezone(zone), "medium", locale=lang),
+        items=[f"{i.quantity} × {names.get(i.line_no, i.line_no)}" for i in shipment.items],
+        tracking_number=shipment.tracking_number,
+        tracking_url=shipment.tracking_url,
+    )
 
 
 def _payment(payment: Payment, lang: Language) -> str:
