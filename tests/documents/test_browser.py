@@ -16,8 +16,8 @@ from playwright.async_api import Browser, Page, async_playwright
 
 from tests.documents.samples import NAMES, world_receipt
 from tests.factories import bearer, created, make_branch, make_receipt
-from tests.orders.helpers import UPS, placed, shipment_body
 from tests.live import serving_built
+from tests.orders.helpers import UPS, placed, shipment_body
 from tillroll.app import create_app
 from tillroll.config import Settings
 from tillroll.kit.db import Database, run
