@@ -23,7 +23,7 @@ KIND = "documents.prerender_pdf"
 async def on_store(conn: Connection, merchant_id: uuid.UUID, receipts: Sequence[Receipt]) -> None:
     """Ingest listener: queue each new receipt's PDF render (in the storing transaction)
     when the merchant pre-renders."""
-    if not (await documents.branding(conn, merchant_id)).prerender_pdf:
+    if not await documents.prerenders(conn, merchant_id):
         return
     for r in receipts:
         payload = {"receipt_id": str(r.id)}

@@ -32,6 +32,9 @@ _TEMPLATES = hashlib.sha256(
 ).hexdigest()[:16]
 """Part of every cache digest: a changed template renders anew."""
 MEDIA = {"html": "text/html; charset=utf-8", "pdf": "application/pdf"}
+KEPT_SECONDS = 60.0
+"""How long a process keeps what every receipt answer or ingest would otherwise read: the
+link key, the pre-render flag. Another process's change reaches this one within it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +52,9 @@ class Document:
 
 
 class DocumentService:
+    def __init__(self) -> None:
+        self._prerender: dict[uuid.UUID, tuple[bool, float]] = {}
+
     async def branding(self, conn: Connection, merchant_id: uuid.UUID) -> Branding:
         """The merchant's branding; until it sets one, taken from its merchant settings
         (`brand_color`, `background_color`, `email_subject`) where those are set."""
@@ -63,6 +69,17 @@ class DocumentService:
             email_subject=settings.email_subject or default.email_subject,
         )
 
+    async def prerenders(self, conn: Connection, merchant_id: uuid.UUID) -> bool:
+        """Whether the merchant pre-renders its receipts' PDFs (asked on every ingest, so
+        kept per process for `KEPT_SECONDS`; a change in this process applies at once)."""
+        kept = self._prerender.get(merchant_id)
+        if kept is not None and time.monotonic() - kept[1] < KEPT_SECONDS:
+            return kept[0]
+        saved = await DocumentRepository.of(conn).branding(merchant_id)  # none saved: off
+        flag = saved is not None and saved.prerender_pdf
+        self._prerender[merchant_id] = (flag, time.monotonic())
+        return flag
+
     async def update_branding(
         self, conn: Connection, merchant_id: uuid.UUID, update: BrandingUpdate
     ) -> Branding:
@@ -74,6 +91,7 @@ class DocumentService:
         current = await self.branding(conn, merchant_id)
         branding = msgspec.structs.replace(current, **changes, updated_at=utc_now())
         await DocumentRepository.of(conn).save_branding(merchant_id, branding)
+        self._prerender.pop(merchant_id, None)
         return branding
 
     async def link(
@@ -220,7 +238,7 @@ class _Keys:
     after `TTL` seconds, and at once by a process that verifies a link and finds the secret
     changed (a rotation)."""
 
-    TTL = 60.0
+    TTL = KEPT_SECONDS
 
     def __init__(self) -> None:
         self._kept: dict[uuid.UUID, tuple[str, bytes, float]] = {}
