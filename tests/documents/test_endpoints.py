@@ -21,7 +21,7 @@ from tillroll.app import create_app
 from tillroll.config import Settings
 from tillroll.documents import links, render
 from tillroll.documents.view import ReceiptView
-from tillroll.kit.db import Database, run
+from tillroll.kit.db import Connection, Database, run
 from tillroll.merchants.service import merchant as merchant_service
 
 
@@ -172,6 +172,26 @@ async def test_revoking_a_receipts_links_404s_the_old_ones_only(
     assert (await client.get(_path(again["download_url"]))).status_code == 200
     claimed = links.unsigned(urlsplit(again["page_url"]).path.rsplit("/", 1)[1])
     assert claimed is not None and claimed.generation == 2
+
+
+async def test_a_rotated_secret_refuses_old_links_and_signs_new_ones(
+    tenant: Tenant, client: httpx.AsyncClient, db: Database
+) -> None:
+    receipt = await _receipt(tenant)
+    old = (await tenant.client.get(f"/v1/receipts/{receipt['id']}")).json()["download_url"]
+    assert (await client.get(_path(old))).status_code == 200  # the key is kept now
+
+    async def rotate(conn: Connection) -> None:  # what a secret rotation would do
+        await conn.execute(
+            "UPDATE merchants SET session_secret = :s WHERE id = :m",
+            {"s": "rotated-" + "0" * 56, "m": tenant.id},
+        )
+
+    await run(db, rotate, write=True)
+    assert (await client.get(_path(old))).status_code == 404  # verified with the new secret
+    new = (await tenant.client.get(f"/v1/receipts/{receipt['id']}")).json()["download_url"]
+    assert new != old  # the kept key was replaced when verifying found the secret changed
+    assert (await client.get(_path(new))).status_code == 200
 
 
 async def test_revoking_another_merchants_receipts_links_is_a_404(
