@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 # Debian packages: the fonts receipts embed (run time); the browser, PDF and QR tools the
 # document tests use (test time). Installed when missing (CI runs as root on a fresh clone).
 FONT_PACKAGES := fonts-dejavu-core fonts-wqy-microhei
-TEST_PACKAGES := chromium poppler-utils zbar-tools
+TEST_PACKAGES := chromium poppler-utils zbar-tools openssl
 define apt_install
 	@missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \

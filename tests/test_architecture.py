@@ -182,7 +182,7 @@ OWNED = {
         "stock_settings",
     },
     "kit": {"idempotency_keys", "schema_migrations"},
-    "documents": {"document_branding", "receipt_renders", "receipt_emails"},
+    "documents": {"document_branding", "receipt_renders", "receipt_emails", "receipt_links"},
 }
 # a facade's own tables: pre-rendered cells, the chain's receipt webhook
 FACADE_TABLES = {"compat/spaaza": {"spaaza_receipt_cells", "spaaza_webhook_config"}}

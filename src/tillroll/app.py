@@ -27,6 +27,7 @@ from tillroll.config import Settings
 from tillroll.customers import endpoints as customers
 from tillroll.documents import endpoints as documents
 from tillroll.documents.mailing import on_store as email_on_store
+from tillroll.documents.prerender import on_store as prerender_on_store
 from tillroll.events import endpoints as events
 from tillroll.jobs import service as jobs_service
 from tillroll.jobs import worker
@@ -147,6 +148,8 @@ def wire_facades() -> None:
         ingest.ON_STORE.append(spaaza_webhook)
     if email_on_store not in ingest.ON_STORE:  # a core listener: receipt e-mail jobs
         ingest.ON_STORE.append(email_on_store)
+    if prerender_on_store not in ingest.ON_STORE:  # a core listener: PDF pre-render jobs
+        ingest.ON_STORE.append(prerender_on_store)
 
 
 DATA_UPGRADES = [export.render_missing, render_missing]

@@ -70,6 +70,16 @@ class Settings:
     smtp_from: str = field(
         default="receipts@localhost", metadata={"doc": "Sender address of receipt e-mail."}
     )
+    smtp_ca_file: str = field(
+        default="",
+        metadata={
+            "doc": "PEM file of the CAs that sign the SMTP server's certificate; empty: system's."
+        },
+    )
+    smtp_verify: int = field(
+        default=1,
+        metadata={"doc": "0: do not verify the SMTP server's certificate (development only)."},
+    )
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:

@@ -15,8 +15,9 @@ import pytest
 from playwright.async_api import Browser, Page, async_playwright
 
 from tests.documents.samples import NAMES, world_receipt
-from tests.factories import bearer, make_branch, make_receipt
+from tests.factories import bearer, created, make_branch, make_receipt
 from tests.live import serving_built
+from tests.orders.helpers import UPS, placed, shipment_body
 from tillroll.app import create_app
 from tillroll.config import Settings
 from tillroll.kit.db import Database, run
@@ -78,6 +79,16 @@ async def _open(browser: Browser, url: str, width: int) -> tuple[Page, Seen]:
     return page, seen
 
 
+async def _overflowing(page: Page) -> list[str]:
+    """The elements reaching past the viewport's right edge."""
+    found: list[str] = await page.evaluate(
+        """() => [...document.querySelectorAll('main *')]
+            .filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5)
+            .map(e => e.outerHTML.slice(0, 80))"""
+    )
+    return found
+
+
 def read_qr(png: Path) -> str:
     done = subprocess.run(["zbarimg", "--raw", "-q", str(png)], capture_output=True, text=True)
     assert done.returncode == 0, f"no QR code found in {png}"
@@ -92,15 +103,32 @@ async def test_till_roll_page_shows_everything_without_overflow(
     text = await page.inner_text("body")
     for shown in (*NAMES.values(), "Kassabon", "Totaal", "Amsterdam Centraal", "1,25 kg ×"):
         assert shown in text, shown
-    overflow = await page.evaluate(
-        """() => [...document.querySelectorAll('main *')]
-            .filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5)
-            .map(e => e.outerHTML.slice(0, 80))"""
-    )
-    assert overflow == []
+    assert await _overflowing(page) == []
     width = await page.evaluate("document.documentElement.scrollWidth")
     assert width <= TILL_ROLL_PX
     await page.screenshot(path=tmp_path / "80mm.png", full_page=True)
+    assert seen.errors == []
+
+
+async def test_an_orders_status_and_shipments_fit_the_till_roll(
+    shop: httpx.AsyncClient, browser: Browser
+) -> None:
+    receipt_id = await placed(shop, "O-BROWSER")
+    long_url = f"https://tracking.example/parcels/{UPS}?lang=nl&utm_source=receipt"
+    await created(
+        await shop.post(
+            f"/v1/receipts/{receipt_id}/shipments",
+            json=shipment_body((1, 2), tracking_url=long_url),
+        )
+    )
+    link = (await shop.get(f"/v1/receipts/{receipt_id}/link")).json()
+    page, seen = await _open(browser, link["page_url"] + "?size=80mm&lang=nl", TILL_ROLL_PX)
+    text = await page.inner_text("body")
+    for shown in ("Status bestelling", "Deels verzonden", "Zendingen", "UPS", UPS,
+                  "2 × Classic t-shirt", "Aangemeld"):  # fmt: skip
+        assert shown in text, shown
+    assert await page.get_attribute(f"a:has-text('{UPS}')", "href") == long_url
+    assert await _overflowing(page) == []
     assert seen.errors == []
 
 

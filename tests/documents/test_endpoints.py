@@ -21,7 +21,7 @@ from tillroll.app import create_app
 from tillroll.config import Settings
 from tillroll.documents import links, render
 from tillroll.documents.view import ReceiptView
-from tillroll.kit.db import Database, run
+from tillroll.kit.db import Connection, Database, run
 from tillroll.merchants.service import merchant as merchant_service
 
 
@@ -114,7 +114,7 @@ async def test_a_forged_extended_or_expired_link_is_a_404(
         token[:-2] + ("AA" if token[-2:] != "AA" else "BB"),  # signature changed
         links.sign(  # extended: a later expiry under the old signature
             links.Link(claimed.merchant_id, claimed.receipt_id, claimed.expires_at + timedelta(1)),
-            "not-the-secret",
+            links.key("not-the-secret"),
         ),
         token[:-1],  # truncated
         "x" * links.TOKEN_LENGTH,
@@ -122,24 +122,84 @@ async def test_a_forged_extended_or_expired_link_is_a_404(
     secret = await run(db, lambda c: merchant_service.session_secret(c, tenant.id), write=False)
     assert secret is not None
     past = datetime.now(UTC) - timedelta(seconds=1)
-    forged.append(links.sign(links.Link(tenant.id, uuid.UUID(receipt["id"]), past), secret))
+    forged.append(
+        links.sign(links.Link(tenant.id, uuid.UUID(receipt["id"]), past), links.key(secret))
+    )
     # another merchant's secret cannot sign this merchant's receipt
     other_secret = await run(
         db, lambda c: merchant_service.session_secret(c, other.id), write=False
     )
     assert other_secret is not None
     forged.append(
-        links.sign(links.Link(tenant.id, claimed.receipt_id, claimed.expires_at), other_secret)
+        links.sign(
+            links.Link(tenant.id, claimed.receipt_id, claimed.expires_at),
+            links.key(other_secret),
+        )
     )
     for bad in forged:
         response = await client.get(f"/p/receipts/{bad}")
         assert response.status_code == 404, bad
         assert response.headers["cache-control"] == "no-store"
         assert response.headers["content-type"].startswith("text/html")  # a person reads it
-        assert "invalid or has expired" in response.text
+        assert "invalid, revoked or expired" in response.text
         document = await client.get(f"/p/receipts/{bad}.pdf")
         assert document.status_code == 404 and document.json()["code"] == "not_found"
     assert (await client.get(f"/p/receipts/{token}")).status_code == 200
+
+
+async def test_revoking_a_receipts_links_404s_the_old_ones_only(
+    tenant: Tenant, client: httpx.AsyncClient
+) -> None:
+    receipt = await _receipt(tenant)
+    kept = await make_receipt(tenant.client, world_receipt("T1-0982"))
+    old = (await tenant.client.get(f"/v1/receipts/{receipt['id']}")).json()["download_url"]
+    other = (await tenant.client.get(f"/v1/receipts/{kept['id']}/link")).json()
+    assert (await client.get(_path(old))).status_code == 200
+    revoked = await tenant.client.post(f"/v1/receipts/{receipt['id']}/link/revoke")
+    assert revoked.status_code == 200, revoked.text
+    new = revoked.json()
+    assert new["download_url"] != old
+    assert (await client.get(_path(old))).status_code == 404
+    assert (await client.get(_path(old.removesuffix(".pdf")))).status_code == 404
+    assert (await client.get(_path(new["download_url"]))).content.startswith(b"%PDF")
+    page = await client.get(_path(new["page_url"]))
+    assert page.status_code == 200 and new["page_url"] in page.text  # its QR's URL
+    listed = (await tenant.client.get(f"/v1/receipts/{receipt['id']}")).json()
+    assert listed["download_url"] == new["download_url"]  # every answer carries the new one
+    assert (await client.get(_path(other["download_url"]))).status_code == 200  # untouched
+    again = (await tenant.client.post(f"/v1/receipts/{receipt['id']}/link/revoke")).json()
+    assert (await client.get(_path(new["download_url"]))).status_code == 404
+    assert (await client.get(_path(again["download_url"]))).status_code == 200
+    claimed = links.unsigned(urlsplit(again["page_url"]).path.rsplit("/", 1)[1])
+    assert claimed is not None and claimed.generation == 2
+
+
+async def test_a_rotated_secret_refuses_old_links_and_signs_new_ones(
+    tenant: Tenant, client: httpx.AsyncClient, db: Database
+) -> None:
+    receipt = await _receipt(tenant)
+    old = (await tenant.client.get(f"/v1/receipts/{receipt['id']}")).json()["download_url"]
+    assert (await client.get(_path(old))).status_code == 200  # the key is kept now
+
+    async def rotate(conn: Connection) -> None:  # what a secret rotation would do
+        await conn.execute(
+            "UPDATE merchants SET session_secret = :s WHERE id = :m",
+            {"s": "rotated-" + "0" * 56, "m": tenant.id},
+        )
+
+    await run(db, rotate, write=True)
+    assert (await client.get(_path(old))).status_code == 404  # verified with the new secret
+    new = (await tenant.client.get(f"/v1/receipts/{receipt['id']}")).json()["download_url"]
+    assert new != old  # the kept key was replaced when verifying found the secret changed
+    assert (await client.get(_path(new))).status_code == 200
+
+
+async def test_revoking_another_merchants_receipts_links_is_a_404(
+    tenant: Tenant, other: Tenant
+) -> None:
+    receipt = await _receipt(tenant)
+    response = await other.client.post(f"/v1/receipts/{receipt['id']}/link/revoke")
+    assert response.status_code == 404
 
 
 async def test_a_shopper_session_is_not_a_link(tenant: Tenant, client: httpx.AsyncClient) -> None:

@@ -112,6 +112,13 @@ async def receipt_link(call: Call, receipt_id: uuid.UUID) -> DownloadLink:
     return await documents.link(call.conn, call.settings, call.viewer, receipt_id)
 
 
+@router.post("/{receipt_id}/link/revoke", access=Access.write, errors=(404,))
+async def revoke_links(call: Call, receipt_id: uuid.UUID) -> DownloadLink:
+    """Revoke every signed link of the receipt issued so far (they answer 404 from now on);
+    the answer is its new link, which the receipt's `download_url` carries from now on."""
+    return await documents.revoke_links(call.conn, call.settings, call.viewer, receipt_id)
+
+
 @router.get("/{receipt_id}/email", access=Access.read, errors=(404,))
 async def email_status(call: Call, receipt_id: uuid.UUID) -> EmailStatus:
     """Where the receipt's e-mail stands: none, queued, sent or failed (with the last error)."""

@@ -133,8 +133,20 @@ _TEXT: dict[Language, tuple[str, ...]] = {
     ),
 }
 
+_ORDER_LABELS: dict[Language, dict[str, str]] = {
+    "en": {"order_status": "Order status", "shipments": "Shipments", "shipped_on": "Shipped",
+           "track": "Track"},
+    "nl": {"order_status": "Status bestelling", "shipments": "Zendingen",
+           "shipped_on": "Verzonden", "track": "Volgen"},
+    "fr": {"order_status": "Statut de la commande", "shipments": "Expéditions",
+           "shipped_on": "Expédié le", "track": "Suivre"},
+    "de": {"order_status": "Bestellstatus", "shipments": "Sendungen", "shipped_on": "Versandt am",
+           "track": "Verfolgen"},
+}  # fmt: skip
+
 LABELS: dict[Language, dict[str, str]] = {
-    lang: dict(zip(_KEYS, words, strict=True)) for lang, words in _TEXT.items()
+    lang: dict(zip(_KEYS, words, strict=True)) | _ORDER_LABELS[lang]
+    for lang, words in _TEXT.items()
 }
 """`LABELS[lang][key]`: every language has every key (checked at import by `strict`)."""
 
@@ -145,3 +157,31 @@ METHODS: dict[Language, dict[str, str]] = {
     "de": {"card": "Karte", "cash": "Bar", "voucher": "Gutschein", "wallet": "Guthaben"},
 }
 """Payment method names; a method not listed is shown as sent."""
+
+ORDER_STATUSES: dict[Language, dict[str, str]] = {
+    "en": {"PREPARED_SHIP": "Being prepared", "PARTIALLY_SHIPPED": "Partly shipped",
+           "SHIPPED": "Shipped", "DELIVERED": "Delivered", "CANCELED": "Canceled"},
+    "nl": {"PREPARED_SHIP": "Wordt klaargemaakt", "PARTIALLY_SHIPPED": "Deels verzonden",
+           "SHIPPED": "Verzonden", "DELIVERED": "Bezorgd", "CANCELED": "Geannuleerd"},
+    "fr": {"PREPARED_SHIP": "En préparation", "PARTIALLY_SHIPPED": "Partiellement expédiée",
+           "SHIPPED": "Expédiée", "DELIVERED": "Livrée", "CANCELED": "Annulée"},
+    "de": {"PREPARED_SHIP": "In Vorbereitung", "PARTIALLY_SHIPPED": "Teilweise versandt",
+           "SHIPPED": "Versandt", "DELIVERED": "Zugestellt", "CANCELED": "Storniert"},
+}  # fmt: skip
+"""An online order's status (`receipts.order_status`), as the buyer reads it."""
+
+TRACKING: dict[Language, dict[str, str]] = {
+    "en": {"info_received": "Label created", "in_transit": "In transit",
+           "out_for_delivery": "Out for delivery", "delivered": "Delivered",
+           "exception": "Delivery problem", "returned": "Returned to sender"},
+    "nl": {"info_received": "Aangemeld", "in_transit": "Onderweg",
+           "out_for_delivery": "Wordt vandaag bezorgd", "delivered": "Bezorgd",
+           "exception": "Probleem met bezorging", "returned": "Retour afzender"},
+    "fr": {"info_received": "Étiquette créée", "in_transit": "En transit",
+           "out_for_delivery": "En cours de livraison", "delivered": "Livré",
+           "exception": "Incident de livraison", "returned": "Retourné à l'expéditeur"},
+    "de": {"info_received": "Sendung angemeldet", "in_transit": "Unterwegs",
+           "out_for_delivery": "In Zustellung", "delivered": "Zugestellt",
+           "exception": "Zustellproblem", "returned": "Zurück an Absender"},
+}  # fmt: skip
+"""A shipment's latest tracking status, as the buyer reads it."""

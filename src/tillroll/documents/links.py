@@ -1,9 +1,11 @@
 """Signed, expiring receipt links: `/p/receipts/{token}` works without an API key.
 
-A token is base64url(merchant id ‖ receipt id ‖ expiry ‖ HMAC-SHA256 of those 40 bytes). The
-key is derived from the merchant's session secret for this purpose only, so a link is never a
-shopper session (nor the reverse). The expiry is signed: a link cannot be extended, only
-re-issued; it falls on a UTC midnight, so every link issued on one day is the same link.
+A token is base64url(merchant id ‖ receipt id ‖ expiry ‖ generation ‖ HMAC-SHA256 of those
+40 bytes). The key is derived from the merchant's session secret for this purpose only, so a
+link is never a shopper session (nor the reverse). The expiry is signed: a link cannot be
+extended, only re-issued; it falls on a UTC midnight, so every link issued on one day is the
+same link. The generation is the receipt's: revoking its links bumps it, and a link signed
+with an older one no longer opens.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
-_PURPOSE = b"tillroll receipt link v1"
+_PURPOSE = b"tillroll receipt link v2"
 _PAYLOAD, _SIGNATURE = 40, 32
 TOKEN_LENGTH = 96  # base64url characters of 72 bytes
 
@@ -25,6 +27,7 @@ class Link:
     merchant_id: uuid.UUID
     receipt_id: uuid.UUID
     expires_at: datetime
+    generation: int = 0
 
 
 def expiry(now: datetime, ttl_days: int) -> datetime:
@@ -32,14 +35,16 @@ def expiry(now: datetime, ttl_days: int) -> datetime:
     return datetime.combine((now + timedelta(days=ttl_days)).date(), time(), UTC) + timedelta(1)
 
 
-def _key(session_secret: str) -> bytes:
+def key(session_secret: str) -> bytes:
+    """The merchant's link-signing key (derived: the secret itself signs shopper sessions)."""
     return hmac.new(session_secret.encode(), _PURPOSE, "sha256").digest()
 
 
-def sign(link: Link, session_secret: str) -> str:
-    stamp = int(link.expires_at.timestamp()).to_bytes(8, "big")
+def sign(link: Link, signing_key: bytes) -> str:
+    stamp = int(link.expires_at.timestamp()).to_bytes(4, "big")  # unsigned: good until 2106
     payload = link.merchant_id.bytes + link.receipt_id.bytes + stamp
-    signature = hmac.new(_key(session_secret), payload, "sha256").digest()
+    payload += link.generation.to_bytes(4, "big")
+    signature = hmac.new(signing_key, payload, "sha256").digest()
     return base64.urlsafe_b64encode(payload + signature).decode()
 
 
@@ -51,22 +56,17 @@ def unsigned(token: str) -> Link | None:
         raw = base64.urlsafe_b64decode(token.encode("ascii"))
     except (binascii.Error, UnicodeEncodeError):
         return None
-    stamp = int.from_bytes(raw[32:_PAYLOAD], "big")
-    return Link(uuid.UUID(bytes=raw[:16]), uuid.UUID(bytes=raw[16:32]), _moment(stamp))
+    expires = datetime.fromtimestamp(int.from_bytes(raw[32:36], "big"), UTC)
+    generation = int.from_bytes(raw[36:_PAYLOAD], "big")
+    return Link(uuid.UUID(bytes=raw[:16]), uuid.UUID(bytes=raw[16:32]), expires, generation)
 
 
-def verify(token: str, session_secret: str, now: datetime) -> Link | None:
-    """The link, if `token` is one signed with this merchant's key and not expired."""
+def verify(token: str, signing_key: bytes, now: datetime) -> Link | None:
+    """The link, if `token` is one signed with this merchant's key and not expired (the
+    caller checks its generation)."""
     link = unsigned(token)
     if link is None or link.expires_at <= now:
         return None
-    if not hmac.compare_digest(sign(link, session_secret).encode(), token.encode()):
+    if not hmac.compare_digest(sign(link, signing_key).encode(), token.encode()):
         return None
     return link
-
-
-def _moment(stamp: int) -> datetime:
-    try:
-        return datetime.fromtimestamp(stamp, UTC)
-    except (OverflowError, ValueError, OSError):
-        return datetime.min.replace(tzinfo=UTC)  # no real expiry: already expired

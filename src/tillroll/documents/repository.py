@@ -8,7 +8,7 @@ from typing import Any
 
 from tillroll.documents.schemas import Branding
 from tillroll.documents.tables import BRANDING, EMAILS
-from tillroll.kit.repository import Repository
+from tillroll.kit.repository import Repository, in_list
 
 _BRANDING = [c.name for c in BRANDING.columns if c.name != "merchant_id"]
 _EMAIL = [c.name for c in EMAILS.columns if c.name not in ("merchant_id", "receipt_id")]
@@ -66,6 +66,30 @@ class DocumentRepository(Repository):
                 "c": content,
                 "now": now,
             },
+        )
+
+    async def link_generations(
+        self, merchant_id: uuid.UUID, receipt_ids: list[uuid.UUID]
+    ) -> dict[uuid.UUID, int]:
+        """The link generation of each receipt whose links were ever revoked (others: 0)."""
+        if not receipt_ids:
+            return {}
+        marks, params = in_list("r", receipt_ids)
+        rows = await self.conn.fetchall(
+            "SELECT receipt_id, generation FROM receipt_links WHERE merchant_id = :m "
+            f"AND receipt_id IN {marks}",
+            {"m": merchant_id, **params},
+        )
+        return {row["receipt_id"]: row["generation"] for row in rows}
+
+    async def revoke_links(
+        self, merchant_id: uuid.UUID, receipt_id: uuid.UUID, now: datetime
+    ) -> None:
+        await self.conn.execute(
+            "INSERT INTO receipt_links (merchant_id, receipt_id, generation, revoked_at) "
+            "VALUES (:m, :r, 1, :now) ON CONFLICT (merchant_id, receipt_id) DO UPDATE SET "
+            "generation = receipt_links.generation + 1, revoked_at = excluded.revoked_at",
+            {"m": merchant_id, "r": receipt_id, "now": now},
         )
 
     async def email(self, merchant_id: uuid.UUID, receipt_id: uuid.UUID) -> dict[str, Any] | None:

@@ -20,6 +20,7 @@ LogoSvg = Annotated[
     ),
 ]
 Footer = Annotated[str, Meta(max_length=500)]
+_PRERENDER = "Render each issued receipt's PDF in the background, so its first download is cached."
 Subject = Annotated[
     str,
     Meta(
@@ -40,6 +41,7 @@ class Branding(Schema):
     footer_text: Footer | None = None
     email_subject: Subject = "Your receipt {number} from {merchant}"
     language: Annotated[Language, Meta(description="Default language of documents.")] = "en"
+    prerender_pdf: Annotated[bool, Meta(description=_PRERENDER)] = False
     updated_at: datetime | None = None
 
     def subject(self, merchant: str, number: int | str) -> str:
@@ -56,6 +58,7 @@ class BrandingUpdate(Schema):
     footer_text: Footer | UnsetType | None = UNSET
     email_subject: Subject | UnsetType = UNSET
     language: Language | UnsetType = UNSET
+    prerender_pdf: Annotated[bool, Meta(description=_PRERENDER)] | UnsetType = UNSET
 
 
 class DocumentQuery(Schema):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import time
 import uuid
 from collections.abc import Iterable
 from contextlib import suppress
@@ -22,6 +23,7 @@ from tillroll.kit.clock import utc_now
 from tillroll.kit.db import Connection, Database, DatabaseBusy, run
 from tillroll.kit.viewer import Viewer
 from tillroll.merchants.service import merchant as merchant_service
+from tillroll.orders.shipping import shipping
 from tillroll.receipts.schemas import Receipt
 from tillroll.receipts.service import receipt as receipt_service
 
@@ -30,6 +32,9 @@ _TEMPLATES = hashlib.sha256(
 ).hexdigest()[:16]
 """Part of every cache digest: a changed template renders anew."""
 MEDIA = {"html": "text/html; charset=utf-8", "pdf": "application/pdf"}
+KEPT_SECONDS = 60.0
+"""How long a process keeps what every receipt answer or ingest would otherwise read: the
+link key, the pre-render flag. Another process's change reaches this one within it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +52,9 @@ class Document:
 
 
 class DocumentService:
+    def __init__(self) -> None:
+        self._prerender: dict[uuid.UUID, tuple[bool, float]] = {}
+
     async def branding(self, conn: Connection, merchant_id: uuid.UUID) -> Branding:
         """The merchant's branding; until it sets one, taken from its merchant settings
         (`brand_color`, `background_color`, `email_subject`) where those are set."""
@@ -61,6 +69,17 @@ class DocumentService:
             email_subject=settings.email_subject or default.email_subject,
         )
 
+    async def prerenders(self, conn: Connection, merchant_id: uuid.UUID) -> bool:
+        """Whether the merchant pre-renders its receipts' PDFs (asked on every ingest, so
+        kept per process for `KEPT_SECONDS`; a change in this process applies at once)."""
+        kept = self._prerender.get(merchant_id)
+        if kept is not None and time.monotonic() - kept[1] < KEPT_SECONDS:
+            return kept[0]
+        saved = await DocumentRepository.of(conn).branding(merchant_id)  # none saved: off
+        flag = saved is not None and saved.prerender_pdf
+        self._prerender[merchant_id] = (flag, time.monotonic())
+        return flag
+
     async def update_branding(
         self, conn: Connection, merchant_id: uuid.UUID, update: BrandingUpdate
     ) -> Branding:
@@ -72,6 +91,7 @@ class DocumentService:
         current = await self.branding(conn, merchant_id)
         branding = msgspec.structs.replace(current, **changes, updated_at=utc_now())
         await DocumentRepository.of(conn).save_branding(merchant_id, branding)
+        self._prerender.pop(merchant_id, None)
         return branding
 
     async def link(
@@ -86,6 +106,14 @@ class DocumentService:
     ) -> DownloadLink:
         return (await self.links(conn, settings, merchant_id, [receipt_id]))[receipt_id]
 
+    async def revoke_links(
+        self, conn: Connection, settings: Settings, viewer: Viewer, receipt_id: uuid.UUID
+    ) -> DownloadLink:
+        """Revoke every link of the receipt issued so far; the answer is its new one."""
+        receipt = await receipt_service.get(conn, viewer, receipt_id)
+        await DocumentRepository.of(conn).revoke_links(viewer.merchant_id, receipt.id, utc_now())
+        return await self._link(conn, settings, viewer.merchant_id, receipt.id)
+
     async def links(
         self,
         conn: Connection,
@@ -93,14 +121,17 @@ class DocumentService:
         merchant_id: uuid.UUID,
         receipt_ids: Iterable[uuid.UUID],
     ) -> dict[uuid.UUID, DownloadLink]:
-        """Today's signed link of each receipt (of this merchant: the caller checked)."""
-        secret = await merchant_service.session_secret(conn, merchant_id)
-        assert secret is not None, "the receipts' merchant exists"
+        """Today's signed link of each receipt (of this merchant: the caller checked), at the
+        receipt's current link generation."""
+        ids = list(receipt_ids)
+        key = await _keys.get(conn, merchant_id)
+        generations = await DocumentRepository.of(conn).link_generations(merchant_id, ids)
         expires = links.expiry(utc_now(), settings.link_ttl_days)
         base = f"{settings.public_url.rstrip('/')}/p/receipts/"
         found = {}
-        for receipt_id in receipt_ids:
-            page = base + links.sign(links.Link(merchant_id, receipt_id, expires), secret)
+        for receipt_id in ids:
+            link = links.Link(merchant_id, receipt_id, expires, generations.get(receipt_id, 0))
+            page = base + links.sign(link, key)
             found[receipt_id] = DownloadLink(
                 receipt_id=receipt_id, download_url=f"{page}.pdf", page_url=page, expires_at=expires
             )
@@ -116,15 +147,19 @@ class DocumentService:
         return [msgspec.structs.replace(r, download_url=found[r.id].download_url) for r in receipts]
 
     async def by_token(self, conn: Connection, token: str) -> tuple[Viewer, uuid.UUID]:
-        """The merchant (as viewer) and receipt a valid, unexpired link names; else 404."""
+        """The merchant (as viewer) and receipt a valid, unexpired, unrevoked link names;
+        else 404. The secret is read afresh here (a rotated one refuses old links at once)."""
         claimed = links.unsigned(token)
-        secret = claimed and await merchant_service.session_secret(conn, claimed.merchant_id)
-        link = secret and links.verify(token, secret, utc_now())
-        if not link:
-            raise NotFound(
-                "This receipt link is invalid or has expired; ask the shop for a new one."
-            )
-        return Viewer(link.merchant_id), link.receipt_id
+        key = claimed and await _keys.fresh(conn, claimed.merchant_id)
+        link = key and links.verify(token, key, utc_now())
+        if link:
+            repo = DocumentRepository.of(conn)
+            current = await repo.link_generations(link.merchant_id, [link.receipt_id])
+            if current.get(link.receipt_id, 0) == link.generation:
+                return Viewer(link.merchant_id), link.receipt_id
+        raise NotFound(
+            "This receipt link is invalid, revoked or expired; ask the shop for a new one."
+        )
 
     async def view(
         self,
@@ -139,6 +174,9 @@ class DocumentService:
         branding = await self.branding(conn, merchant_id)
         branch = receipt.branch and await branch_service.get(conn, merchant_id, receipt.branch.id)
         link = await self._link(conn, settings, merchant_id, receipt.id)
+        shipments = (
+            await shipping.list(conn, merchant_id, receipt.id) if receipt.order_status else []
+        )
         view = build(
             receipt,
             merchant=(await merchant_service.get(conn, merchant_id)).name,
@@ -148,6 +186,7 @@ class DocumentService:
             size=query.size,
             page_url=link.page_url,
             pdf_url=link.download_url,
+            shipments=shipments,
         )
         return receipt, view
 
@@ -172,9 +211,12 @@ class DocumentService:
             viewer.merchant_id, receipt.id, receipt.number, fmt, view, variant, digest, cached
         )
 
-    async def content(self, db: Database, settings: Settings, document: Document) -> bytes:
+    async def content(
+        self, db: Database, settings: Settings, document: Document, *, wait: bool = False
+    ) -> bytes:
         """The document's bytes: cached, or rendered now (outside any transaction, under the
-        time limit) and kept for the next request."""
+        time limit) and kept for the next request (`wait`: even if that waits for the write
+        lock, as a job can; a request does not)."""
         if document.content is not None:
             return document.content
         content = await render(document.view, document.fmt, settings.render_timeout_seconds)
@@ -186,8 +228,39 @@ class DocumentService:
             )  # fmt: skip
 
         with suppress(DatabaseBusy):  # the write lock is taken: a later request keeps it
-            await run(db, keep, write=True, wait=False)
+            await run(db, keep, write=True, wait=wait)
         return content
 
 
+class _Keys:
+    """Each merchant's link-signing key, kept per process: every receipt answer signs its
+    link, and reading the secret was one more query per answer. A kept key is read again
+    after `TTL` seconds, and at once by a process that verifies a link and finds the secret
+    changed (a rotation)."""
+
+    TTL = KEPT_SECONDS
+
+    def __init__(self) -> None:
+        self._kept: dict[uuid.UUID, tuple[str, bytes, float]] = {}
+
+    async def get(self, conn: Connection, merchant_id: uuid.UUID) -> bytes:
+        kept = self._kept.get(merchant_id)
+        if kept is not None and time.monotonic() - kept[2] < self.TTL:
+            return kept[1]
+        key = await self.fresh(conn, merchant_id)
+        assert key is not None, "the receipts' merchant exists"
+        return key
+
+    async def fresh(self, conn: Connection, merchant_id: uuid.UUID) -> bytes | None:
+        """The key from the merchant's current secret (None: no such merchant)."""
+        secret = await merchant_service.session_secret(conn, merchant_id)
+        if secret is None:
+            return None
+        kept = self._kept.get(merchant_id)
+        key = kept[1] if kept is not None and kept[0] == secret else links.key(secret)
+        self._kept[merchant_id] = (secret, key, time.monotonic())
+        return key
+
+
+_keys = _Keys()
 documents = DocumentService()

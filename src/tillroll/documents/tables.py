@@ -1,8 +1,9 @@
-"""The documents domain's tables: branding, the render cache, e-mail state."""
+"""The documents domain's tables: branding, the render cache, e-mail state, link
+generations."""
 
 from __future__ import annotations
 
-from tillroll.kit.tables import BLOB, INTEGER, TEXT, TIMESTAMPTZ, UUID, Table, col
+from tillroll.kit.tables import BLOB, BOOLEAN, INTEGER, TEXT, TIMESTAMPTZ, UUID, Table, col
 
 BRANDING = Table(
     "document_branding",
@@ -14,6 +15,7 @@ BRANDING = Table(
     col("email_subject", TEXT),
     col("language", TEXT),
     col("updated_at", TIMESTAMPTZ),
+    col("prerender_pdf", BOOLEAN),
     primary_key=("merchant_id",),
 )
 
@@ -38,5 +40,14 @@ EMAILS = Table(
     col("last_error", TEXT, null=True),
     col("updated_at", TIMESTAMPTZ),
     col("sent_at", TIMESTAMPTZ, null=True),
+    primary_key=("merchant_id", "receipt_id"),
+)
+
+LINKS = Table(
+    "receipt_links",
+    col("merchant_id", UUID),
+    col("receipt_id", UUID),
+    col("generation", INTEGER),
+    col("revoked_at", TIMESTAMPTZ),
     primary_key=("merchant_id", "receipt_id"),
 )
