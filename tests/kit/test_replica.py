@@ -106,7 +106,7 @@ class Pair:
 @pytest.fixture(scope="module")
 def pair() -> Iterator[Pair]:
     """A primary (wal_level=replica) and a hot standby made from it by `pg_basebackup -R`."""
-    if not (PG_BIN / "pg_basebackup").exists():
+    if not all((PG_BIN / tool).exists() for tool in ("initdb", "pg_ctl", "pg_basebackup")):
         pytest.skip(f"PostgreSQL 15 binaries are not installed in {PG_BIN}")
     if os.geteuid() != 0:
         pytest.skip("starting PostgreSQL clusters needs root (su postgres)")
@@ -261,6 +261,21 @@ async def test_a_server_not_in_recovery_is_not_used_as_a_replica(schema: str) ->
         await db.close()
 
 
+async def test_a_replica_down_at_start_up_leaves_reads_to_the_primary(schema: str) -> None:
+    nowhere = f"postgresql://postgres@127.0.0.1:{_free_port()}/replica_test"  # nobody listens
+    db = ReplicatedDatabase(
+        PostgresDatabase(schema, pool_size=2),
+        PostgresDatabase(nowhere, pool_size=2, acquire_wait=1.0),
+        max_lag=2.0,
+    )
+    await db.connect()  # the primary is up: the app starts
+    try:
+        assert db.health.state == "down"
+        assert not await _read_on_replica(db)
+    finally:
+        await db.close()
+
+
 def test_a_read_url_needs_postgresql_on_both_sides() -> None:
     for primary, replica in (
         ("sqlite:///x.db", "postgresql://h/db"),
@@ -268,7 +283,23 @@ def test_a_read_url_needs_postgresql_on_both_sides() -> None:
     ):
         with pytest.raises(ValueError, match="TILLROLL_READ_DATABASE_URL"):
             open_configured(Settings(database_url=primary, read_database_url=replica))
-    assert isinstance(open_configured(Settings(database_url="sqlite:///x.db")), object)
+    plain = open_configured(Settings(database_url="postgresql://h/db"))
+    assert isinstance(plain, PostgresDatabase)  # no read URL: no replica
+
+
+def test_tillroll_serve_refuses_a_read_url_on_sqlite(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "TILLROLL_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
+        "TILLROLL_READ_DATABASE_URL": "postgresql://127.0.0.1/none",
+    }
+    tillroll = Path(sys.executable).parent / "tillroll"
+    refused = subprocess.run(
+        [str(tillroll), "serve"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert refused.returncode == 1
+    assert "Error: TILLROLL_READ_DATABASE_URL needs PostgreSQL" in refused.stderr
+    assert "Traceback" not in refused.stderr
 
 
 # --- the API on the replicated database -------------------------------------------------

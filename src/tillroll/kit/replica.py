@@ -207,19 +207,21 @@ class _NotAReplica(Exception):
 
 def open_configured(settings: Settings) -> Database:
     """The database of `settings`: with `read_database_url`, a primary and its replica."""
+    check_settings(settings)
     primary = open_database(settings.database_url, pool_size=settings.pool_size)
-    if not settings.read_database_url:
+    if not settings.read_database_url or not isinstance(primary, PostgresDatabase):
         return primary
-    if not isinstance(primary, PostgresDatabase) or not _is_postgres(settings.read_database_url):
-        raise ValueError("TILLROLL_READ_DATABASE_URL needs PostgreSQL for both URLs")
     replica = PostgresDatabase(
         settings.read_database_url, pool_size=settings.pool_size, acquire_wait=CHECK_WAIT
     )
     return ReplicatedDatabase(primary, replica, max_lag=settings.read_max_lag_ms / 1000)
 
 
-def _is_postgres(url: str) -> bool:
-    return url.startswith(("postgresql://", "postgres://"))
+def check_settings(settings: Settings) -> None:
+    """Refuse a read URL unless both URLs are PostgreSQL (`ValueError`)."""
+    urls = (settings.database_url, settings.read_database_url)
+    if urls[1] and not all(u.startswith(("postgresql://", "postgres://")) for u in urls):
+        raise ValueError("TILLROLL_READ_DATABASE_URL needs PostgreSQL for both URLs")
 
 
 def primary_of(db: Database) -> Database:
