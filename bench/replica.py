@@ -17,6 +17,8 @@ How:
   * wrk, 16 connections, a mix of GET /v1/receipts/{id} (random ids, 3 in 4) and
     GET /v1/receipts?limit=50 (1 in 4); 5 runs each, interleaved (B, R, B, R, …) after a warm-up,
     so drift hits both alike. Figures: median requests/s and p50/p99 over the runs.
+  * In-process, the routing alone: one read transaction (`SELECT 1`) through the router, on
+    the replica, vs a plain pool to the same replica; 5 × 2,000, interleaved, median µs.
   * On one machine the replica shares the CPUs with the primary and the servers: this shows
     what routing costs (lag measurement, a second pool), not the scale-out a replica on its own
     machine gives.
@@ -47,6 +49,8 @@ from bench._common import (
     wrk,
 )
 from bench.read import Dataset, fill_pg
+from tillroll.kit.db import Database, PostgresDatabase
+from tillroll.kit.replica import ReplicatedDatabase
 
 RUNS = 5
 CONNECTIONS = 16
@@ -115,7 +119,40 @@ def main() -> None:
                     _assert_routing(routed)
                     log(f"run {run + 1} {name}: {r.rps:,.0f} req/s, p50 {r.p50_ms:.2f} ms, "
                         f"p99 {r.p99_ms:.2f} ms")  # fmt: skip
+        routed_us, direct_us = asyncio.run(_routing_cost(db.url, read_url, 2000))
     _report(results, n)
+    name = "read_transaction_routed_vs_direct_to_replica"
+    print(figure(name, routed_us, "us", direct_us, "us", "none"), flush=True)
+
+
+async def _routing_cost(primary: str, replica: str, k: int) -> tuple[float, float]:
+    """Median µs of one read transaction (`SELECT 1`) through the router (on the replica)
+    and through a plain pool to the same replica, in-process, interleaved."""
+    direct = PostgresDatabase(replica, pool_size=1)
+    routed = ReplicatedDatabase(
+        PostgresDatabase(primary, pool_size=1), PostgresDatabase(replica, pool_size=1), max_lag=1.0
+    )
+    await direct.connect()
+    await routed.connect()
+
+    async def each(db: Database) -> float:
+        t0 = time.perf_counter()
+        for _ in range(k):
+            async with db.transaction(write=False) as conn:
+                await conn.fetchval("SELECT 1")
+        return (time.perf_counter() - t0) / k * 1e6
+
+    try:
+        times: dict[str, list[float]] = {"routed": [], "direct": []}
+        for _ in range(RUNS):
+            times["direct"].append(await each(direct))
+            times["routed"].append(await each(routed))
+        assert routed.health.state == "in use", routed.health
+    finally:
+        await direct.close()
+        await routed.close()
+    log(f"read transaction µs, routed {times['routed']}, direct {times['direct']}")
+    return median(times["routed"]), median(times["direct"])
 
 
 def _assert_routing(base: str) -> None:

@@ -27,7 +27,7 @@ from tillroll.app import create_app
 from tillroll.config import Settings
 from tillroll.kit.db import Connection, PostgresDatabase, run
 from tillroll.kit.migrate import migrate
-from tillroll.kit.replica import ReplicatedDatabase, open_configured, primary_of
+from tillroll.kit.replica import CHECK_WAIT, ReplicatedDatabase, open_configured, primary_of
 from tillroll.merchants.service import merchant as merchant_service
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
@@ -165,7 +165,7 @@ async def rdb(pair: Pair, schema: str) -> AsyncIterator[ReplicatedDatabase]:
 def _replicated(primary: str, pair: Pair, *, max_lag: float) -> ReplicatedDatabase:
     return ReplicatedDatabase(
         PostgresDatabase(primary, pool_size=4),
-        PostgresDatabase(pair.replica.url(), pool_size=4, acquire_wait=1.0),
+        PostgresDatabase(pair.replica.url(), pool_size=4),
         max_lag=max_lag,
         check_every=CHECK_EVERY,
         retry_after=RETRY_AFTER,
@@ -265,7 +265,7 @@ async def test_a_replica_down_at_start_up_leaves_reads_to_the_primary(schema: st
     nowhere = f"postgresql://postgres@127.0.0.1:{_free_port()}/replica_test"  # nobody listens
     db = ReplicatedDatabase(
         PostgresDatabase(schema, pool_size=2),
-        PostgresDatabase(nowhere, pool_size=2, acquire_wait=1.0),
+        PostgresDatabase(nowhere, pool_size=2),
         max_lag=2.0,
     )
     await db.connect()  # the primary is up: the app starts
@@ -274,6 +274,30 @@ async def test_a_replica_down_at_start_up_leaves_reads_to_the_primary(schema: st
         assert not await _read_on_replica(db)
     finally:
         await db.close()
+
+
+async def test_a_replica_that_never_answers_holds_up_one_measurement_only(schema: str) -> None:
+    with socket.socket() as silent:  # connections complete, nothing is ever said on them
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        port = silent.getsockname()[1]
+        db = ReplicatedDatabase(
+            PostgresDatabase(schema, pool_size=2),
+            PostgresDatabase(f"postgresql://postgres@127.0.0.1:{port}/x", pool_size=2),
+            max_lag=2.0,
+            retry_after=5.0,
+        )
+        started = time.perf_counter()
+        await db.connect()
+        try:
+            assert time.perf_counter() - started < CHECK_WAIT + 0.5
+            assert db.health.state == "down"
+            started = time.perf_counter()
+            for _ in range(10):
+                assert not await _read_on_replica(db)
+            assert time.perf_counter() - started < 0.5
+        finally:
+            await db.close()
 
 
 def test_a_read_url_needs_postgresql_on_both_sides() -> None:

@@ -126,7 +126,7 @@ class ReplicatedDatabase:
                 return
             except DatabaseUnavailable as exc:
                 self._down(exc)
-                if entered:  # it failed under the work: the caller's retry goes to the primary
+                if entered:  # it failed under the work: a 503; the next read is the primary's
                     raise
         async with self.primary.transaction(write=False) as conn:
             yield conn
@@ -156,7 +156,7 @@ class ReplicatedDatabase:
             position = await asyncio.wait_for(self._primary_position(), CHECK_WAIT / 2)
             self._samples.append((time.monotonic(), position))
         except _FAILED as exc:
-            log.warning("replica lag: the primary did not answer: %s", _text(exc))
+            log.info("replica lag: the primary did not answer: %s", _text(exc))
         row = await asyncio.wait_for(self._replica_position(), CHECK_WAIT)
         if not row["recovering"]:
             raise _NotAReplica()
@@ -211,9 +211,7 @@ def open_configured(settings: Settings) -> Database:
     primary = open_database(settings.database_url, pool_size=settings.pool_size)
     if not settings.read_database_url or not isinstance(primary, PostgresDatabase):
         return primary
-    replica = PostgresDatabase(
-        settings.read_database_url, pool_size=settings.pool_size, acquire_wait=CHECK_WAIT
-    )
+    replica = PostgresDatabase(settings.read_database_url, pool_size=settings.pool_size)
     return ReplicatedDatabase(primary, replica, max_lag=settings.read_max_lag_ms / 1000)
 
 
