@@ -251,6 +251,7 @@ class Dataset:
                         f"{i:064x}",
                         created,
                         None,
+                        None,  # order_status: no order
                         None,  # csv_cells: rendered by `tillroll migrate` (bench.export)
                     )
                 )

@@ -32,7 +32,7 @@ from tillroll.events import endpoints as events
 from tillroll.jobs import service as jobs_service
 from tillroll.jobs import worker
 from tillroll.kit import idempotency, security
-from tillroll.kit.db import Database, open_database, run
+from tillroll.kit.db import Database, run
 from tillroll.kit.http import (
     Endpoint,
     Router,
@@ -44,6 +44,7 @@ from tillroll.kit.http import (
 )
 from tillroll.kit.middleware import Edge
 from tillroll.kit.openapi import build_openapi
+from tillroll.kit.replica import ReplicatedDatabase, open_configured, primary_of
 from tillroll.merchants import endpoints as merchants
 from tillroll.orders import endpoints as orders
 from tillroll.products import endpoints as products
@@ -174,10 +175,10 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     """The app. `db` is opened by the lifespan unless the caller passes an open one."""
     settings = settings or Settings.from_env()
     wire_facades()
-    database = db or open_database(settings.database_url, pool_size=settings.pool_size)
+    database = db or open_configured(settings)
     runtime = Runtime(db=database, settings=settings, auth=auth)
     routes: list[BaseRoute] = [
-        *_pages(settings),
+        *_pages(settings, database),
         *value_pages.routes(database),
         *documents.public_routes(database, settings),
         *build_routes(endpoints(), runtime),
@@ -188,7 +189,11 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         await database.connect()
         sweeper = asyncio.create_task(_sweep_hourly(database, settings))
         stop = asyncio.Event()
-        jobs = asyncio.create_task(worker.serve(database, stop)) if settings.serve_worker else None
+        # jobs read what was just written: from the primary, never a replica behind it
+        background = primary_of(database)
+        jobs = (
+            asyncio.create_task(worker.serve(background, stop)) if settings.serve_worker else None
+        )
         try:
             yield
         finally:
@@ -210,7 +215,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     return app
 
 
-def _pages(settings: Settings) -> list[BaseRoute]:
+def _pages(settings: Settings, db: Database) -> list[BaseRoute]:
     """What is not the API: landing page, health, the OpenAPI document and its docs page."""
     native = [e for e in endpoints() if not e.path.startswith("/compat/")]  # facades: docs/compat-*
     spec = build_openapi(native, title="Tillroll", version=__version__, settings=settings)
@@ -228,7 +233,11 @@ def _pages(settings: Settings) -> list[BaseRoute]:
         return Response(_DOCS_INIT, media_type="text/javascript")
 
     async def health(_: Request) -> Response:
-        return JSONResponse({"status": "ok", "version": __version__})
+        body: dict[str, object] = {"status": "ok", "version": __version__}
+        if isinstance(db, ReplicatedDatabase):  # "in use", "lagging", "down", "not a replica"
+            replica = await db.replica_health()
+            body["replica"] = {"state": replica.state, "lag_ms": replica.lag_ms}
+        return JSONResponse(body)
 
     return [
         Route("/", landing),

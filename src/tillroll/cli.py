@@ -22,6 +22,7 @@ from tillroll.errors import TillrollError
 from tillroll.jobs import worker as jobs_worker
 from tillroll.kit.db import Connection, Database, open_database, run
 from tillroll.kit.migrate import migrate as apply_migrations
+from tillroll.kit.replica import check_settings
 from tillroll.kit.viewer import Viewer
 from tillroll.merchants.service import merchant as merchant_service
 from tillroll.receipts.export import Window, stream_csv, stream_jsonl
@@ -103,6 +104,10 @@ def serve(settings: Settings, host: str | None, port: int | None, workers: int |
 
     import uvicorn
 
+    try:
+        check_settings(settings)  # here, not in each server process
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
     _with_db(settings, upgrade, migrate_first=False)
     os.environ["TILLROLL_DATABASE_URL"] = settings.database_url
     bind_host, bind_port = host or settings.host, port or settings.port

@@ -23,6 +23,14 @@ class Settings:
         default=4 * 1024 * 1024, metadata={"doc": "Largest request body accepted (413 above)."}
     )
     pool_size: int = field(default=10, metadata={"doc": "PostgreSQL connections per process."})
+    read_database_url: str = field(
+        default="",
+        metadata={"doc": "postgresql:// of a streaming replica for reads; empty: the primary."},
+    )
+    read_max_lag_ms: int = field(
+        default=1000,
+        metadata={"doc": "Reads go to the primary while the replica is further behind."},
+    )
     idempotency_retention_hours: int = field(
         default=48, metadata={"doc": "How long an Idempotency-Key's response is replayed."}
     )
