@@ -120,6 +120,13 @@ async def test_a_path_id_that_is_no_uuid_is_a_404(tenant: Tenant) -> None:
     assert response.json()["code"] == "not_found"
 
 
+async def test_a_path_name_with_nul_is_a_404(tenant: Tenant) -> None:
+    """On PostgreSQL a NUL reaching a query is a driver error: it never gets that far."""
+    for path in ("/v1/redemptions/REDEEM%00/consume", "/v1/redemptions/%00/cancel"):
+        response = await tenant.client.post(path, json={}, headers={"Idempotency-Key": "nul"})
+        assert response.status_code == 404, (path, response.text)
+
+
 async def test_unknown_path_is_a_problem_404(client: httpx.AsyncClient) -> None:
     response = await client.get("/v2/nothing-here")
     assert response.status_code == 404

@@ -502,6 +502,8 @@ def _path_value(raw: Any, kind: Any) -> Any:
             return msgspec.convert(int(raw), kind)
         except (ValueError, msgspec.ValidationError):
             raise NotFound(f"No object has the number {raw!r}.") from None
+    if "\x00" in raw:  # no stored text holds NUL (PostgreSQL refuses to compare with it)
+        raise NotFound(f"No object is named {raw!r}.")
     return raw
 
 
