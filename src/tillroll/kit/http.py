@@ -49,6 +49,7 @@ from tillroll.kit.db import (
     ForeignKeyViolation,
     UniqueViolation,
 )
+from tillroll.kit.group import Coalescer
 from tillroll.kit.viewer import Viewer
 
 log = logging.getLogger("tillroll")
@@ -131,6 +132,7 @@ class Endpoint:
     produces: str | None = None  # a streamed non-JSON body (CSV …)
     render_error: ErrorRenderer | None = None  # None: RFC 9457 problem details
     credential: CredentialReader | None = None  # None: `Authorization: Bearer`
+    grouped: bool = False  # run in a group-committed transaction (`kit.group`)
 
 
 class Router:
@@ -161,6 +163,7 @@ class Router:
         idempotent: bool = False,
         errors: tuple[int, ...] = (),
         produces: str | None = None,
+        grouped: bool = False,
     ) -> Callable[[Callable[..., Awaitable[Any]]], Callable[..., Awaitable[Any]]]:
         def register(handler: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
             hints = get_type_hints(handler, include_extras=True)
@@ -184,6 +187,7 @@ class Router:
                     produces=produces,
                     render_error=self.render_error,
                     credential=self.credential,
+                    grouped=grouped,
                 )
             )
             return handler
@@ -222,6 +226,7 @@ class Runtime:
     db: Database
     settings: Settings
     auth: AuthBackend
+    group: Coalescer | None = None  # group commit for `grouped` endpoints (None: off)
 
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -516,23 +521,31 @@ async def _run(
     kwargs: dict[str, Any] | None = None
     key = request.headers.get("idempotency-key") if endpoint.idempotent else None
     fingerprint = _fingerprint(request, body) if key else ""  # empty: no key at all
+
+    async def work(conn: Connection) -> tuple[Response, Principal]:
+        nonlocal kwargs
+        principal = await _authorize(endpoint, runtime, conn, request)
+        if kwargs is None:  # after 401/403: a stranger learns nothing from 404/422
+            kwargs = inputs()
+        call = Call(conn, principal, request, runtime.settings, runtime.db, principal.viewer)
+        stored = key and await idempotency.lookup(
+            conn, principal.merchant_id, key, fingerprint, runtime.settings
+        )
+        if stored:
+            return stored, principal
+        response = await _respond(endpoint, await endpoint.handler(call, **kwargs))
+        if key and response.status_code < 300:
+            await idempotency.store(conn, principal.merchant_id, key, fingerprint, response)
+        return response, principal
+
+    group = runtime.group if endpoint.grouped else None
     for attempt in range(4):
         try:
-            async with runtime.db.transaction(write=write) as conn:
-                principal = await _authorize(endpoint, runtime, conn, request)
-                if kwargs is None:  # after 401/403: a stranger learns nothing from 404/422
-                    kwargs = inputs()
-                call = Call(
-                    conn, principal, request, runtime.settings, runtime.db, principal.viewer
-                )
-                stored = key and await idempotency.lookup(
-                    conn, principal.merchant_id, key, fingerprint, runtime.settings
-                )
-                if stored:
-                    return stored
-                response = await _respond(endpoint, await endpoint.handler(call, **kwargs))
-                if key and response.status_code < 300:
-                    await idempotency.store(conn, principal.merchant_id, key, fingerprint, response)
+            if group is not None:
+                response, principal = await group.run(work)
+            else:
+                async with runtime.db.transaction(write=write) as conn:
+                    response, principal = await work(conn)
             break
         except (ConflictRetry, UniqueViolation, ForeignKeyViolation) as exc:
             # a foreign key reaching here is an insert that lost a race to a delete (a
@@ -541,7 +554,8 @@ async def _run(
                 raise Conflict("A concurrent request changed the same data; retry.") from exc
         except DatabaseUnavailable as exc:  # locked too long, unreachable, restarting
             raise Unavailable(exc.reason) from exc
-    await _record_use(runtime, principal)
+    if not response.headers.get(idempotency.REPLAY_HEADER):
+        await _record_use(runtime, principal)
     return response
 
 

@@ -24,7 +24,7 @@ router = Router("/v1/receipts", tag="receipts")
 by_customer = Router("/v1/customers", tag="receipts")
 
 
-@router.post("", access=Access.write, status=201, idempotent=True, errors=(409, 422))
+@router.post("", access=Access.write, status=201, idempotent=True, errors=(409, 422), grouped=True)
 async def create(call: Call, body: ReceiptCreate) -> Receipt | Reply:
     """Ingest one receipt (201); the same receipt posted again answers 200 with the stored one."""
     stored, created = await receipt_service.create(call.conn, call.principal.merchant_id, body)
@@ -32,7 +32,7 @@ async def create(call: Call, body: ReceiptCreate) -> Receipt | Reply:
     return stored if created else Reply(stored, status=200)
 
 
-@router.post("/batch", access=Access.write, idempotent=True, errors=(422,))
+@router.post("/batch", access=Access.write, idempotent=True, errors=(422,), grouped=True)
 async def create_batch(call: Call, body: ReceiptBatch) -> BatchResult:
     """Ingest up to 500 receipts; each is stored or refused on its own, with a result each."""
     result = await receipt_service.create_batch(
