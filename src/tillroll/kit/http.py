@@ -102,6 +102,7 @@ class Call:
     settings: Settings
     db: Database
     viewer: Viewer
+    prepared: Any = None  # what the endpoint's `prepare` made of the body
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +134,7 @@ class Endpoint:
     render_error: ErrorRenderer | None = None  # None: RFC 9457 problem details
     credential: CredentialReader | None = None  # None: `Authorization: Bearer`
     grouped: bool = False  # run in a group-committed transaction (`kit.group`)
+    prepare: Callable[[Any], Any] | None = None  # body → `call.prepared`, before the transaction
 
 
 class Router:
@@ -164,6 +166,7 @@ class Router:
         errors: tuple[int, ...] = (),
         produces: str | None = None,
         grouped: bool = False,
+        prepare: Callable[[Any], Any] | None = None,
     ) -> Callable[[Callable[..., Awaitable[Any]]], Callable[..., Awaitable[Any]]]:
         def register(handler: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
             hints = get_type_hints(handler, include_extras=True)
@@ -188,6 +191,7 @@ class Router:
                     render_error=self.render_error,
                     credential=self.credential,
                     grouped=grouped,
+                    prepare=prepare,
                 )
             )
             return handler
@@ -267,13 +271,15 @@ def _handler(endpoint: Endpoint, runtime: Runtime) -> Handler:
     async def asgi(request: Request) -> Response:
         try:
             raw = await _read_body(request, decoder, runtime.settings.max_body_bytes)
-            # Decoded now, before the transaction (so not under SQLite's write lock); an
-            # invalid body is reported only once the caller is authorized.
+            # Decoded (and prepared) now, before the transaction (so not under SQLite's write
+            # lock); an invalid body is reported only once the caller is authorized.
             body: Any = None
+            prepared: Any = None
             invalid: TillrollError | None = None
             if decoder is not None:
                 try:
                     body = decode_json(decoder, raw)
+                    prepared = endpoint.prepare(body) if endpoint.prepare else None
                 except TillrollError as exc:
                     invalid = exc
 
@@ -286,7 +292,7 @@ def _handler(endpoint: Endpoint, runtime: Runtime) -> Handler:
                     kwargs["body"] = body
                 return kwargs
 
-            return await _run(endpoint, runtime, request, inputs, raw)
+            return await _run(endpoint, runtime, request, inputs, raw, prepared)
         except TillrollError as exc:
             return (endpoint.render_error or problem_response)(exc)
         except Exception:
@@ -516,6 +522,7 @@ async def _run(
     request: Request,
     inputs: Callable[[], dict[str, Any]],
     body: bytes,
+    prepared: Any = None,
 ) -> Response:
     write = endpoint.method != "GET"
     kwargs: dict[str, Any] | None = None
@@ -527,7 +534,9 @@ async def _run(
         principal = await _authorize(endpoint, runtime, conn, request)
         if kwargs is None:  # after 401/403: a stranger learns nothing from 404/422
             kwargs = inputs()
-        call = Call(conn, principal, request, runtime.settings, runtime.db, principal.viewer)
+        call = Call(
+            conn, principal, request, runtime.settings, runtime.db, principal.viewer, prepared
+        )
         stored = key and await idempotency.lookup(
             conn, principal.merchant_id, key, fingerprint, runtime.settings
         )
