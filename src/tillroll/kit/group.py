@@ -14,6 +14,12 @@ runs form the next group. If the COMMIT itself fails (a deferred constraint, a s
 failure), each work of the group is re-run in a transaction of its own, so one bad work
 cannot fail the others; an unavailable database fails them all (503).
 
+A work may leave its tail to the end: `later(conn, fn)` returns a `Later` in a group (run
+after the last work and the flushes, before COMMIT, in order; fails the group if it raises)
+and runs `fn` at once elsewhere. The router builds a grouped answer that way, so it carries
+what the flushes decided (the receipt numbers, on PostgreSQL given only at the end:
+`kit.tables.Table.insert_numbered`).
+
 `memo(conn)` is a per-group cache: what every work of a group reads the same way (a
 merchant's signing secret, its webhook subscribers) is read once. `before_commit(conn, key,
 fn)` registers a write to run once, after the last work and before COMMIT (the merchant's
@@ -77,6 +83,25 @@ async def cached(conn: Connection, key: Hashable, load: Callable[[], Awaitable[T
     return value
 
 
+@dataclass(frozen=True, slots=True)
+class Later(Generic[T]):
+    """The tail of a work, run after every work of its group and the flushes."""
+
+    finish: Work[T]
+
+
+async def later(conn: Connection, finish: Work[T]) -> T | Later[T]:
+    """`finish` as a `Later` in a group; run now outside one."""
+    if memo(conn) is not None:
+        return Later(finish)
+    return await finish(conn)
+
+
+async def settled(conn: Connection, value: T | Later[T]) -> T:
+    """`value`, its `Later` run first if it is one."""
+    return await value.finish(conn) if isinstance(value, Later) else value
+
+
 @dataclass(slots=True)
 class _Item(Generic[T]):
     work: Work[T]
@@ -97,13 +122,14 @@ class Coalescer:
         self._drain: asyncio.Task[None] | None = None
         self._company = asyncio.Event()
 
-    async def run(self, work: Work[T]) -> T:
-        """`work(conn)` in a group's transaction; its result once that has committed."""
+    async def run(self, work: Work[T | Later[T]]) -> T:
+        """`work(conn)` in a group's transaction; its result (a `Later`'s, if it gave one)
+        once that has committed."""
         loop = asyncio.get_running_loop()
         if loop is not self._loop:  # a new event loop (tests): nothing queued survives it
             self._loop, self._queue, self._drain = loop, [], None
             self._company = asyncio.Event()
-        item: _Item[T] = _Item(work, loop.create_future())
+        item: _Item[T] = _Item(work, loop.create_future())  # type: ignore[arg-type]
         self._queue.append(item)
         if len(self._queue) >= self.max_items:
             self._company.set()
@@ -149,8 +175,11 @@ class Coalescer:
             try:
                 for item in group:
                     results.append(await _in_savepoint(conn, state, item.work))
-                for flush in state.flushes.values():
+                for flush in list(state.flushes.values()):
                     await flush(conn)
+                for index, (value, error) in enumerate(results):
+                    if isinstance(value, Later):
+                        results[index] = (await value.finish(conn), error)
             finally:
                 del _active[id(conn)]
         return results
