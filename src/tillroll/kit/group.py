@@ -106,6 +106,7 @@ async def settled(conn: Connection, value: T | Later[T]) -> T:
 class _Item(Generic[T]):
     work: Work[T]
     future: asyncio.Future[T]
+    weight: int = 1
 
 
 class Coalescer:
@@ -122,16 +123,17 @@ class Coalescer:
         self._drain: asyncio.Task[None] | None = None
         self._company = asyncio.Event()
 
-    async def run(self, work: Work[T | Later[T]]) -> T:
+    async def run(self, work: Work[T | Later[T]], *, weight: int = 1) -> T:
         """`work(conn)` in a group's transaction; its result (a `Later`'s, if it gave one)
-        once that has committed."""
+        once that has committed. `weight`: what it counts against `max_items` (a batch of
+        500 receipts weighs 500, so it is a group of its own)."""
         loop = asyncio.get_running_loop()
         if loop is not self._loop:  # a new event loop (tests): nothing queued survives it
             self._loop, self._queue, self._drain = loop, [], None
             self._company = asyncio.Event()
-        item: _Item[T] = _Item(work, loop.create_future())  # type: ignore[arg-type]
+        item: _Item[T] = _Item(work, loop.create_future(), max(1, weight))  # type: ignore[arg-type]
         self._queue.append(item)
-        if len(self._queue) >= self.max_items:
+        if self._weight() >= self.max_items:
             self._company.set()
         if self._drain is None or self._drain.done():
             self._drain = loop.create_task(self._run_groups())
@@ -139,14 +141,23 @@ class Coalescer:
 
     async def _run_groups(self) -> None:
         while self._queue:
-            if 1 < len(self._queue) < self.max_items and self.wait > 0:
+            if len(self._queue) > 1 and self._weight() < self.max_items and self.wait > 0:
                 self._company.clear()
                 with suppress(TimeoutError):
                     await asyncio.wait_for(self._company.wait(), self.wait)
-            group = [i for i in self._queue[: self.max_items] if not i.future.done()]
-            del self._queue[: self.max_items]
+            taken, weight = 0, 0
+            while taken < len(self._queue) and (
+                not taken or weight + self._queue[taken].weight <= self.max_items
+            ):
+                weight += self._queue[taken].weight
+                taken += 1
+            group = [i for i in self._queue[:taken] if not i.future.done()]
+            del self._queue[:taken]
             if group:
                 await self._commit(group)
+
+    def _weight(self) -> int:
+        return sum(i.weight for i in self._queue)
 
     async def _commit(self, group: list[_Item[Any]]) -> None:
         try:

@@ -135,7 +135,9 @@ class Endpoint:
     render_error: ErrorRenderer | None = None  # None: RFC 9457 problem details
     credential: CredentialReader | None = None  # None: `Authorization: Bearer`
     grouped: bool = False  # run in a group-committed transaction (`kit.group`)
-    prepare: Callable[[Any], Any] | None = None  # body → `call.prepared`, before the transaction
+    # body → `call.prepared`, before the transaction; a list's length is the work's weight
+    # in a group (the receipts of a batch)
+    prepare: Callable[[Any], Any] | None = None
 
 
 class Router:
@@ -567,7 +569,8 @@ async def _run(
     for attempt in range(4):
         try:
             if group is not None:
-                response, principal = await group.run(work)
+                weight = len(prepared) if isinstance(prepared, list) else 1
+                response, principal = await group.run(work, weight=weight)
             else:
                 async with runtime.db.transaction(write=write) as conn:
                     response, principal = await group_.settled(conn, await work(conn))
