@@ -125,8 +125,12 @@ class Coalescer:
 
     async def run(self, work: Work[T | Later[T]], *, weight: int = 1) -> T:
         """`work(conn)` in a group's transaction; its result (a `Later`'s, if it gave one)
-        once that has committed. `weight`: what it counts against `max_items` (a batch of
-        500 receipts weighs 500, so it is a group of its own)."""
+        once that has committed. `weight`: what it counts against `max_items`; a work that
+        fills a group by itself (a batch of 500 receipts) runs in a transaction of its own,
+        beside the groups, as it would without group commit."""
+        if weight >= self.max_items:
+            async with self.db.transaction(write=True) as conn:
+                return await settled(conn, await work(conn))
         loop = asyncio.get_running_loop()
         if loop is not self._loop:  # a new event loop (tests): nothing queued survives it
             self._loop, self._queue, self._drain = loop, [], None
