@@ -31,6 +31,14 @@ class Settings:
         default=1000,
         metadata={"doc": "Reads go to the primary while the replica is further behind."},
     )
+    group_max_items: int = field(
+        default=64,
+        metadata={"doc": "Most receipt requests committed together in one transaction; 1: off."},
+    )
+    group_wait_ms: int = field(
+        default=2,
+        metadata={"doc": "Longest a group waits for company once others are queued (ms)."},
+    )
     idempotency_retention_hours: int = field(
         default=48, metadata={"doc": "How long an Idempotency-Key's response is replayed."}
     )

@@ -40,6 +40,7 @@ from tillroll.errors import (
     TillrollError,
     Unavailable,
 )
+from tillroll.kit import group as group_
 from tillroll.kit import idempotency
 from tillroll.kit.db import (
     ConflictRetry,
@@ -49,6 +50,7 @@ from tillroll.kit.db import (
     ForeignKeyViolation,
     UniqueViolation,
 )
+from tillroll.kit.group import Coalescer, Later
 from tillroll.kit.viewer import Viewer
 
 log = logging.getLogger("tillroll")
@@ -101,6 +103,7 @@ class Call:
     settings: Settings
     db: Database
     viewer: Viewer
+    prepared: Any = None  # what the endpoint's `prepare` made of the body
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +134,10 @@ class Endpoint:
     produces: str | None = None  # a streamed non-JSON body (CSV …)
     render_error: ErrorRenderer | None = None  # None: RFC 9457 problem details
     credential: CredentialReader | None = None  # None: `Authorization: Bearer`
+    grouped: bool = False  # run in a group-committed transaction (`kit.group`)
+    # body → `call.prepared`, before the transaction; a list's length is the work's weight
+    # in a group (the receipts of a batch)
+    prepare: Callable[[Any], Any] | None = None
 
 
 class Router:
@@ -161,6 +168,8 @@ class Router:
         idempotent: bool = False,
         errors: tuple[int, ...] = (),
         produces: str | None = None,
+        grouped: bool = False,
+        prepare: Callable[[Any], Any] | None = None,
     ) -> Callable[[Callable[..., Awaitable[Any]]], Callable[..., Awaitable[Any]]]:
         def register(handler: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
             hints = get_type_hints(handler, include_extras=True)
@@ -184,6 +193,8 @@ class Router:
                     produces=produces,
                     render_error=self.render_error,
                     credential=self.credential,
+                    grouped=grouped,
+                    prepare=prepare,
                 )
             )
             return handler
@@ -204,9 +215,14 @@ class Router:
 
 
 def _response_type(hint: Any) -> Any:
-    """`Receipt | Reply` → `Receipt`; `Page[Receipt]` stays; `None` → None."""
+    """`Receipt | Reply` → `Receipt`; `Page[Receipt]` stays; `None` → None; a `Later[…]`
+    (a grouped handler's deferred answer) is the same answer again."""
     union = get_origin(hint) in (Union, types.UnionType)
-    args = [a for a in (get_args(hint) if union else (hint,)) if a not in (Reply, type(None))]
+    args = [
+        a
+        for a in (get_args(hint) if union else (hint,))
+        if a not in (Reply, type(None)) and get_origin(a) is not Later
+    ]
     if hint is None or not args:
         return None
     return args[0] if len(args) == 1 else hint
@@ -222,6 +238,7 @@ class Runtime:
     db: Database
     settings: Settings
     auth: AuthBackend
+    group: Coalescer | None = None  # group commit for `grouped` endpoints (None: off)
 
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -262,13 +279,15 @@ def _handler(endpoint: Endpoint, runtime: Runtime) -> Handler:
     async def asgi(request: Request) -> Response:
         try:
             raw = await _read_body(request, decoder, runtime.settings.max_body_bytes)
-            # Decoded now, before the transaction (so not under SQLite's write lock); an
-            # invalid body is reported only once the caller is authorized.
+            # Decoded (and prepared) now, before the transaction (so not under SQLite's write
+            # lock); an invalid body is reported only once the caller is authorized.
             body: Any = None
+            prepared: Any = None
             invalid: TillrollError | None = None
             if decoder is not None:
                 try:
                     body = decode_json(decoder, raw)
+                    prepared = endpoint.prepare(body) if endpoint.prepare else None
                 except TillrollError as exc:
                     invalid = exc
 
@@ -281,7 +300,7 @@ def _handler(endpoint: Endpoint, runtime: Runtime) -> Handler:
                     kwargs["body"] = body
                 return kwargs
 
-            return await _run(endpoint, runtime, request, inputs, raw)
+            return await _run(endpoint, runtime, request, inputs, raw, prepared)
         except TillrollError as exc:
             return (endpoint.render_error or problem_response)(exc)
         except Exception:
@@ -507,34 +526,56 @@ def _path_value(raw: Any, kind: Any) -> Any:
     return raw
 
 
+Answer = tuple[Response, Principal]
+
+
 async def _run(
     endpoint: Endpoint,
     runtime: Runtime,
     request: Request,
     inputs: Callable[[], dict[str, Any]],
     body: bytes,
+    prepared: Any = None,
 ) -> Response:
     write = endpoint.method != "GET"
     kwargs: dict[str, Any] | None = None
     key = request.headers.get("idempotency-key") if endpoint.idempotent else None
     fingerprint = _fingerprint(request, body) if key else ""  # empty: no key at all
+
+    async def work(conn: Connection) -> Answer | Later[Answer]:
+        nonlocal kwargs
+        principal = await _authorize(endpoint, runtime, conn, request)
+        if kwargs is None:  # after 401/403: a stranger learns nothing from 404/422
+            kwargs = inputs()
+        call = Call(
+            conn, principal, request, runtime.settings, runtime.db, principal.viewer, prepared
+        )
+        stored = key and await idempotency.lookup(
+            conn, principal.merchant_id, key, fingerprint, runtime.settings
+        )
+        if stored:
+            return stored, principal
+        if key:
+            _claim(conn, principal.merchant_id, key)
+        result = await endpoint.handler(call, **kwargs)
+
+        async def answer(conn: Connection) -> Answer:
+            response = await _respond(endpoint, await group_.settled(conn, result))
+            if key and response.status_code < 300:
+                await idempotency.store(conn, principal.merchant_id, key, fingerprint, response)
+            return response, principal
+
+        return await group_.later(conn, answer)  # in a group: once the numbers are given
+
+    group = runtime.group if endpoint.grouped else None
     for attempt in range(4):
         try:
-            async with runtime.db.transaction(write=write) as conn:
-                principal = await _authorize(endpoint, runtime, conn, request)
-                if kwargs is None:  # after 401/403: a stranger learns nothing from 404/422
-                    kwargs = inputs()
-                call = Call(
-                    conn, principal, request, runtime.settings, runtime.db, principal.viewer
-                )
-                stored = key and await idempotency.lookup(
-                    conn, principal.merchant_id, key, fingerprint, runtime.settings
-                )
-                if stored:
-                    return stored
-                response = await _respond(endpoint, await endpoint.handler(call, **kwargs))
-                if key and response.status_code < 300:
-                    await idempotency.store(conn, principal.merchant_id, key, fingerprint, response)
+            if group is not None:
+                weight = len(prepared) if isinstance(prepared, list) else 1
+                response, principal = await group.run(work, weight=weight)
+            else:
+                async with runtime.db.transaction(write=write) as conn:
+                    response, principal = await group_.settled(conn, await work(conn))
             break
         except (ConflictRetry, UniqueViolation, ForeignKeyViolation) as exc:
             # a foreign key reaching here is an insert that lost a race to a delete (a
@@ -543,8 +584,20 @@ async def _run(
                 raise Conflict("A concurrent request changed the same data; retry.") from exc
         except DatabaseUnavailable as exc:  # locked too long, unreachable, restarting
             raise Unavailable(exc.reason) from exc
-    await _record_use(runtime, principal)
+    if not response.headers.get(idempotency.REPLAY_HEADER):
+        await _record_use(runtime, principal)
     return response
+
+
+def _claim(conn: Connection, merchant_id: uuid.UUID, key: str) -> None:
+    """In a group, the key's row is written at the end: a second request with the same key
+    in the same group is run again after the group's COMMIT, and then replayed."""
+    claims = group_.memo(conn)
+    if claims is None:
+        return
+    if ("idempotency", merchant_id, key) in claims:
+        raise ConflictRetry("the same Idempotency-Key earlier in this group")
+    claims["idempotency", merchant_id, key] = True
 
 
 async def _record_use(runtime: Runtime, principal: Principal) -> None:

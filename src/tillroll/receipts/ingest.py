@@ -21,8 +21,9 @@ from tillroll.customers.schemas import CustomerSummary
 from tillroll.customers.service import customer as customer_service
 from tillroll.errors import Conflict, InvalidInput, TillrollError
 from tillroll.events.service import emit_many
+from tillroll.kit import group
 from tillroll.kit.clock import utc_now
-from tillroll.kit.db import Connection
+from tillroll.kit.db import ConflictRetry, Connection
 from tillroll.kit.ids import uuid7
 from tillroll.products.service import product as product_service
 from tillroll.receipts import references
@@ -71,16 +72,37 @@ def body_hash(body: ReceiptCreate) -> str:
     return hashlib.sha256(msgspec.json.encode(body, order="sorted")).hexdigest()
 
 
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """What a receipt's body alone decides: its rule errors, else its content hash."""
+
+    error: TillrollError | None
+    body_hash: str
+
+
+def check(bodies: list[ReceiptCreate]) -> list[Checked]:
+    """The rules and hashes of `bodies`: CPU only, so the router runs it before the
+    transaction (`Endpoint.prepare`), off SQLite's write lock."""
+    checked = []
+    for body in bodies:
+        errors = check_receipt(body)
+        error = InvalidInput.fields(errors) if errors else None
+        checked.append(Checked(error, "" if errors else body_hash(body)))
+    return checked
+
+
 async def ingest(
-    conn: Connection, merchant_id: uuid.UUID, bodies: list[ReceiptCreate]
+    conn: Connection,
+    merchant_id: uuid.UUID,
+    bodies: list[ReceiptCreate],
+    checked: list[Checked] | None = None,
 ) -> list[Outcome]:
-    items = [Item(index, body) for index, body in enumerate(bodies)]
-    for item in items:
-        errors = check_receipt(item.body)
-        if errors:
-            item.error = InvalidInput.fields(errors)
-        else:
-            item.body_hash = body_hash(item.body)
+    """Store `bodies` (each on its own); `checked`: their `check`, if already made."""
+    checked = checked or check(bodies)
+    items = [
+        Item(index, body, c.body_hash, c.error)
+        for index, (body, c) in enumerate(zip(bodies, checked, strict=True))
+    ]
     repo = ReceiptRepository.of(conn)
     await _match_stored(repo, merchant_id, items)
     await _resolve_branches(conn, merchant_id, [i for i in items if i.pending])
@@ -186,12 +208,22 @@ async def _write(repo: ReceiptRepository, merchant_id: uuid.UUID, items: list[It
     await repo.insert_numbered(merchant_id, rows)
     for draft, row, item in zip(drafts, rows, items, strict=True):
         item.stored = msgspec.structs.replace(draft, number=row["number"])
+    if rows[0]["number"] < 0:  # a placeholder: numbered at the group's end (kit.tables)
+
+        async def numbered(_: Connection) -> None:
+            for row, item in zip(rows, items, strict=True):
+                assert item.stored is not None
+                item.stored.number = row["number"]
+
+        group.before_commit(repo.conn, ("receipt numbers", id(rows)), numbered)
 
 
 async def _outcomes(conn: Connection, merchant_id: uuid.UUID, items: list[Item]) -> list[Outcome]:
     """One outcome per item; only receipts stored by earlier requests are read back."""
     replays = sorted({i.stored_id for i in items if i.stored_id is not None and not i.error})
     receipts = {r.id: r for r in await references.get_many(conn, merchant_id, replays)}
+    if any(r.number < 0 for r in receipts.values()):  # stored earlier in this group
+        raise ConflictRetry("a replay of a receipt whose number is given at the group's end")
     outcomes = []
     for item in items:
         first = item.duplicate_of or item
