@@ -158,7 +158,9 @@ class LevelService:
             for c in customers
         }
 
-    async def review(self, conn: Connection, merchant_id: uuid.UUID, programme_id: uuid.UUID) -> None:
+    async def review(
+        self, conn: Connection, merchant_id: uuid.UUID, programme_id: uuid.UUID
+    ) -> None:
         """Write every review due now (the job; one transaction, the programme row locked)."""
         found = await LevelRepository.of(conn).programme(merchant_id, programme_id, lock=True)
         if found is None:

@@ -26,7 +26,7 @@ class LevelRepository(Repository):
     async def programme(
         self, merchant_id: uuid.UUID, programme_id: uuid.UUID | None = None, *, lock: bool = False
     ) -> Row | None:
-        """The merchant's programme (it has at most one), optionally only if it is `programme_id`."""
+        """The merchant's programme (at most one), or None if it is not `programme_id`."""
         only = "" if programme_id is None else " AND id = :p"
         return await self.conn.fetchone(
             f"SELECT {PROGRAMMES.select()} FROM loyalty_programmes WHERE merchant_id = :m{only}"
