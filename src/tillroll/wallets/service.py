@@ -47,7 +47,7 @@ class WalletService:
             "kind": body.kind, "currency": currency, "title": title,
             "lifetime_days": body.lifetime_days, "allow_overdraft": body.allow_overdraft,
             "code_lifetime_hours": body.code_lifetime_hours, "balance": 0, "debt": 0,
-            "entry_count": 0, "created_at": now, "updated_at": now,
+            "entry_count": 0, "created_at": now, "updated_at": now, "next_expiry": None,
         }  # fmt: skip
         try:
             await WalletRepository.of(conn).insert_wallet(row)

@@ -21,6 +21,7 @@ WALLETS = Table(
     col("entry_count", BIGINT),
     col("created_at", TIMESTAMPTZ),
     col("updated_at", TIMESTAMPTZ),
+    col("next_expiry", TIMESTAMPTZ, null=True),  # migration 0018
     primary_key=("merchant_id", "id"),
     unique=[("merchant_id", "customer_id", "kind")],
 )

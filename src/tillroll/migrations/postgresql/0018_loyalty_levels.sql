@@ -28,3 +28,18 @@ CREATE TABLE loyalty_members (
     FOREIGN KEY (merchant_id, programme_id) REFERENCES loyalty_programmes (merchant_id, id),
     FOREIGN KEY (merchant_id, customer_id) REFERENCES customers (merchant_id, id)
 );
+
+-- The ledger's write path: a wallet's soonest expiry of a lot with something left or an
+-- active code (or earlier, never later), so a write sweeps only when something is due.
+ALTER TABLE wallets ADD COLUMN next_expiry TIMESTAMPTZ;
+UPDATE wallets SET next_expiry = (
+    SELECT MIN(x) FROM (
+        SELECT expires_at AS x FROM wallet_lots AS l
+        WHERE l.merchant_id = wallets.merchant_id AND l.wallet_id = wallets.id
+          AND l.remaining > 0 AND l.expires_at IS NOT NULL
+        UNION ALL
+        SELECT expires_at FROM wallet_redemptions AS r
+        WHERE r.merchant_id = wallets.merchant_id AND r.wallet_id = wallets.id
+          AND r.status = 'active' AND r.expires_at IS NOT NULL
+    ) AS due
+);
