@@ -9,10 +9,16 @@ uses and, in one transaction, takes a receipt number from the same counter row a
 same receipt row and 5 line rows with the raw driver (sqlite3 on the loop, WAL,
 synchronous=FULL, BEGIN IMMEDIATE; or an asyncpg pool of 10). It answers 201 with the id and
 number. No auth, no rules, no duplicate check, no read-back: the floor Tillroll is compared to.
+
+POST /raw/receipts is baseline (b) of issue 14: the same decode and the same rows, one
+receipt per transaction, but WITHOUT the counter: the number comes from the process (its pid
+times 10^9 plus a local count, unique across the workers), so no two transactions wait for
+one row lock. That is what the raw driver commits when nothing serialises the writers.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import sqlite3
 import uuid
@@ -36,6 +42,7 @@ from bench._receipt import (
     insert_sql,
     rows,
 )
+from tillroll.receipts.schemas import ReceiptCreate
 
 
 def _sqlite_connect(path: str) -> sqlite3.Connection:
@@ -54,15 +61,26 @@ def create_app() -> Starlette:
     insert_receipt = insert_sql("receipts", RECEIPT_COLUMNS, sqlite=sqlite)
     insert_lines = insert_sql("receipt_lines", LINE_COLUMNS, sqlite=sqlite)
     state: dict[str, Any] = {}
+    own_numbers = itertools.count(os.getpid() * 10**9 + 1)  # (b): no counter row
 
     def bad(exc: Exception) -> Response:
         return Response(msgspec.json.encode({"detail": str(exc)}), 422)
 
-    async def create_sqlite(request: Request) -> Response:
+    def created(row: tuple[Any, ...], number: int) -> Response:
+        body = msgspec.json.encode({"id": row[1], "number": number})
+        return Response(body, 201, media_type="application/json")
+
+    async def decoded(request: Request) -> ReceiptCreate | Response:
         try:
-            receipt = DECODER.decode(await request.body())
+            receipt: ReceiptCreate = DECODER.decode(await request.body())
         except (msgspec.ValidationError, msgspec.DecodeError) as exc:
             return bad(exc)
+        return receipt
+
+    async def create_sqlite(request: Request) -> Response:
+        receipt = await decoded(request)
+        if isinstance(receipt, Response):
+            return receipt
         raw: sqlite3.Connection = state["raw"]
         raw.execute("BEGIN IMMEDIATE")
         try:
@@ -74,28 +92,46 @@ def create_app() -> Starlette:
             raw.execute("ROLLBACK")
             raise
         raw.execute("COMMIT")
-        return Response(
-            msgspec.json.encode({"id": row[1], "number": number}),
-            201,
-            media_type="application/json",
-        )
+        return created(row, number)
 
     async def create_pg(request: Request) -> Response:
-        try:
-            receipt = DECODER.decode(await request.body())
-        except (msgspec.ValidationError, msgspec.DecodeError) as exc:
-            return bad(exc)
+        receipt = await decoded(request)
+        if isinstance(receipt, Response):
+            return receipt
         pool: asyncpg.Pool[Any] = state["pool"]
         async with pool.acquire() as conn, conn.transaction():
             number = await conn.fetchval(COUNTER_PG, merchant_id, 1)
             row, lines = rows(receipt, merchant_id, number, sqlite=False)
             await conn.execute(insert_receipt, *row)
             await conn.executemany(insert_lines, lines)
-        return Response(
-            msgspec.json.encode({"id": row[1], "number": number}),
-            201,
-            media_type="application/json",
-        )
+        return created(row, number)
+
+    async def raw_sqlite(request: Request) -> Response:
+        receipt = await decoded(request)
+        if isinstance(receipt, Response):
+            return receipt
+        raw: sqlite3.Connection = state["raw"]
+        row, lines = rows(receipt, merchant_id, next(own_numbers), sqlite=True)
+        raw.execute("BEGIN IMMEDIATE")
+        try:
+            raw.execute(insert_receipt, row)
+            raw.executemany(insert_lines, lines)
+        except BaseException:
+            raw.execute("ROLLBACK")
+            raise
+        raw.execute("COMMIT")
+        return created(row, row[2])
+
+    async def raw_pg(request: Request) -> Response:
+        receipt = await decoded(request)
+        if isinstance(receipt, Response):
+            return receipt
+        pool: asyncpg.Pool[Any] = state["pool"]
+        row, lines = rows(receipt, merchant_id, next(own_numbers), sqlite=False)
+        async with pool.acquire() as conn, conn.transaction():
+            await conn.execute(insert_receipt, *row)
+            await conn.executemany(insert_lines, lines)
+        return created(row, row[2])
 
     async def health(_: Request) -> Response:
         return Response(b'{"status":"ok"}', media_type="application/json")
@@ -118,6 +154,7 @@ def create_app() -> Starlette:
         routes=[
             Route("/health", health),
             Route("/v1/receipts", create_sqlite if sqlite else create_pg, methods=["POST"]),
+            Route("/raw/receipts", raw_sqlite if sqlite else raw_pg, methods=["POST"]),
         ],
         lifespan=lifespan,
     )

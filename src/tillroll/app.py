@@ -32,6 +32,7 @@ from tillroll.jobs import service as jobs_service
 from tillroll.jobs import worker
 from tillroll.kit import idempotency, security
 from tillroll.kit.db import Database, open_database, run
+from tillroll.kit.group import Coalescer
 from tillroll.kit.http import (
     Endpoint,
     Router,
@@ -174,7 +175,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     settings = settings or Settings.from_env()
     wire_facades()
     database = db or open_database(settings.database_url, pool_size=settings.pool_size)
-    runtime = Runtime(db=database, settings=settings, auth=auth)
+    runtime = Runtime(db=database, settings=settings, auth=auth, group=_group(database, settings))
     routes: list[BaseRoute] = [
         *_pages(settings),
         *value_pages.routes(database),
@@ -207,6 +208,14 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     )
     app.state.runtime = runtime
     return app
+
+
+def _group(database: Database, settings: Settings) -> Coalescer | None:
+    """Group commit for the ingest endpoints (docs/performance.md), unless turned off."""
+    if settings.group_max_items <= 1:
+        return None
+    wait = settings.group_wait_ms / 1000
+    return Coalescer(database, max_items=settings.group_max_items, wait=wait)
 
 
 def _pages(settings: Settings) -> list[BaseRoute]:

@@ -23,6 +23,14 @@ class Settings:
         default=4 * 1024 * 1024, metadata={"doc": "Largest request body accepted (413 above)."}
     )
     pool_size: int = field(default=10, metadata={"doc": "PostgreSQL connections per process."})
+    group_max_items: int = field(
+        default=64,
+        metadata={"doc": "Most receipt requests committed together in one transaction; 1: off."},
+    )
+    group_wait_ms: int = field(
+        default=2,
+        metadata={"doc": "Longest a group waits for company once others are queued (ms)."},
+    )
     idempotency_retention_hours: int = field(
         default=48, metadata={"doc": "How long an Idempotency-Key's response is replayed."}
     )

@@ -18,6 +18,7 @@ from tillroll.documents.repository import DocumentRepository
 from tillroll.documents.schemas import Branding, BrandingUpdate, DocumentQuery, DownloadLink
 from tillroll.documents.view import ReceiptView, build
 from tillroll.errors import InvalidInput, NotFound
+from tillroll.kit import group
 from tillroll.kit.clock import utc_now
 from tillroll.kit.db import Connection, Database, DatabaseBusy, run
 from tillroll.kit.viewer import Viewer
@@ -94,7 +95,11 @@ class DocumentService:
         receipt_ids: Iterable[uuid.UUID],
     ) -> dict[uuid.UUID, DownloadLink]:
         """Today's signed link of each receipt (of this merchant: the caller checked)."""
-        secret = await merchant_service.session_secret(conn, merchant_id)
+        secret = await group.cached(  # once per group commit of many receipts
+            conn,
+            ("session_secret", merchant_id),
+            lambda: merchant_service.session_secret(conn, merchant_id),
+        )
         assert secret is not None, "the receipts' merchant exists"
         expires = links.expiry(utc_now(), settings.link_ttl_days)
         base = f"{settings.public_url.rstrip('/')}/p/receipts/"

@@ -49,6 +49,7 @@ from tillroll.kit.db import (
     ForeignKeyViolation,
     UniqueViolation,
 )
+from tillroll.kit.group import Coalescer
 from tillroll.kit.viewer import Viewer
 
 log = logging.getLogger("tillroll")
@@ -101,6 +102,7 @@ class Call:
     settings: Settings
     db: Database
     viewer: Viewer
+    prepared: Any = None  # what the endpoint's `prepare` made of the body
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +133,8 @@ class Endpoint:
     produces: str | None = None  # a streamed non-JSON body (CSV …)
     render_error: ErrorRenderer | None = None  # None: RFC 9457 problem details
     credential: CredentialReader | None = None  # None: `Authorization: Bearer`
+    grouped: bool = False  # run in a group-committed transaction (`kit.group`)
+    prepare: Callable[[Any], Any] | None = None  # body → `call.prepared`, before the transaction
 
 
 class Router:
@@ -161,6 +165,8 @@ class Router:
         idempotent: bool = False,
         errors: tuple[int, ...] = (),
         produces: str | None = None,
+        grouped: bool = False,
+        prepare: Callable[[Any], Any] | None = None,
     ) -> Callable[[Callable[..., Awaitable[Any]]], Callable[..., Awaitable[Any]]]:
         def register(handler: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
             hints = get_type_hints(handler, include_extras=True)
@@ -184,6 +190,8 @@ class Router:
                     produces=produces,
                     render_error=self.render_error,
                     credential=self.credential,
+                    grouped=grouped,
+                    prepare=prepare,
                 )
             )
             return handler
@@ -222,6 +230,7 @@ class Runtime:
     db: Database
     settings: Settings
     auth: AuthBackend
+    group: Coalescer | None = None  # group commit for `grouped` endpoints (None: off)
 
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -262,13 +271,15 @@ def _handler(endpoint: Endpoint, runtime: Runtime) -> Handler:
     async def asgi(request: Request) -> Response:
         try:
             raw = await _read_body(request, decoder, runtime.settings.max_body_bytes)
-            # Decoded now, before the transaction (so not under SQLite's write lock); an
-            # invalid body is reported only once the caller is authorized.
+            # Decoded (and prepared) now, before the transaction (so not under SQLite's write
+            # lock); an invalid body is reported only once the caller is authorized.
             body: Any = None
+            prepared: Any = None
             invalid: TillrollError | None = None
             if decoder is not None:
                 try:
                     body = decode_json(decoder, raw)
+                    prepared = endpoint.prepare(body) if endpoint.prepare else None
                 except TillrollError as exc:
                     invalid = exc
 
@@ -281,7 +292,7 @@ def _handler(endpoint: Endpoint, runtime: Runtime) -> Handler:
                     kwargs["body"] = body
                 return kwargs
 
-            return await _run(endpoint, runtime, request, inputs, raw)
+            return await _run(endpoint, runtime, request, inputs, raw, prepared)
         except TillrollError as exc:
             return (endpoint.render_error or problem_response)(exc)
         except Exception:
@@ -511,28 +522,39 @@ async def _run(
     request: Request,
     inputs: Callable[[], dict[str, Any]],
     body: bytes,
+    prepared: Any = None,
 ) -> Response:
     write = endpoint.method != "GET"
     kwargs: dict[str, Any] | None = None
     key = request.headers.get("idempotency-key") if endpoint.idempotent else None
     fingerprint = _fingerprint(request, body) if key else ""  # empty: no key at all
+
+    async def work(conn: Connection) -> tuple[Response, Principal]:
+        nonlocal kwargs
+        principal = await _authorize(endpoint, runtime, conn, request)
+        if kwargs is None:  # after 401/403: a stranger learns nothing from 404/422
+            kwargs = inputs()
+        call = Call(
+            conn, principal, request, runtime.settings, runtime.db, principal.viewer, prepared
+        )
+        stored = key and await idempotency.lookup(
+            conn, principal.merchant_id, key, fingerprint, runtime.settings
+        )
+        if stored:
+            return stored, principal
+        response = await _respond(endpoint, await endpoint.handler(call, **kwargs))
+        if key and response.status_code < 300:
+            await idempotency.store(conn, principal.merchant_id, key, fingerprint, response)
+        return response, principal
+
+    group = runtime.group if endpoint.grouped else None
     for attempt in range(4):
         try:
-            async with runtime.db.transaction(write=write) as conn:
-                principal = await _authorize(endpoint, runtime, conn, request)
-                if kwargs is None:  # after 401/403: a stranger learns nothing from 404/422
-                    kwargs = inputs()
-                call = Call(
-                    conn, principal, request, runtime.settings, runtime.db, principal.viewer
-                )
-                stored = key and await idempotency.lookup(
-                    conn, principal.merchant_id, key, fingerprint, runtime.settings
-                )
-                if stored:
-                    return stored
-                response = await _respond(endpoint, await endpoint.handler(call, **kwargs))
-                if key and response.status_code < 300:
-                    await idempotency.store(conn, principal.merchant_id, key, fingerprint, response)
+            if group is not None:
+                response, principal = await group.run(work)
+            else:
+                async with runtime.db.transaction(write=write) as conn:
+                    response, principal = await work(conn)
             break
         except (ConflictRetry, UniqueViolation, ForeignKeyViolation) as exc:
             # a foreign key reaching here is an insert that lost a race to a delete (a
@@ -541,7 +563,8 @@ async def _run(
                 raise Conflict("A concurrent request changed the same data; retry.") from exc
         except DatabaseUnavailable as exc:  # locked too long, unreachable, restarting
             raise Unavailable(exc.reason) from exc
-    await _record_use(runtime, principal)
+    if not response.headers.get(idempotency.REPLAY_HEADER):
+        await _record_use(runtime, principal)
     return response
 
 

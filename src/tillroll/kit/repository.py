@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from typing import Any, Self
 
 import msgspec
 
+from tillroll.kit import group
 from tillroll.kit.db import Connection
 
 
@@ -33,8 +34,13 @@ async def next_number(conn: Connection, merchant_id: Any, name: str, count: int 
     """Allocate `count` consecutive per-merchant numbers; return the first.
 
     The counter row is locked until commit (row lock on PostgreSQL, the write lock on
-    SQLite), so concurrent transactions get distinct, gapless numbers.
+    SQLite), so concurrent transactions get distinct, gapless numbers. In a group commit
+    (`kit.group`) the row is read and locked once, numbers are handed out in memory (rolled
+    back with a failed work's savepoint) and the row is written once, before the COMMIT.
     """
+    numbers = group.memo(conn)
+    if numbers is not None:
+        return await _grouped_number(conn, numbers, merchant_id, name, count)
     value = await conn.fetchval(
         "UPDATE counters SET value = value + :n WHERE merchant_id = :m AND name = :name "
         "RETURNING value",
@@ -47,6 +53,35 @@ async def next_number(conn: Connection, merchant_id: Any, name: str, count: int 
         )
         value = count
     return int(value) - count + 1
+
+
+async def _grouped_number(
+    conn: Connection, numbers: dict[Hashable, Any], merchant_id: Any, name: str, count: int
+) -> int:
+    key = ("counter", merchant_id, name)
+    params = {"m": merchant_id, "name": name}
+    if key not in numbers:
+        value = await conn.fetchval(
+            "SELECT value FROM counters WHERE merchant_id = :m AND name = :name"
+            + conn.for_update(),
+            params,
+        )
+        if value is None:
+            await conn.execute(
+                "INSERT INTO counters (merchant_id, name, value) VALUES (:m, :name, 0)", params
+            )
+        numbers[key] = int(value or 0)
+
+    async def write(c: Connection) -> None:
+        last = group.memo(c)[key]  # type: ignore[index]
+        await c.execute(
+            "UPDATE counters SET value = :v WHERE merchant_id = :m AND name = :name",
+            {**params, "v": last},
+        )
+
+    numbers[key] += count
+    group.before_commit(conn, key, write)
+    return int(numbers[key]) - count + 1
 
 
 def is_number(value: int, *, bits: int = 63) -> bool:

@@ -16,6 +16,7 @@ from typing import Any
 
 import msgspec
 
+from tillroll.kit import group
 from tillroll.kit.db import Connection, Row
 from tillroll.kit.repository import next_number, to_json
 
@@ -116,7 +117,7 @@ class Table:
         On PostgreSQL a single row is numbered and inserted in one statement (the lock is
         held one round trip less).
         """
-        if conn.dialect == "postgresql" and len(rows) == 1:
+        if conn.dialect == "postgresql" and len(rows) == 1 and group.memo(conn) is None:
             sql = self._insert_one_numbered
             rows[0]["number"] = await conn.fetchval(sql, {**rows[0], "counter_": counter})
             return

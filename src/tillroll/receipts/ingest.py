@@ -71,16 +71,37 @@ def body_hash(body: ReceiptCreate) -> str:
     return hashlib.sha256(msgspec.json.encode(body, order="sorted")).hexdigest()
 
 
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """What a receipt's body alone decides: its rule errors, else its content hash."""
+
+    error: TillrollError | None
+    body_hash: str
+
+
+def check(bodies: list[ReceiptCreate]) -> list[Checked]:
+    """The rules and hashes of `bodies`: CPU only, so the router runs it before the
+    transaction (`Endpoint.prepare`), off SQLite's write lock."""
+    checked = []
+    for body in bodies:
+        errors = check_receipt(body)
+        error = InvalidInput.fields(errors) if errors else None
+        checked.append(Checked(error, "" if errors else body_hash(body)))
+    return checked
+
+
 async def ingest(
-    conn: Connection, merchant_id: uuid.UUID, bodies: list[ReceiptCreate]
+    conn: Connection,
+    merchant_id: uuid.UUID,
+    bodies: list[ReceiptCreate],
+    checked: list[Checked] | None = None,
 ) -> list[Outcome]:
-    items = [Item(index, body) for index, body in enumerate(bodies)]
-    for item in items:
-        errors = check_receipt(item.body)
-        if errors:
-            item.error = InvalidInput.fields(errors)
-        else:
-            item.body_hash = body_hash(item.body)
+    """Store `bodies` (each on its own); `checked`: their `check`, if already made."""
+    checked = checked or check(bodies)
+    items = [
+        Item(index, body, c.body_hash, c.error)
+        for index, (body, c) in enumerate(zip(bodies, checked, strict=True))
+    ]
     repo = ReceiptRepository.of(conn)
     await _match_stored(repo, merchant_id, items)
     await _resolve_branches(conn, merchant_id, [i for i in items if i.pending])

@@ -21,7 +21,8 @@ from tillroll.kit.schemas import Page, ProblemError
 from tillroll.kit.viewer import Viewer
 from tillroll.receipts import references
 from tillroll.receipts.events import RECEIPT_CLAIMED, summary
-from tillroll.receipts.ingest import Outcome, ingest
+from tillroll.receipts.ingest import Checked as Checked  # a service type
+from tillroll.receipts.ingest import Outcome, check, ingest
 from tillroll.receipts.repository import ReceiptFilter as ReceiptFilter  # a service type
 from tillroll.receipts.repository import ReceiptRepository
 from tillroll.receipts.rules import quantity_micro
@@ -38,20 +39,34 @@ from tillroll.receipts.schemas import (
 
 
 class ReceiptService:
+    def check(self, bodies: builtins.list[ReceiptCreate]) -> builtins.list[Checked]:
+        """What the bodies alone decide (rules, content hash): CPU only, to run before the
+        transaction and hand to `create` / `create_batch`."""
+        return check(bodies)
+
     async def create(
-        self, conn: Connection, merchant_id: uuid.UUID, body: ReceiptCreate
+        self,
+        conn: Connection,
+        merchant_id: uuid.UUID,
+        body: ReceiptCreate,
+        checked: list[Checked] | None = None,
     ) -> tuple[Receipt, bool]:
-        """Store one receipt; (receipt, True) if new, (stored receipt, False) if a replay."""
-        [outcome] = await ingest(conn, merchant_id, [body])
+        """Store one receipt; (receipt, True) if new, (stored receipt, False) if a replay.
+        `checked`: its `ingest.check`, when made before the transaction."""
+        [outcome] = await ingest(conn, merchant_id, [body], checked)
         if outcome.error is not None:
             raise outcome.error
         assert outcome.receipt is not None
         return outcome.receipt, outcome.status == 201
 
     async def create_batch(
-        self, conn: Connection, merchant_id: uuid.UUID, bodies: list[ReceiptCreate]
+        self,
+        conn: Connection,
+        merchant_id: uuid.UUID,
+        bodies: list[ReceiptCreate],
+        checked: list[Checked] | None = None,
     ) -> BatchResult:
-        outcomes = await ingest(conn, merchant_id, bodies)
+        outcomes = await ingest(conn, merchant_id, bodies, checked)
         return BatchResult(results=[_batch_item(i, o) for i, o in enumerate(outcomes)])
 
     async def get(self, conn: Connection, viewer: Viewer, receipt_id: uuid.UUID) -> Receipt:

@@ -15,6 +15,7 @@ from tillroll.events import service as events
 from tillroll.events.catalog import TYPES
 from tillroll.events.service import Emitted, listen
 from tillroll.jobs.service import enqueue
+from tillroll.kit import group
 from tillroll.kit.clock import check_moment, utc_now
 from tillroll.kit.db import Connection
 from tillroll.kit.ids import uuid7
@@ -200,10 +201,11 @@ async def fan_out(conn: Connection, emitted: Sequence[Emitted]) -> None:
     """In the event's transaction: a message per (subscribed endpoint, event), and one
     delivery job per endpoint that got any."""
     merchant_id = emitted[0].merchant_id
-    subscribers = await WebhookRepository.of(conn).subscribers(merchant_id)
+    repo = WebhookRepository.of(conn)
+    key = ("webhook_subscribers", merchant_id)  # read once per group commit of many receipts
+    subscribers = await group.cached(conn, key, lambda: repo.subscribers(merchant_id))
     if not subscribers:
         return
-    repo = WebhookRepository.of(conn)
     for endpoint_id, types in subscribers:
         wanted = [e for e in emitted if e.type.name in types]
         if not wanted:

@@ -29,6 +29,7 @@ from tillroll.errors import InvalidInput
 from tillroll.jobs.schemas import Job
 from tillroll.jobs.service import Retry, enqueue, handler
 from tillroll.jobs.worker import backoff
+from tillroll.kit import group
 from tillroll.kit.clock import utc_now
 from tillroll.kit.db import Connection, Database, run
 from tillroll.kit.http import Access, Call
@@ -107,7 +108,8 @@ def shown(found: Config | None) -> dict[str, Any]:
 
 async def on_store(conn: Connection, merchant_id: uuid.UUID, receipts: Sequence[Receipt]) -> None:
     """Ingest's listener: a delivery job per new receipt when the chain has a URL."""
-    if not receipts or await config(conn, merchant_id) is None:
+    key = ("spaaza_webhook", merchant_id)  # read once per group commit of many receipts
+    if not receipts or await group.cached(conn, key, lambda: config(conn, merchant_id)) is None:
         return
     for receipt in receipts:
         payload = {"merchant_id": str(merchant_id), "receipt_id": str(receipt.id)}
