@@ -4,8 +4,9 @@ A `Book` is a wallet row locked for the transaction (`FOR UPDATE` on PostgreSQL,
 lock on SQLite), so concurrent writers on one wallet serialize. Before any change it
 *sweeps* when something of the wallet is due (`next_expiry`): unused codes past their expiry
 give their hold back, then every lot expired at "now" gets its `expiry` entry. Each change
-(its entries, the lots and draws they touch) is one statement on PostgreSQL. The invariant kept: `balance` = Σ entries = Σ lot remainders
-− `debt` (what an overdraft drew beyond the lots).
+(its entries, the lots and draws they touch) is one statement on PostgreSQL. The invariant
+kept: `balance` = Σ entries = Σ lot remainders − `debt` (what an overdraft drew beyond the
+lots).
 """
 
 from __future__ import annotations
@@ -77,7 +78,9 @@ class Book:
             "created_at": self.now, **links,
         }  # fmt: skip
 
-    async def _write(self, entries: list[dict[str, Any]], **rows: Sequence[Mapping[str, Any]]) -> None:
+    async def _write(
+        self, entries: list[dict[str, Any]], **rows: Sequence[Mapping[str, Any]]
+    ) -> None:
         """Store `entries` and the lot and draw rows they change (one statement on
         PostgreSQL), then emit their events."""
         await self.repo.write(entries, **rows)
@@ -175,7 +178,9 @@ class Book:
             if code["expires_at"] is not None and code["expires_at"] <= self.now:
                 await self.release(code, "expired")
         await self._expire_lots()
-        self.wallet["next_expiry"] = await self.repo.next_expiry(self.merchant_id, self.id, self.now)
+        self.wallet["next_expiry"] = await self.repo.next_expiry(
+            self.merchant_id, self.id, self.now
+        )
         self.dirty = True
 
     async def release(self, code: Mapping[str, Any], status: str) -> dict[str, Any]:

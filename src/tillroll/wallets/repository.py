@@ -210,7 +210,6 @@ class WalletRepository(Repository):
         )
 
 
-
 _SAVE_LOT = (
     "UPDATE wallet_lots SET remaining = :remaining, swept = :swept "
     "WHERE merchant_id = :merchant_id AND id = :id"
