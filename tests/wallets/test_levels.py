@@ -73,6 +73,7 @@ async def test_a_programme_is_validated_and_one_per_merchant(tenant: Tenant) -> 
         ({"levels": []}, "levels"),
         ({"review_months": 0}, "review_months"),
         ({"starts_at": "2026-03-01T00:00:00"}, "starts_at"),
+        ({"starts_at": "9999-01-01T00:00:00Z", "review_months": 120}, "starts_at"),
         ({"levels": [{"name": "A", "threshold": 1.5}]}, "levels[0].threshold"),
     ]  # fmt: skip
     for change, loc in bad:

@@ -15,7 +15,7 @@ import uuid
 from calendar import monthrange
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -42,6 +42,8 @@ LEVEL_CHANGED = EventType(
 )
 read_programme = PROGRAMMES.reader(PROGRAMMES.names)
 read_member = MEMBERS.reader(MEMBERS.names)
+_EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+_HORIZON = timedelta(days=36525)
 
 
 def after_review(levels: Sequence[Level], current: int, points: int) -> int:
@@ -104,15 +106,18 @@ class LevelService:
         self, conn: Connection, merchant_id: uuid.UUID, body: ProgrammeCreate
     ) -> Programme:
         levels = _levels(body)
+        now = clock.now()
+        starts = body.starts_at or now
+        if not _EARLIEST <= starts <= now + _HORIZON:
+            raise InvalidInput.field("starts_at", "must lie between 1970 and 100 years from now")
         repo = LevelRepository.of(conn)
         if await repo.programme(merchant_id) is not None:
             raise Conflict("The merchant already has a loyalty programme.")
-        now = clock.now()
         row = {
             "merchant_id": merchant_id, "id": uuid7(),
             "number": await next_number(conn, merchant_id, "loyalty_programme"),
             "name": body.name, "description": body.description,
-            "review_months": body.review_months, "starts_at": body.starts_at or now,
+            "review_months": body.review_months, "starts_at": starts,
             "levels": levels, "last_review": 0, "created_at": now, "updated_at": now,
         }  # fmt: skip
         try:
