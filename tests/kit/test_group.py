@@ -179,3 +179,15 @@ async def test_the_memo_is_read_once_per_group_and_rolled_back_with_a_work(db: D
     assert isinstance(results[0], ValueError)
     assert results[1:] == [2, 2]  # loaded again once, then shared
     assert await run(db, lambda c: group.cached(c, "thing", load), write=False) == 3
+
+
+async def test_weights_bound_a_group(db: Database) -> None:
+    merchant_id = await _merchant(db)
+    coalescer = Coalescer(db, max_items=10, wait=0.05)
+    weights = [1, 8, 5, 1, 50]  # [1, 8], [5, 1], then the heavy one alone
+    works = [
+        coalescer.run(lambda c, i=i: _put(c, merchant_id, f"h{i}"), weight=w)
+        for i, w in enumerate(weights)
+    ]
+    assert await asyncio.gather(*works) == [f"h{i}" for i in range(5)]
+    assert coalescer.groups == 3

@@ -124,3 +124,14 @@ async def test_a_batch_and_singles_share_the_counter(live: Live) -> None:
     assert [r.status_code for r in alone] == [201] * 10
     page = (await live.api.get("/v1/receipts", params={"limit": 200})).json()["data"]
     assert sorted(r["number"] for r in page) == list(range(1, 41))
+
+
+async def test_rules_run_before_the_transaction_but_answer_only_the_authorized(
+    live: Live,
+) -> None:
+    bad = simple_receipt("BAD", total=1)
+    stranger = await live.api.post("/v1/receipts", json=bad, headers={"Authorization": ""})
+    assert stranger.status_code == 401
+    refused = await live.api.post("/v1/receipts", json=bad)
+    assert refused.status_code == 422 and refused.json()["errors"][0]["loc"] == "total"
+    assert await _numbers(live.api) == []

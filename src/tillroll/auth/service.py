@@ -17,6 +17,7 @@ from tillroll.auth.repository import ApiKeyRepository
 from tillroll.auth.schemas import ApiKey, ApiKeyCreate, ApiKeyCreated, ShopperSessionToken
 from tillroll.errors import NotFound, Unauthorized
 from tillroll.events.service import emit
+from tillroll.kit import group
 from tillroll.kit.clock import utc_now
 from tillroll.kit.crud import list_page
 from tillroll.kit.db import Connection, Database, DatabaseBusy, run
@@ -87,7 +88,9 @@ class AuthService:
 
     async def principal_for(self, conn: Connection, credential: str) -> Principal:
         if credential.startswith(KEY_PREFIX):
-            row = await ApiKeyRepository.of(conn).by_hash(hash_key(credential))
+            digest = hash_key(credential)  # read once per group commit of many receipts
+            repo = ApiKeyRepository.of(conn)
+            row = await group.cached(conn, ("api_key", digest), lambda: repo.by_hash(digest))
             if row is None or row["revoked_at"] is not None:
                 raise Unauthorized("The API key is unknown or revoked.")
             return MerchantKey(

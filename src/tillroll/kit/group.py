@@ -14,6 +14,12 @@ runs form the next group. If the COMMIT itself fails (a deferred constraint, a s
 failure), each work of the group is re-run in a transaction of its own, so one bad work
 cannot fail the others; an unavailable database fails them all (503).
 
+A work may leave its tail to the end: `later(conn, fn)` returns a `Later` in a group (run
+after the last work and the flushes, before COMMIT, in order; fails the group if it raises)
+and runs `fn` at once elsewhere. The router builds a grouped answer that way, so it carries
+what the flushes decided (the receipt numbers, on PostgreSQL given only at the end:
+`kit.tables.Table.insert_numbered`).
+
 `memo(conn)` is a per-group cache: what every work of a group reads the same way (a
 merchant's signing secret, its webhook subscribers) is read once. `before_commit(conn, key,
 fn)` registers a write to run once, after the last work and before COMMIT (the merchant's
@@ -77,10 +83,30 @@ async def cached(conn: Connection, key: Hashable, load: Callable[[], Awaitable[T
     return value
 
 
+@dataclass(frozen=True, slots=True)
+class Later(Generic[T]):
+    """The tail of a work, run after every work of its group and the flushes."""
+
+    finish: Work[T]
+
+
+async def later(conn: Connection, finish: Work[T]) -> T | Later[T]:
+    """`finish` as a `Later` in a group; run now outside one."""
+    if memo(conn) is not None:
+        return Later(finish)
+    return await finish(conn)
+
+
+async def settled(conn: Connection, value: T | Later[T]) -> T:
+    """`value`, its `Later` run first if it is one."""
+    return await value.finish(conn) if isinstance(value, Later) else value
+
+
 @dataclass(slots=True)
 class _Item(Generic[T]):
     work: Work[T]
     future: asyncio.Future[T]
+    weight: int = 1
 
 
 class Coalescer:
@@ -97,15 +123,17 @@ class Coalescer:
         self._drain: asyncio.Task[None] | None = None
         self._company = asyncio.Event()
 
-    async def run(self, work: Work[T]) -> T:
-        """`work(conn)` in a group's transaction; its result once that has committed."""
+    async def run(self, work: Work[T | Later[T]], *, weight: int = 1) -> T:
+        """`work(conn)` in a group's transaction; its result (a `Later`'s, if it gave one)
+        once that has committed. `weight`: what it counts against `max_items` (a batch of
+        500 receipts weighs 500, so it is a group of its own)."""
         loop = asyncio.get_running_loop()
         if loop is not self._loop:  # a new event loop (tests): nothing queued survives it
             self._loop, self._queue, self._drain = loop, [], None
             self._company = asyncio.Event()
-        item: _Item[T] = _Item(work, loop.create_future())
+        item: _Item[T] = _Item(work, loop.create_future(), max(1, weight))  # type: ignore[arg-type]
         self._queue.append(item)
-        if len(self._queue) >= self.max_items:
+        if self._weight() >= self.max_items:
             self._company.set()
         if self._drain is None or self._drain.done():
             self._drain = loop.create_task(self._run_groups())
@@ -113,14 +141,23 @@ class Coalescer:
 
     async def _run_groups(self) -> None:
         while self._queue:
-            if 1 < len(self._queue) < self.max_items and self.wait > 0:
+            if len(self._queue) > 1 and self._weight() < self.max_items and self.wait > 0:
                 self._company.clear()
                 with suppress(TimeoutError):
                     await asyncio.wait_for(self._company.wait(), self.wait)
-            group = [i for i in self._queue[: self.max_items] if not i.future.done()]
-            del self._queue[: self.max_items]
+            taken, weight = 0, 0
+            while taken < len(self._queue) and (
+                not taken or weight + self._queue[taken].weight <= self.max_items
+            ):
+                weight += self._queue[taken].weight
+                taken += 1
+            group = [i for i in self._queue[:taken] if not i.future.done()]
+            del self._queue[:taken]
             if group:
                 await self._commit(group)
+
+    def _weight(self) -> int:
+        return sum(i.weight for i in self._queue)
 
     async def _commit(self, group: list[_Item[Any]]) -> None:
         try:
@@ -149,8 +186,11 @@ class Coalescer:
             try:
                 for item in group:
                     results.append(await _in_savepoint(conn, state, item.work))
-                for flush in state.flushes.values():
+                for flush in list(state.flushes.values()):
                     await flush(conn)
+                for index, (value, error) in enumerate(results):
+                    if isinstance(value, Later):
+                        results[index] = (await value.finish(conn), error)
             finally:
                 del _active[id(conn)]
         return results
@@ -159,16 +199,16 @@ class Coalescer:
 async def _in_savepoint(
     conn: Connection, state: _State, work: Work[Any]
 ) -> tuple[Any, BaseException | None]:
+    """One work in its own savepoint. Savepoints are not released (a round trip less per
+    work): each new one of the same name is the one `ROLLBACK TO` goes back to."""
     saved = state.snapshot()
     await conn.execute("SAVEPOINT group_item")
     try:
         value = await work(conn)
     except Exception as exc:
         await conn.execute("ROLLBACK TO SAVEPOINT group_item")
-        await conn.execute("RELEASE SAVEPOINT group_item")
         state.restore(saved)
         return None, exc
-    await conn.execute("RELEASE SAVEPOINT group_item")
     return value, None
 
 

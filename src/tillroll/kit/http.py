@@ -40,6 +40,7 @@ from tillroll.errors import (
     TillrollError,
     Unavailable,
 )
+from tillroll.kit import group as group_
 from tillroll.kit import idempotency
 from tillroll.kit.db import (
     ConflictRetry,
@@ -49,7 +50,7 @@ from tillroll.kit.db import (
     ForeignKeyViolation,
     UniqueViolation,
 )
-from tillroll.kit.group import Coalescer
+from tillroll.kit.group import Coalescer, Later
 from tillroll.kit.viewer import Viewer
 
 log = logging.getLogger("tillroll")
@@ -137,7 +138,9 @@ class Endpoint:
     render_error: ErrorRenderer | None = None  # None: RFC 9457 problem details
     credential: CredentialReader | None = None  # None: `Authorization: Bearer`
     grouped: bool | GroupKey = False  # run in a group-committed transaction (`kit.group`)
-    prepare: Callable[[Any], Any] | None = None  # body → `call.prepared`, before the transaction
+    # body → `call.prepared`, before the transaction; a list's length is the work's weight
+    # in a group (the receipts of a batch)
+    prepare: Callable[[Any], Any] | None = None
 
 
 class Router:
@@ -215,9 +218,14 @@ class Router:
 
 
 def _response_type(hint: Any) -> Any:
-    """`Receipt | Reply` → `Receipt`; `Page[Receipt]` stays; `None` → None."""
+    """`Receipt | Reply` → `Receipt`; `Page[Receipt]` stays; `None` → None; a `Later[…]`
+    (a grouped handler's deferred answer) is the same answer again."""
     union = get_origin(hint) in (Union, types.UnionType)
-    args = [a for a in (get_args(hint) if union else (hint,)) if a not in (Reply, type(None))]
+    args = [
+        a
+        for a in (get_args(hint) if union else (hint,))
+        if a not in (Reply, type(None)) and get_origin(a) is not Later
+    ]
     if hint is None or not args:
         return None
     return args[0] if len(args) == 1 else hint
@@ -540,6 +548,9 @@ def _path_value(raw: Any, kind: Any) -> Any:
     return raw
 
 
+Answer = tuple[Response, Principal]
+
+
 async def _run(
     endpoint: Endpoint,
     runtime: Runtime,
@@ -553,7 +564,7 @@ async def _run(
     key = request.headers.get("idempotency-key") if endpoint.idempotent else None
     fingerprint = _fingerprint(request, body) if key else ""  # empty: no key at all
 
-    async def work(conn: Connection) -> tuple[Response, Principal]:
+    async def work(conn: Connection) -> Answer | Later[Answer]:
         nonlocal kwargs
         principal = await _authorize(endpoint, runtime, conn, request)
         if kwargs is None:  # after 401/403: a stranger learns nothing from 404/422
@@ -566,19 +577,27 @@ async def _run(
         )
         if stored:
             return stored, principal
-        response = await _respond(endpoint, await endpoint.handler(call, **kwargs))
-        if key and response.status_code < 300:
-            await idempotency.store(conn, principal.merchant_id, key, fingerprint, response)
-        return response, principal
+        if key:
+            _claim(conn, principal.merchant_id, key)
+        result = await endpoint.handler(call, **kwargs)
+
+        async def answer(conn: Connection) -> Answer:
+            response = await _respond(endpoint, await group_.settled(conn, result))
+            if key and response.status_code < 300:
+                await idempotency.store(conn, principal.merchant_id, key, fingerprint, response)
+            return response, principal
+
+        return await group_.later(conn, answer)  # in a group: once the numbers are given
 
     group = runtime.coalescer(endpoint, request)
     for attempt in range(4):
         try:
             if group is not None:
-                response, principal = await group.run(work)
+                weight = len(prepared) if isinstance(prepared, list) else 1
+                response, principal = await group.run(work, weight=weight)
             else:
                 async with runtime.db.transaction(write=write) as conn:
-                    response, principal = await work(conn)
+                    response, principal = await group_.settled(conn, await work(conn))
             break
         except (ConflictRetry, UniqueViolation, ForeignKeyViolation) as exc:
             # a foreign key reaching here is an insert that lost a race to a delete (a
@@ -590,6 +609,17 @@ async def _run(
     if not response.headers.get(idempotency.REPLAY_HEADER):
         await _record_use(runtime, principal)
     return response
+
+
+def _claim(conn: Connection, merchant_id: uuid.UUID, key: str) -> None:
+    """In a group, the key's row is written at the end: a second request with the same key
+    in the same group is run again after the group's COMMIT, and then replayed."""
+    claims = group_.memo(conn)
+    if claims is None:
+        return
+    if ("idempotency", merchant_id, key) in claims:
+        raise ConflictRetry("the same Idempotency-Key earlier in this group")
+    claims["idempotency", merchant_id, key] = True
 
 
 async def _record_use(runtime: Runtime, principal: Principal) -> None:

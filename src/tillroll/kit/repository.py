@@ -30,15 +30,18 @@ def from_json(text: str | None, kind: Any = Any) -> Any:
     return None if text is None else msgspec.json.decode(text, type=kind)
 
 
-async def next_number(conn: Connection, merchant_id: Any, name: str, count: int = 1) -> int:
+async def next_number(
+    conn: Connection, merchant_id: Any, name: str, count: int = 1, *, now: bool = False
+) -> int:
     """Allocate `count` consecutive per-merchant numbers; return the first.
 
     The counter row is locked until commit (row lock on PostgreSQL, the write lock on
     SQLite), so concurrent transactions get distinct, gapless numbers. In a group commit
     (`kit.group`) the row is read and locked once, numbers are handed out in memory (rolled
-    back with a failed work's savepoint) and the row is written once, before the COMMIT.
+    back with a failed work's savepoint) and the row is written once, before the COMMIT;
+    `now`: update the row at once all the same (a group's own flush).
     """
-    numbers = group.memo(conn)
+    numbers = None if now else group.memo(conn)
     if numbers is not None:
         return await _grouped_number(conn, numbers, merchant_id, name, count)
     value = await conn.fetchval(

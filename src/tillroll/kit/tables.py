@@ -8,6 +8,8 @@ dialect; `tests/test_schema.py` fails when a migrated schema and its declaration
 
 from __future__ import annotations
 
+import functools
+import secrets
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -115,9 +117,15 @@ class Table:
 
         The counter's row lock is held until commit, so callers insert these rows last.
         On PostgreSQL a single row is numbered and inserted in one statement (the lock is
-        held one round trip less).
+        held one round trip less). In a group commit on PostgreSQL the rows go in at once
+        with placeholder numbers and are numbered once for the whole group, just before its
+        COMMIT (`_number_late`): the counter's lock then covers two statements and the
+        COMMIT, not every work of the group. Each row's `number` is final after that flush.
         """
-        if conn.dialect == "postgresql" and len(rows) == 1 and group.memo(conn) is None:
+        if conn.dialect == "postgresql" and group.memo(conn) is not None:
+            await self._insert_late(conn, merchant_id, counter, rows)
+            return
+        if conn.dialect == "postgresql" and len(rows) == 1:
             sql = self._insert_one_numbered
             rows[0]["number"] = await conn.fetchval(sql, {**rows[0], "counter_": counter})
             return
@@ -125,6 +133,28 @@ class Table:
         for offset, row in enumerate(rows):
             row["number"] = first + offset
         await self.insert(conn, rows)
+
+    async def _insert_late(
+        self, conn: Connection, merchant_id: Any, counter: str, rows: list[dict[str, Any]]
+    ) -> None:
+        for row in rows:  # negative, random: no committed row and no other group has it
+            row["number"] = -1 - secrets.randbits(62)
+        await self.insert(conn, rows)
+        key = ("numbered", self.name, merchant_id, counter)
+        pending = group.memo(conn) or {}
+        pending[key] = (*pending.get(key, ()), *rows)  # a new tuple: savepoints restore it
+        group.before_commit(conn, key, functools.partial(self._number_late, key))
+
+    async def _number_late(self, key: tuple[str, str, Any, str], conn: Connection) -> None:
+        rows = (group.memo(conn) or {})[key]
+        first = await next_number(conn, key[2], key[3], len(rows), now=True)
+        for offset, row in enumerate(rows):
+            row["number"] = first + offset
+        await conn.executemany(
+            f"UPDATE {self.name} SET number = :number "
+            "WHERE merchant_id = :merchant_id AND id = :id",
+            rows,
+        )
 
     @cached_property
     def _insert_one_numbered(self) -> str:

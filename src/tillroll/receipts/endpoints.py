@@ -6,6 +6,9 @@ from starlette.responses import StreamingResponse
 
 from tillroll.customers.service import customer as customer_service
 from tillroll.documents.service import documents
+from tillroll.kit import group
+from tillroll.kit.db import Connection
+from tillroll.kit.group import Later
 from tillroll.kit.http import Access, Call, Reply, Router
 from tillroll.kit.schemas import Page
 from tillroll.receipts.export import Window, stream_csv, stream_jsonl
@@ -38,30 +41,38 @@ def _check_batch(body: ReceiptBatch) -> list[Checked]:
     "", access=Access.write, status=201, idempotent=True, errors=(409, 422), grouped=True,
     prepare=_check_one,
 )  # fmt: skip
-async def create(call: Call, body: ReceiptCreate) -> Receipt | Reply:
+async def create(call: Call, body: ReceiptCreate) -> Receipt | Reply | Later[Receipt | Reply]:
     """Ingest one receipt (201); the same receipt posted again answers 200 with the stored one."""
     stored, created = await receipt_service.create(
         call.conn, call.principal.merchant_id, body, call.prepared
     )
-    [stored] = await _linked(call, [stored])
-    return stored if created else Reply(stored, status=200)
+
+    async def answer(_: Connection) -> Receipt | Reply:  # once the group gave the numbers
+        [linked] = await _linked(call, [stored])
+        return linked if created else Reply(linked, status=200)
+
+    return await group.later(call.conn, answer)
 
 
 @router.post(
     "/batch", access=Access.write, idempotent=True, errors=(422,), grouped=True,
     prepare=_check_batch,
 )  # fmt: skip
-async def create_batch(call: Call, body: ReceiptBatch) -> BatchResult:
+async def create_batch(call: Call, body: ReceiptBatch) -> BatchResult | Later[BatchResult]:
     """Ingest up to 500 receipts; each is stored or refused on its own, with a result each."""
     result = await receipt_service.create_batch(
         call.conn, call.principal.merchant_id, body.receipts, call.prepared
     )
-    stored = await _linked(call, [item.receipt for item in result.results if item.receipt])
-    linked = iter(stored)
-    for item in result.results:
-        if item.receipt is not None:
-            item.receipt = next(linked)
-    return result
+
+    async def answer(_: Connection) -> BatchResult:  # once the group gave the numbers
+        stored = await _linked(call, [item.receipt for item in result.results if item.receipt])
+        linked = iter(stored)
+        for item in result.results:
+            if item.receipt is not None:
+                item.receipt = next(linked)
+        return result
+
+    return await group.later(call.conn, answer)
 
 
 @router.get("", access=Access.read, shopper_ok=True, errors=(422,))

@@ -21,8 +21,9 @@ from tillroll.customers.schemas import CustomerSummary
 from tillroll.customers.service import customer as customer_service
 from tillroll.errors import Conflict, InvalidInput, TillrollError
 from tillroll.events.service import emit_many
+from tillroll.kit import group
 from tillroll.kit.clock import utc_now
-from tillroll.kit.db import Connection
+from tillroll.kit.db import ConflictRetry, Connection
 from tillroll.kit.ids import uuid7
 from tillroll.products.service import product as product_service
 from tillroll.receipts import references
@@ -207,12 +208,22 @@ async def _write(repo: ReceiptRepository, merchant_id: uuid.UUID, items: list[It
     await repo.insert_numbered(merchant_id, rows)
     for draft, row, item in zip(drafts, rows, items, strict=True):
         item.stored = msgspec.structs.replace(draft, number=row["number"])
+    if rows[0]["number"] < 0:  # a placeholder: numbered at the group's end (kit.tables)
+
+        async def numbered(_: Connection) -> None:
+            for row, item in zip(rows, items, strict=True):
+                assert item.stored is not None
+                item.stored.number = row["number"]
+
+        group.before_commit(repo.conn, ("receipt numbers", id(rows)), numbered)
 
 
 async def _outcomes(conn: Connection, merchant_id: uuid.UUID, items: list[Item]) -> list[Outcome]:
     """One outcome per item; only receipts stored by earlier requests are read back."""
     replays = sorted({i.stored_id for i in items if i.stored_id is not None and not i.error})
     receipts = {r.id: r for r in await references.get_many(conn, merchant_id, replays)}
+    if any(r.number < 0 for r in receipts.values()):  # stored earlier in this group
+        raise ConflictRetry("a replay of a receipt whose number is given at the group's end")
     outcomes = []
     for item in items:
         first = item.duplicate_of or item
