@@ -10,7 +10,9 @@ README
 What runs, each setup on a fresh database migrated with `tillroll migrate`:
   * Tillroll: the real app (`create_app`) called in-process as an ASGI server calls it
     (middleware, router, auth by API key, idempotency keys, the ledger's row lock, sweep,
-    lots, draws and the event row: everything but sockets and HTTP parsing). Each write is
+    lots, draws and the event row: everything but sockets and HTTP parsing), with its
+    default settings: concurrent writes on one wallet are group-committed (`kit.group`; one
+    group per wallet on PostgreSQL, the one group on SQLite). Each write is
     `POST /v1/wallets/{id}/entries` with its own `Idempotency-Key`, alternately a credit of
     2 and a debit of 1. (a) spread: 16 concurrent clients over 10,000 wallets (1,000 with
     --quick), each write on a random one; (b) hot: 64 concurrent clients on one wallet.

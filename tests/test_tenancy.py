@@ -120,6 +120,8 @@ class World:
             )
         )
         value_ids = await make_value_world(client)
+        ladder = {"name": "B", "levels": [{"name": "M", "threshold": 0}]}
+        programme = await created(await client.post("/v1/loyalty-levels", json=ladder))
         self.ids = {
             **{name: values[0] for name, values in b2b.items()},
             **value_ids,
@@ -135,6 +137,7 @@ class World:
             "wallet_id": wallet["id"],
             "entry_id": debit["id"],
             "code": code["code"],
+            "programme_id": programme["id"],
         }
         return self
 
@@ -165,6 +168,7 @@ class World:
             "entries": (await client.get(f"/v1/wallets/{ids['wallet_id']}/entries")).json(),
             "code": (await client.get(f"/v1/redemptions/{ids['code']}")).json(),
             "values": await value_snapshot(client, ids),
+            "loyalty": (await client.get("/v1/loyalty-levels")).json(),
         }
 
     def path(self, endpoint: Endpoint) -> str:

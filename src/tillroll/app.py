@@ -54,6 +54,7 @@ from tillroll.receipts import export, ingest
 from tillroll.values import endpoints as values
 from tillroll.values import pages as value_pages
 from tillroll.wallets import endpoints as wallets
+from tillroll.wallets import levels_endpoints as loyalty
 from tillroll.webhooks import endpoints as webhooks
 
 ROUTERS: list[Router] = [
@@ -73,6 +74,7 @@ ROUTERS: list[Router] = [
     wallets.by_customer,
     wallets.router,
     wallets.codes,
+    loyalty.router,
     spaaza.router,
     *b2b.ROUTERS,
     bigcommerce.router,

@@ -23,7 +23,7 @@ from tillroll.auth.schemas import (
 )
 from tillroll.branches.schemas import Branch, BranchCreate, BranchUpdate
 from tillroll.client._base import Call, Id, path
-from tillroll.customers.schemas import Customer, CustomerCreate, CustomerUpdate
+from tillroll.customers.schemas import CustomerCreate, CustomerUpdate, CustomerView
 from tillroll.kit.schemas import Page
 from tillroll.merchants.schemas import Merchant, MerchantSettingsUpdate
 from tillroll.products.schemas import Product, ProductCreate, ProductUpdate
@@ -128,25 +128,27 @@ class _CustomerCalls:
     @staticmethod
     def create(
         body: CustomerCreate | Mapping[str, Any], *, idempotency_key: str | None = None
-    ) -> Call[Customer]:
+    ) -> Call[CustomerView]:
         """Create a customer."""
-        return Call("POST", "/v1/customers", Customer, body=body, idempotency_key=idempotency_key)
+        return Call(
+            "POST", "/v1/customers", CustomerView, body=body, idempotency_key=idempotency_key
+        )
 
     @staticmethod
-    def get(customer_id: Id) -> Call[Customer]:
+    def get(customer_id: Id) -> Call[CustomerView]:
         """One customer."""
-        return Call("GET", path("/v1/customers/{}", customer_id), Customer)
+        return Call("GET", path("/v1/customers/{}", customer_id), CustomerView)
 
     @staticmethod
-    def list(*, limit: int | None = None, cursor: str | None = None) -> Call[Page[Customer]]:
+    def list(*, limit: int | None = None, cursor: str | None = None) -> Call[Page[CustomerView]]:
         """One page of customers, oldest first."""
         params = {"limit": limit, "cursor": cursor}
-        return Call("GET", "/v1/customers", Page[Customer], params=params)
+        return Call("GET", "/v1/customers", Page[CustomerView], params=params)
 
     @staticmethod
-    def update(customer_id: Id, body: CustomerUpdate | Mapping[str, Any]) -> Call[Customer]:
+    def update(customer_id: Id, body: CustomerUpdate | Mapping[str, Any]) -> Call[CustomerView]:
         """Change a customer; omitted fields keep their value, None clears."""
-        return Call("PATCH", path("/v1/customers/{}", customer_id), Customer, body=body)
+        return Call("PATCH", path("/v1/customers/{}", customer_id), CustomerView, body=body)
 
     @staticmethod
     def delete(customer_id: Id) -> Call[None]:

@@ -82,3 +82,35 @@ class CustomerSummary(Schema):
     number: int
     external_id: str | None
     member_number: str | None
+
+
+class LoyaltyStatus(Schema):
+    """Where the customer stands in the merchant's loyalty programme (Spaaza's shape)."""
+
+    programme_id: uuid.UUID
+    programme_number: int
+    level: Annotated[int, Meta(description="1 is the entry level.")]
+    name: str
+    description: str | None
+    points_earned: Annotated[int, Meta(description="Points earned in the current period.")]
+    points_to_proceed_next_level: Annotated[
+        int | None, Meta(description="More points this period to reach the next level at the "
+                         "next review; null at the top level.")
+    ]  # fmt: skip
+    points_to_remain_current_level: Annotated[
+        int, Meta(description="More points this period to keep this level at the next review.")
+    ]
+    maintenance_points_level: Annotated[
+        int, Meta(description="Points within a period that keep this level.")
+    ]
+    last_review_date: datetime | None
+    next_review_date: datetime
+    date_reached: datetime
+
+
+class CustomerView(Customer):
+    """A customer as the API answers it: its row and its loyalty status."""
+
+    loyalty_status: Annotated[
+        LoyaltyStatus | None, Meta(description="Null when the merchant has no loyalty programme.")
+    ] = None

@@ -66,7 +66,7 @@ class Connection(Protocol):
     """One connection inside one transaction.
 
     Dialect differences live here, never in domain repositories: `for_update` (a row
-    lock clause), `defer_foreign_keys`.
+    lock clause), `defer_foreign_keys`, `execute_together`.
     """
 
     dialect: Dialect
@@ -76,6 +76,12 @@ class Connection(Protocol):
 
     async def execute(self, sql: str, params: Params | None = None) -> None: ...
     async def executemany(self, sql: str, rows: Sequence[Params]) -> None: ...
+    async def execute_together(self, steps: Sequence[tuple[str, Params]]) -> None:
+        """Data-changing statements (no RETURNING) run as one: on PostgreSQL one statement
+        of data-modifying CTEs (one round trip; foreign keys checked at its end), on
+        SQLite one after another (in-process, a statement costs no round trip)."""
+        ...
+
     async def insert_rows(
         self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
     ) -> None: ...
@@ -164,6 +170,10 @@ class SQLiteConnection:
     async def executemany(self, sql: str, rows: Sequence[Params]) -> None:
         with _sqlite_errors():
             self.raw.executemany(sql, rows)
+
+    async def execute_together(self, steps: Sequence[tuple[str, Params]]) -> None:
+        for sql, params in steps:
+            await self.execute(sql, params)
 
     async def insert_rows(
         self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
@@ -387,6 +397,17 @@ class PostgresConnection:
         text, names = to_numbered(sql)
         async with _pg_errors():
             await self.raw.executemany(text, [[r[n] for n in names] for r in rows])
+
+    async def execute_together(self, steps: Sequence[tuple[str, Params]]) -> None:
+        """`WITH s0 AS (…), s1 AS (…) SELECT 1`, each step's parameters renamed `s<i>_…`."""
+        parts: list[str] = []
+        params: dict[str, Any] = {}
+        for i, (sql, values) in enumerate(steps):
+            renamed = _PARAM.sub(rf":s{i}_\1", sql)
+            parts.append(f"s{i} AS ({renamed})")
+            params |= {f"s{i}_{k}": v for k, v in values.items()}
+        if parts:
+            await self.execute(f"WITH {', '.join(parts)} SELECT 1", params)
 
     async def insert_rows(
         self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]

@@ -17,7 +17,7 @@ import logging
 import re
 import types
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any, Protocol, Union, get_args, get_origin, get_type_hints
@@ -91,6 +91,9 @@ ErrorRenderer = Callable[[TillrollError], Response]
 CredentialReader = Callable[[Request], str | None]
 """Finds the API key where a facade's clients send it (None: the usual bearer header)."""
 
+GroupKey = Callable[[Request], Hashable]
+"""A grouped endpoint's key: requests with the same key share a group (`Runtime.coalescer`)."""
+
 
 @dataclass(slots=True)
 class Call:
@@ -134,7 +137,7 @@ class Endpoint:
     produces: str | None = None  # a streamed non-JSON body (CSV …)
     render_error: ErrorRenderer | None = None  # None: RFC 9457 problem details
     credential: CredentialReader | None = None  # None: `Authorization: Bearer`
-    grouped: bool = False  # run in a group-committed transaction (`kit.group`)
+    grouped: bool | GroupKey = False  # run in a group-committed transaction (`kit.group`)
     # body → `call.prepared`, before the transaction; a list's length is the work's weight
     # in a group (the receipts of a batch)
     prepare: Callable[[Any], Any] | None = None
@@ -168,7 +171,7 @@ class Router:
         idempotent: bool = False,
         errors: tuple[int, ...] = (),
         produces: str | None = None,
-        grouped: bool = False,
+        grouped: bool | GroupKey = False,
         prepare: Callable[[Any], Any] | None = None,
     ) -> Callable[[Callable[..., Awaitable[Any]]], Callable[..., Awaitable[Any]]]:
         def register(handler: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
@@ -239,6 +242,27 @@ class Runtime:
     settings: Settings
     auth: AuthBackend
     group: Coalescer | None = None  # group commit for `grouped` endpoints (None: off)
+    keyed: dict[Hashable, Coalescer] = field(default_factory=dict)  # see `coalescer`
+
+    def coalescer(self, endpoint: Endpoint, request: Request) -> Coalescer | None:
+        """The group an endpoint's request joins: the one group, or, for an endpoint
+        grouped by a key, on PostgreSQL one group per key (requests on different rows then
+        run in parallel, each on its own connection; SQLite has one writer: one group)."""
+        if not endpoint.grouped or self.group is None:
+            return None
+        if endpoint.grouped is True or self.db.dialect == "sqlite":
+            return self.group
+        key = endpoint.grouped(request)
+        found = self.keyed.get(key)
+        if found is None:
+            if len(self.keyed) >= _KEYED_GROUPS:  # forget them all: a running group finishes
+                self.keyed.clear()
+            found = Coalescer(self.db, max_items=self.group.max_items, wait=self.group.wait)
+            self.keyed[key] = found
+        return found
+
+
+_KEYED_GROUPS = 1024
 
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -567,7 +591,7 @@ async def _run(
 
         return await group_.later(conn, answer)  # in a group: once the numbers are given
 
-    group = runtime.group if endpoint.grouped else None
+    group = runtime.coalescer(endpoint, request)
     for attempt in range(4):
         try:
             if group is not None:

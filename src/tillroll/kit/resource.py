@@ -38,6 +38,7 @@ class Resource(Generic[S, C, U]):
     unique: ClassVar[tuple[str, ...]] = ()  # columns unique per merchant: 409 on a clash
     label: ClassVar[str] = "id"  # the field that names a row in messages ("code")
     summary: type[msgspec.Struct] | None = None  # the short form other domains show
+    answer: type[msgspec.Struct] | None = None  # what the endpoints answer (default: the row)
 
     async def summaries(
         self, conn: Connection, merchant_id: uuid.UUID, column: str, values: Sequence[Any]
@@ -58,6 +59,12 @@ class Resource(Generic[S, C, U]):
 
     def check(self, row: C | S) -> None:
         """The domain's field rules (422); a row after an update is checked whole."""
+
+    async def present(
+        self, conn: Connection, merchant_id: uuid.UUID, rows: builtins.list[S]
+    ) -> builtins.list[Any]:
+        """The rows as the endpoints answer them (`answer`): by default, as they are."""
+        return rows
 
     async def changed(self, conn: Connection, merchant_id: uuid.UUID, change: str, row: S) -> None:
         """Called in the transaction after a row was `created`, `updated` (something
@@ -141,24 +148,30 @@ class Resource(Generic[S, C, U]):
 
 def crud_endpoints(router: Router, resource: Resource[S, C, U]) -> None:
     """Register create, list, get, update and delete of `resource` on `router`."""
-    noun, plural, out = resource.noun, router.tag, resource.repository.schema
+    noun, plural = resource.noun, router.tag
+    out = resource.answer or resource.repository.schema
     key = f"{noun}_id"
     one, by_id = f"/{{{key}}}", {key: uuid.UUID}
 
     def merchant(call: Call) -> uuid.UUID:
         return call.principal.merchant_id
 
+    async def shown(call: Call, row: S) -> Any:
+        return (await resource.present(call.conn, merchant(call), [row]))[0]
+
     async def create(call: Call, body: Any) -> Any:
-        return await resource.create(call.conn, merchant(call), body)
+        return await shown(call, await resource.create(call.conn, merchant(call), body))
 
     async def list_rows(call: Call, query: ListQuery) -> Any:
-        return await resource.list(call.conn, merchant(call), query.cursor, query.limit)
+        found = await resource.list(call.conn, merchant(call), query.cursor, query.limit)
+        data = await resource.present(call.conn, merchant(call), found.data)
+        return Page(data=data, next_cursor=found.next_cursor)
 
     async def get(call: Call, **path: uuid.UUID) -> Any:
-        return await resource.get(call.conn, merchant(call), path[key])
+        return await shown(call, await resource.get(call.conn, merchant(call), path[key]))
 
     async def update(call: Call, body: Any, **path: uuid.UUID) -> Any:
-        return await resource.update(call.conn, merchant(call), path[key], body)
+        return await shown(call, await resource.update(call.conn, merchant(call), path[key], body))
 
     async def delete(call: Call, **path: uuid.UUID) -> None:
         await resource.delete(call.conn, merchant(call), path[key])

@@ -62,9 +62,11 @@ async def get(call: Call, wallet_id: uuid.UUID, query: WalletQuery) -> Wallet:
 
 
 @router.post("/{wallet_id}/entries", access=Access.write, status=201, idempotent=True,
-             errors=(404, 422))  # fmt: skip
+             errors=(404, 422), grouped=lambda request: request.url.path)  # fmt: skip
 async def post_entry(call: Call, wallet_id: uuid.UUID, body: EntryCreate) -> Entry:
-    """Credit (amount > 0) or debit (amount < 0); requires an `Idempotency-Key`."""
+    """Credit (amount > 0) or debit (amount < 0); requires an `Idempotency-Key`.
+
+    Concurrent writes on one wallet share a transaction (`kit.group`, a savepoint each)."""
     keyed = bool(call.request.headers.get("idempotency-key"))
     merchant = call.principal.merchant_id
     return await wallet_service.post_entry(

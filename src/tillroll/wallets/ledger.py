@@ -2,15 +2,17 @@
 
 A `Book` is a wallet row locked for the transaction (`FOR UPDATE` on PostgreSQL, the write
 lock on SQLite), so concurrent writers on one wallet serialize. Before any change it
-*sweeps*: unused codes past their expiry give their hold back, then every lot expired at
-"now" gets its `expiry` entry. The invariant kept: `balance` = Σ entries = Σ lot remainders
-− `debt` (what an overdraft drew beyond the lots).
+*sweeps* when something of the wallet is due (`next_expiry`): unused codes past their expiry
+give their hold back, then every lot expired at "now" gets its `expiry` entry. Each change
+(its entries, the lots and draws they touch) is one statement on PostgreSQL. The invariant
+kept: `balance` = Σ entries = Σ lot remainders − `debt` (what an overdraft drew beyond the
+lots).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -53,6 +55,7 @@ class Book:
     now: datetime
     actor: str | None
     written: list[dict[str, Any]] = field(default_factory=list)
+    dirty: bool = False  # `next_expiry` changed
 
     @property
     def merchant_id(self) -> uuid.UUID:
@@ -62,32 +65,39 @@ class Book:
     def id(self) -> uuid.UUID:
         return self.wallet["id"]  # type: ignore[no-any-return]
 
-    async def append(self, amount: int, reason: str, **links: Any) -> dict[str, Any]:
-        """One entry: the wallet's next `seq`, its `balance_after`."""
+    def _entry(self, amount: int, reason: str, **links: Any) -> dict[str, Any]:
+        """The next entry's row (its `seq` and `balance_after`), kept on the wallet."""
         w = self.wallet
         w["balance"] += amount
         w["entry_count"] += 1
-        entry = {
+        return {
             "merchant_id": w["merchant_id"], "id": uuid7(), "wallet_id": w["id"],
             "seq": w["entry_count"], "amount": amount, "balance_after": w["balance"],
             "reason": reason, "note": None, "receipt_id": None, "campaign_id": None,
             "redemption_id": None, "reverses": None, "lot_id": None, "actor": self.actor,
             "created_at": self.now, **links,
         }  # fmt: skip
-        await self.repo.insert_entry(entry)
-        await entry_written(self.repo.conn, entry)
-        self.written.append(entry)
-        return entry
+
+    async def _write(
+        self, entries: list[dict[str, Any]], **rows: Sequence[Mapping[str, Any]]
+    ) -> None:
+        """Store `entries` and the lot and draw rows they change (one statement on
+        PostgreSQL), then emit their events."""
+        await self.repo.write(entries, **rows)
+        for entry in entries:
+            await entry_written(self.repo.conn, entry)
+        self.written += entries
 
     async def credit(
         self, amount: int, reason: str, expires_at: datetime | None, **links: Any
     ) -> dict[str, Any]:
         """A credit: a new lot valid on [now, expires_at); it pays an overdraft debt first."""
         lot_id = uuid7()
-        entry = await self.append(amount, reason, lot_id=lot_id, **links)
+        entry = self._entry(amount, reason, lot_id=lot_id, **links)
         pay = min(self.wallet["debt"], amount)
         self.wallet["debt"] -= pay
-        await self._new_lot(lot_id, entry["id"], amount, amount - pay, expires_at)
+        lot = self._lot(lot_id, entry["id"], amount, amount - pay, expires_at)
+        await self._write([entry], new_lots=[lot])
         if expires_at is not None:
             await self.sweep_at(expires_at, f"lot:{lot_id}")
         return entry
@@ -101,7 +111,7 @@ class Book:
         available = sum(lot["remaining"] for lot in lots)
         if amount > available and not allowed:
             raise InsufficientFunds(amount, available)
-        entry = await self.append(-amount, reason, **links)
+        entry = self._entry(-amount, reason, **links)
         left, draws, changed = amount, [], []
         for lot in lots:
             if left == 0:
@@ -115,8 +125,7 @@ class Book:
                  "amount": take}
             )  # fmt: skip
         self.wallet["debt"] += left
-        await self.repo.save_lots(changed)
-        await self.repo.insert_draws(draws)
+        await self._write([entry], lots=changed, draws=draws)
         return entry
 
     async def _lots_covering(self, amount: int) -> list[dict[str, Any]]:
@@ -143,25 +152,36 @@ class Book:
         for lot in lots:
             lot["remaining"] += taken[lot["id"]]
         unbacked = -debit["amount"] - sum(taken.values())
-        entry = await self.append(-debit["amount"], reason, reverses=debit["id"], **links)
-        await self.repo.save_lots(lots)
+        entry = self._entry(-debit["amount"], reason, reverses=debit["id"], **links)
         paid = min(self.wallet["debt"], unbacked)
         self.wallet["debt"] -= paid
-        if unbacked > paid:
-            await self._new_lot(uuid7(), entry["id"], unbacked - paid, unbacked - paid, None)
+        rest = unbacked - paid
+        new = [self._lot(uuid7(), entry["id"], rest, rest, None)] if rest else []
+        await self._write([entry], lots=lots, new_lots=new)
+        for lot in lots:  # a restored lot that is still live will expire: the sweep must know
+            if lot["expires_at"] is not None and lot["expires_at"] > self.now:
+                self._expiring(lot["expires_at"])
         await self._expire_lots()
         return entry
 
     async def sweep(self) -> None:
-        """Give back the holds of codes expired now, then expire the lots expired now."""
-        codes_expire = self.wallet["code_lifetime_hours"] is not None  # a fixed setting
-        for row in (
-            await self.repo.active_redemptions(self.merchant_id, self.id) if codes_expire else []
-        ):
+        """Give back the holds of codes expired now, then expire the lots expired now.
+
+        Only when something of the wallet is due: `next_expiry` is the soonest expiry of
+        its lots and codes (or earlier, never later), so most writes skip the sweep's reads.
+        """
+        due = self.wallet["next_expiry"]
+        if due is None or due > self.now:
+            return
+        for row in await self.repo.active_redemptions(self.merchant_id, self.id):
             code = read_redemption(row)
             if code["expires_at"] is not None and code["expires_at"] <= self.now:
                 await self.release(code, "expired")
         await self._expire_lots()
+        self.wallet["next_expiry"] = await self.repo.next_expiry(
+            self.merchant_id, self.id, self.now
+        )
+        self.dirty = True
 
     async def release(self, code: Mapping[str, Any], status: str) -> dict[str, Any]:
         """Close an active code (`cancelled` / `expired`): its hold returns to the lots."""
@@ -173,32 +193,40 @@ class Book:
         return entry
 
     async def sweep_at(self, moment: datetime, key: str) -> None:
-        """Have the expiry job sweep this wallet at `moment` (once per `key`)."""
+        """Have the expiry job sweep this wallet at `moment` (once per `key`), and any
+        write from then on."""
+        self._expiring(moment)
         payload = {"wallet": str(self.id), "at": moment.isoformat()}
         await enqueue(self.repo.conn, SWEEP, payload, merchant_id=self.merchant_id,
                       run_at=moment, key=key)  # fmt: skip
 
+    def _expiring(self, moment: datetime | None) -> None:
+        soonest = self.wallet["next_expiry"]
+        if moment is not None and (soonest is None or moment < soonest):
+            self.wallet["next_expiry"] = moment
+            self.dirty = True
+
     async def _expire_lots(self) -> None:
         due = [read_lot(r) for r in await self.repo.due_lots(self.merchant_id, self.id, self.now)]
+        entries = []
         for lot in due:
             note = f"expired at {lot['expires_at'].isoformat()}"
-            await self.append(-lot["remaining"], "expiry", lot_id=lot["id"], note=note)
+            entries.append(self._entry(-lot["remaining"], "expiry", lot_id=lot["id"], note=note))
             lot["remaining"], lot["swept"] = 0, True
-        await self.repo.save_lots(due)
+        if entries:
+            await self._write(entries, lots=due)
 
-    async def _new_lot(
+    def _lot(
         self, lot_id: uuid.UUID, entry_id: uuid.UUID, amount: int, remaining: int,
         expires_at: datetime | None,
-    ) -> None:  # fmt: skip
-        await self.repo.insert_lot(
-            {"merchant_id": self.merchant_id, "id": lot_id, "wallet_id": self.id,
-             "entry_id": entry_id, "amount": amount, "remaining": remaining,
-             "granted_at": self.now, "expires_at": expires_at, "swept": False}
-        )  # fmt: skip
+    ) -> dict[str, Any]:  # fmt: skip
+        return {"merchant_id": self.merchant_id, "id": lot_id, "wallet_id": self.id,
+                "entry_id": entry_id, "amount": amount, "remaining": remaining,
+                "granted_at": self.now, "expires_at": expires_at, "swept": False}  # fmt: skip
 
     async def close(self) -> None:
-        """Store the wallet's new balance, debt and entry count (once, at the end)."""
-        if self.written:
+        """Store the wallet's new balance, debt, entry count and next expiry (once, at the end)."""
+        if self.written or self.dirty:
             self.wallet["updated_at"] = self.now
             await self.repo.save_wallet(self.wallet)
 

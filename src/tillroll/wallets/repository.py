@@ -9,6 +9,7 @@ from typing import Any
 
 from tillroll.kit.db import Row
 from tillroll.kit.repository import Repository
+from tillroll.kit.tables import Table
 from tillroll.wallets.tables import DRAWS, ENTRIES, LOTS, REDEMPTIONS, WALLETS
 
 _LIVE = "remaining > 0 AND (expires_at IS NULL OR expires_at > :t)"
@@ -39,19 +40,40 @@ class WalletRepository(Repository):
         )
 
     async def save_wallet(self, w: Mapping[str, Any]) -> None:
+        names = ("balance", "debt", "entry_count", "next_expiry", "updated_at", "merchant_id", "id")
         await self.conn.execute(
             "UPDATE wallets SET balance = :balance, debt = :debt, entry_count = :entry_count, "
-            "updated_at = :updated_at WHERE merchant_id = :merchant_id AND id = :id",
-            {
-                k: w[k]
-                for k in ("balance", "debt", "entry_count", "updated_at", "merchant_id", "id")
-            },
+            "next_expiry = :next_expiry, updated_at = :updated_at "
+            "WHERE merchant_id = :merchant_id AND id = :id",
+            {k: w[k] for k in names},
         )
+
+    async def next_expiry(
+        self, merchant_id: uuid.UUID, wallet_id: uuid.UUID, t: datetime
+    ) -> datetime | None:
+        """The soonest moment after `t` a lot with something left or an active code expires."""
+        found: datetime | None = await self.conn.fetchval(
+            "SELECT expires_at FROM wallet_lots WHERE merchant_id = :m AND wallet_id = :w "
+            "AND remaining > 0 AND expires_at > :t UNION ALL SELECT expires_at "
+            "FROM wallet_redemptions WHERE merchant_id = :m AND wallet_id = :w "
+            "AND status = 'active' AND expires_at > :t ORDER BY 1 LIMIT 1",
+            {"m": merchant_id, "w": wallet_id, "t": t},
+        )
+        return found
 
     # --- entries, lots, draws -----------------------------------------------------------
 
-    async def insert_entry(self, row: Mapping[str, Any]) -> None:
-        await ENTRIES.insert(self.conn, [row])
+    async def write(
+        self, entries: Sequence[Mapping[str, Any]], *, new_lots: Sequence[Mapping[str, Any]] = (),
+        lots: Sequence[Mapping[str, Any]] = (), draws: Sequence[Mapping[str, Any]] = (),
+    ) -> None:  # fmt: skip
+        """Insert `entries`, `new_lots` and `draws`, store the `remaining` of `lots`: one
+        statement on PostgreSQL (`execute_together`)."""
+        steps = [_values(table, rows) for table, rows in
+                 ((ENTRIES, entries), (LOTS, new_lots), (DRAWS, draws)) if rows]  # fmt: skip
+        steps += [(_SAVE_LOT, {k: lot[k] for k in ("remaining", "swept", "merchant_id", "id")})
+                  for lot in lots]  # fmt: skip
+        await self.conn.execute_together(steps)
 
     async def entry(
         self, merchant_id: uuid.UUID, wallet_id: uuid.UUID, entry_id: uuid.UUID
@@ -91,9 +113,6 @@ class WalletRepository(Repository):
             "ORDER BY seq LIMIT :n",
             params,
         )
-
-    async def insert_lot(self, row: Mapping[str, Any]) -> None:
-        await LOTS.insert(self.conn, [row])
 
     async def lots(
         self, merchant_id: uuid.UUID, wallet_id: uuid.UUID, *, after: uuid.UUID | None, limit: int
@@ -137,16 +156,6 @@ class WalletRepository(Repository):
             f"SELECT {LOTS.select()} FROM wallet_lots WHERE merchant_id = :m AND id IN ({marks})",
             {"m": merchant_id, **{f"l{i}": lot for i, lot in enumerate(ids)}},
         )
-
-    async def save_lots(self, rows: Sequence[Mapping[str, Any]]) -> None:
-        await self.conn.executemany(
-            "UPDATE wallet_lots SET remaining = :remaining, swept = :swept "
-            "WHERE merchant_id = :merchant_id AND id = :id",
-            [{k: r[k] for k in ("remaining", "swept", "merchant_id", "id")} for r in rows],
-        )
-
-    async def insert_draws(self, rows: Sequence[Mapping[str, Any]]) -> None:
-        await DRAWS.insert(self.conn, rows)
 
     async def draws(self, merchant_id: uuid.UUID, entry_ids: Sequence[uuid.UUID]) -> list[Row]:
         """(entry_id, lot_id, amount) of the draws of `entry_ids`."""
@@ -199,3 +208,19 @@ class WalletRepository(Repository):
             "WHERE status = 'active' AND expires_at <= :t LIMIT :n",
             {"t": t, "n": limit},
         )
+
+
+_SAVE_LOT = (
+    "UPDATE wallet_lots SET remaining = :remaining, swept = :swept "
+    "WHERE merchant_id = :merchant_id AND id = :id"
+)
+
+
+def _values(table: Table, rows: Sequence[Mapping[str, Any]]) -> tuple[str, dict[str, Any]]:
+    """`INSERT INTO table (…) VALUES (…), (…)` of `rows` and its parameters."""
+    params: dict[str, Any] = {}
+    tuples = []
+    for i, row in enumerate(rows):
+        params |= {f"r{i}_{name}": row[name] for name in table.names}
+        tuples.append("(" + ", ".join(f":r{i}_{name}" for name in table.names) + ")")
+    return f"INSERT INTO {table.name} ({table.select()}) VALUES {', '.join(tuples)}", params

@@ -11,6 +11,7 @@ from tillroll.customers.service import customer as customer_service
 from tillroll.errors import Conflict, FieldError, InvalidInput, NotFound
 from tillroll.kit import parse
 from tillroll.kit.db import Connection, UniqueViolation
+from tillroll.kit.group import cached
 from tillroll.kit.ids import uuid7
 from tillroll.kit.pagination import decode_cursor, encode_cursor
 from tillroll.kit.schemas import ListQuery, Page
@@ -47,7 +48,7 @@ class WalletService:
             "kind": body.kind, "currency": currency, "title": title,
             "lifetime_days": body.lifetime_days, "allow_overdraft": body.allow_overdraft,
             "code_lifetime_hours": body.code_lifetime_hours, "balance": 0, "debt": 0,
-            "entry_count": 0, "created_at": now, "updated_at": now,
+            "entry_count": 0, "created_at": now, "updated_at": now, "next_expiry": None,
         }  # fmt: skip
         try:
             await WalletRepository.of(conn).insert_wallet(row)
@@ -167,8 +168,9 @@ class WalletService:
         days = wallet["lifetime_days"]
         if days is None:
             return None
-        settings = (await merchant_service.get(conn, wallet["merchant_id"])).settings
-        return expiry(now, days, parse.zone(settings.timezone, field="settings.timezone"))
+        m = wallet["merchant_id"]
+        found = await cached(conn, ("wallets: merchant", m), lambda: merchant_service.get(conn, m))
+        return expiry(now, days, parse.zone(found.settings.timezone, field="settings.timezone"))
 
     async def credit(
         self, conn: Connection, merchant_id: uuid.UUID, wallet_id: uuid.UUID, amount: int,

@@ -1,8 +1,9 @@
-"""The wallets domain's tables (migration 0010)."""
+"""The wallets domain's tables (migration 0010; loyalty levels 0018)."""
 
 from __future__ import annotations
 
 from tillroll.kit.tables import BIGINT, BOOLEAN, INTEGER, TEXT, TIMESTAMPTZ, UUID, Table, col
+from tillroll.wallets.levels_schemas import Level
 
 WALLETS = Table(
     "wallets",
@@ -20,6 +21,7 @@ WALLETS = Table(
     col("entry_count", BIGINT),
     col("created_at", TIMESTAMPTZ),
     col("updated_at", TIMESTAMPTZ),
+    col("next_expiry", TIMESTAMPTZ, null=True),  # migration 0018
     primary_key=("merchant_id", "id"),
     unique=[("merchant_id", "customer_id", "kind")],
 )
@@ -84,4 +86,32 @@ REDEMPTIONS = Table(
     col("closed_at", TIMESTAMPTZ, null=True),
     primary_key=("merchant_id", "id"),
     unique=[("merchant_id", "code")],
+)
+
+PROGRAMMES = Table(
+    "loyalty_programmes",
+    col("merchant_id", UUID),
+    col("id", UUID),
+    col("number", INTEGER),
+    col("name", TEXT),
+    col("description", TEXT, null=True),
+    col("review_months", INTEGER),
+    col("starts_at", TIMESTAMPTZ),
+    col("levels", TEXT, json=list[Level]),
+    col("last_review", INTEGER),
+    col("created_at", TIMESTAMPTZ),
+    col("updated_at", TIMESTAMPTZ),
+    primary_key=("merchant_id", "id"),
+    unique=[("merchant_id",), ("merchant_id", "number")],
+)
+
+MEMBERS = Table(
+    "loyalty_members",
+    col("merchant_id", UUID),
+    col("programme_id", UUID),
+    col("customer_id", UUID),
+    col("level", INTEGER),
+    col("points", BIGINT),
+    col("reached_at", TIMESTAMPTZ),
+    primary_key=("merchant_id", "programme_id", "customer_id"),
 )

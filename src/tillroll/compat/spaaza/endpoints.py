@@ -148,10 +148,12 @@ async def context(
     customer_ids = sorted({r.customer.id for r in listed if r.customer})
     m = merchant.id
     links = await documents.links(conn, settings, m, [r.id for r in listed])
+    customers = await customer_service.get_many(conn, m, customer_ids)
+    shown = await customer_service.present(conn, m, list(customers.values()))  # + loyalty
     return Context(
         merchant,
         await branch_service.get_many(conn, m, branch_ids),
-        await customer_service.get_many(conn, m, customer_ids),
+        {c.id: c for c in shown},
         {receipt_id: link.download_url for receipt_id, link in links.items()},
         await documents.branding(conn, m),
     )

@@ -15,7 +15,7 @@ from typing import Any
 
 from tillroll.branches.schemas import Branch
 from tillroll.compat.spaaza.schemas import AddBasket, Item
-from tillroll.customers.schemas import Customer
+from tillroll.customers.schemas import Customer, CustomerView
 from tillroll.documents.schemas import Branding
 from tillroll.errors import FieldError, InvalidInput
 from tillroll.kit import parse
@@ -220,6 +220,30 @@ def _shopper(customer: Customer | None) -> dict[str, Any] | None:
     }
 
 
+def _loyalty(customer: Customer | None) -> dict[str, Any] | None:
+    """The shopper's loyalty status now (null without a programme); 0 points to proceed at
+    the top level, a null `last_review_date` before the first review."""
+    status = customer.loyalty_status if isinstance(customer, CustomerView) else None
+    if status is None:
+        return None
+    last = status.last_review_date
+    return {
+        "campaign_id": status.programme_number, "name": status.name,
+        "description": status.description or "", "loyalty_level_id": status.level,
+        "points_to_proceed_next_level": status.points_to_proceed_next_level or 0,
+        "points_to_remain_current_level": status.points_to_remain_current_level,
+        "maintenance_points_level": status.maintenance_points_level,
+        "last_review_date": None if last is None else _offset(last),
+        "next_review_date": _offset(status.next_review_date),
+        "date_reached": _offset(status.date_reached),
+    }  # fmt: skip
+
+
+def _offset(moment: datetime) -> str:
+    """Seed 001's form of the loyalty dates: `2019-04-04T00:05:22+00:00`."""
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
 def _common(receipt: Receipt) -> dict[str, Any]:
     cur = receipt.currency
     return {
@@ -266,7 +290,7 @@ def receipt_object(receipt: Receipt, ctx: Context) -> dict[str, Any]:
         "line_items": [_line_item(line, cur) for line in receipt.lines],
         "chain": _chain(ctx, ctx.branch(receipt)),
         "shopper": _shopper(ctx.customer(receipt)),
-        "loyalty_status": None,
+        "loyalty_status": _loyalty(ctx.customer(receipt)),
         "template_content": {
             "subject": ctx.branding.subject(ctx.merchant.name, receipt.number),
             "background_color": ctx.branding.background_color,
