@@ -160,7 +160,15 @@ OWNED = {
     "products": {"products"},
     "receipts": {"receipts", "receipt_lines"},
     "b2b": {"invoices", "payments", "payment_receipts", "payment_receipt_lines", "payment_audit"},
-    "wallets": {"wallets", "wallet_entries", "wallet_lots", "wallet_draws", "wallet_redemptions"},
+    "wallets": {
+        "wallets",
+        "wallet_entries",
+        "wallet_lots",
+        "wallet_draws",
+        "wallet_redemptions",
+        "campaigns",
+        "wallet_earnings",
+    },
     "values": {
         "value_metrics",
         "value_signals",

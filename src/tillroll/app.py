@@ -50,6 +50,7 @@ from tillroll.receipts import endpoints as receipts
 from tillroll.receipts import export, ingest
 from tillroll.values import endpoints as values
 from tillroll.values import pages as value_pages
+from tillroll.wallets import campaign_endpoints as campaigns
 from tillroll.wallets import endpoints as wallets
 from tillroll.webhooks import endpoints as webhooks
 
@@ -70,6 +71,7 @@ ROUTERS: list[Router] = [
     wallets.by_customer,
     wallets.router,
     wallets.codes,
+    campaigns.router,
     spaaza.router,
     *b2b.ROUTERS,
     bigcommerce.router,
