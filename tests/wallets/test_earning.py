@@ -19,7 +19,6 @@ from tests.factories import (
 )
 from tests.orders.helpers import online_receipt, order_body
 from tests.wallets.helpers import entries, read
-from tillroll.kit.db import Database
 
 PERCENT: dict[str, Any] = {"title": "5% back", "kind": "percent_back", "percent": "5",
                            "wallet_title": "ACME Bucks"}  # fmt: skip
@@ -212,9 +211,7 @@ async def test_a_batch_earns_each_receipt(tenant: Tenant) -> None:
     assert totals == [20, 20, 40]
 
 
-async def test_a_lowered_order_claws_back_the_removed_items_once(
-    tenant: Tenant, db: Database
-) -> None:
+async def test_a_lowered_order_claws_back_the_removed_items_once(tenant: Tenant) -> None:
     c = tenant.client
     await campaign(c, title="10%", kind="percent_back", percent="10")
     shopper = await make_customer(c)

@@ -89,7 +89,7 @@ class Campaign(Schema):
     updated_at: datetime
 
 
-# --- what a receipt shows (seed 001's wallet fields) ---------------------------------------
+# --- what a receipt shows (Spaaza's wallet fields) ------------------------------------------
 
 
 class Contribution(Schema):

@@ -1,4 +1,4 @@
-"""The wallet fields a receipt shows (seed 001's `monetary_wallet`, `points_wallet`,
+"""The wallet fields a receipt shows (Spaaza's `monetary_wallet`, `points_wallet`,
 `basket_vouchers`, `total_points_balance`): two queries for a whole page of receipts."""
 
 from __future__ import annotations

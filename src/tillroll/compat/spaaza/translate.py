@@ -260,7 +260,7 @@ def _common(receipt: Receipt) -> dict[str, Any]:
 
 
 def _wallet(receipt: Receipt, shown: ReceiptWallet | None, currency: str | None) -> Any:
-    """Seed 001's wallet object: what the receipt's campaigns added (in major units for the
+    """Spaaza's wallet object: what the receipt's campaigns added (in major units for the
     monetary wallet: `currency`), the balance right after; the seed's empty object when the
     receipt touched only the other wallet, null when it touched none."""
     if shown is None:
