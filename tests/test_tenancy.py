@@ -56,6 +56,7 @@ SAMPLE_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ),
     ("POST", "/v1/shipments/{shipment_id}/events"): {"status": "in_transit"},
     ("POST", "/v1/products/{product_id}/subscriptions"): {"email": "hijack@example.com"},
+    ("PATCH", "/v1/campaigns/{campaign_id}"): {"title": "Hijacked"},
 }  # fmt: skip
 
 
@@ -120,6 +121,10 @@ class World:
             )
         )
         value_ids = await make_value_world(client)
+        campaign = await created(
+            await client.post("/v1/campaigns", json={"title": "B", "kind": "percent_back",
+                                                     "percent": "5"})
+        )  # fmt: skip
         self.ids = {
             **{name: values[0] for name, values in b2b.items()},
             **value_ids,
@@ -135,6 +140,7 @@ class World:
             "wallet_id": wallet["id"],
             "entry_id": debit["id"],
             "code": code["code"],
+            "campaign_id": campaign["id"],
         }
         return self
 
@@ -165,6 +171,7 @@ class World:
             "entries": (await client.get(f"/v1/wallets/{ids['wallet_id']}/entries")).json(),
             "code": (await client.get(f"/v1/redemptions/{ids['code']}")).json(),
             "values": await value_snapshot(client, ids),
+            "campaign": (await client.get(f"/v1/campaigns/{ids['campaign_id']}")).json(),
         }
 
     def path(self, endpoint: Endpoint) -> str:

@@ -82,6 +82,8 @@ async def world(app, db: Database) -> AsyncIterator[World]:  # type: ignore[no-u
         endpoint = (await api.post("/v1/webhook-endpoints", json=hook)).json()
         b2b = await b2b_world(api, customer["id"])
         values = await make_value_world(api)
+        campaign = (await api.post("/v1/campaigns", json={"title": "F", "kind": "percent_back",
+                                                          "percent": "5"})).json()  # fmt: skip
         ids = {
             **{name: [value] for name, value in values.items()},
             "id": [customer["id"], product["id"], *values.values()],  # the Paid facade's ids
@@ -94,7 +96,7 @@ async def world(app, db: Database) -> AsyncIterator[World]:  # type: ignore[no-u
             "endpoint_id": [endpoint["id"]], **b2b, "wallet_id": [wallet["id"]],
             "entry_id": [credit.json()["id"]], "code": [code.json()["code"]], "member_id": ["4711"],
             "shipment_id": [shipment["id"]],
-            "subscription_id": [subscription["id"]],
+            "subscription_id": [subscription["id"]], "campaign_id": [campaign["id"]],
         }  # fmt: skip
         yield World(api, tenant.key, ids, session.json()["token"], tenant.number)
         await api.aclose()

@@ -97,9 +97,13 @@ async def _receipts(
     wanted = [e for e in events if e.customer_id is not None or e.is_return]
     if not wanted:
         return
-    lines = await receipt_service.lines_of(conn, merchant_id, [e.id for e in wanted])
     buyers = [e for e in wanted if e.customer_id is not None]
     campaigns = await campaign_service.live(conn, merchant_id) if buyers else []
+    if not campaigns:
+        wanted = [e for e in wanted if e.is_return]
+        if not wanted:
+            return
+    lines = await receipt_service.lines_of(conn, merchant_id, [e.id for e in wanted])
     plan = Plan()
     for event in buyers:
         moment = (event.claimed_at or clock.now()) if claimed else event.issued_at
