@@ -168,6 +168,8 @@ OWNED = {
         "wallet_redemptions",
         "loyalty_programmes",
         "loyalty_members",
+        "campaigns",
+        "wallet_earnings",
     },
     "values": {
         "value_metrics",

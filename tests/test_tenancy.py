@@ -56,6 +56,7 @@ SAMPLE_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ),
     ("POST", "/v1/shipments/{shipment_id}/events"): {"status": "in_transit"},
     ("POST", "/v1/products/{product_id}/subscriptions"): {"email": "hijack@example.com"},
+    ("PATCH", "/v1/campaigns/{campaign_id}"): {"title": "Hijacked"},
 }  # fmt: skip
 
 
@@ -122,6 +123,10 @@ class World:
         value_ids = await make_value_world(client)
         ladder = {"name": "B", "levels": [{"name": "M", "threshold": 0}]}
         programme = await created(await client.post("/v1/loyalty-levels", json=ladder))
+        campaign = await created(
+            await client.post("/v1/campaigns", json={"title": "B", "kind": "percent_back",
+                                                     "percent": "5"})
+        )  # fmt: skip
         self.ids = {
             **{name: values[0] for name, values in b2b.items()},
             **value_ids,
@@ -138,6 +143,7 @@ class World:
             "entry_id": debit["id"],
             "code": code["code"],
             "programme_id": programme["id"],
+            "campaign_id": campaign["id"],
         }
         return self
 
@@ -169,6 +175,7 @@ class World:
             "code": (await client.get(f"/v1/redemptions/{ids['code']}")).json(),
             "values": await value_snapshot(client, ids),
             "loyalty": (await client.get("/v1/loyalty-levels")).json(),
+            "campaign": (await client.get(f"/v1/campaigns/{ids['campaign_id']}")).json(),
         }
 
     def path(self, endpoint: Endpoint) -> str:

@@ -53,6 +53,7 @@ from tillroll.receipts import endpoints as receipts
 from tillroll.receipts import export, ingest
 from tillroll.values import endpoints as values
 from tillroll.values import pages as value_pages
+from tillroll.wallets import campaign_endpoints as campaigns
 from tillroll.wallets import endpoints as wallets
 from tillroll.wallets import levels_endpoints as loyalty
 from tillroll.webhooks import endpoints as webhooks
@@ -75,6 +76,7 @@ ROUTERS: list[Router] = [
     wallets.router,
     wallets.codes,
     loyalty.router,
+    campaigns.router,
     spaaza.router,
     *b2b.ROUTERS,
     bigcommerce.router,

@@ -40,6 +40,9 @@ from tillroll.receipts.schemas import (
     TaxLine,
 )
 from tillroll.values.demo import load_values_demo
+from tillroll.wallets import earning  # noqa: F401  (the demo receipts earn by the campaigns)
+from tillroll.wallets.campaign_schemas import CampaignCreate
+from tillroll.wallets.campaigns import campaign as campaign_service
 
 DEMO_NAME = "Tillroll Demo Shop"
 _CHUNK = 500
@@ -144,6 +147,7 @@ async def _create_demo(conn: Connection, rng: random.Random) -> Merchant:
     )
     merchant, _ = await merchant_service.create(conn, DEMO_NAME, settings)
     await documents_demo.load(conn, merchant)
+    await _campaigns(conn, merchant)
     for code, name, city, postal in (
         ("AMS-01", "Amsterdam Centrum", "Amsterdam", "1012 AB"),
         ("UTR-01", "Utrecht Oudegracht", "Utrecht", "3511 AB"),
@@ -167,6 +171,18 @@ async def _create_demo(conn: Connection, rng: random.Random) -> Merchant:
             ),
         )  # fmt: skip
     return merchant
+
+
+async def _campaigns(conn: Connection, merchant: Merchant) -> None:
+    """What the demo receipts earn (docs/wallets.md): 5 % back in store credit on every
+    purchase, and a point per whole euro spent on food."""
+    for body in (
+        CampaignCreate(title="5% back", kind="percent_back", percent="5",
+                       wallet_title="Demo Bucks"),
+        CampaignCreate(title="A point per euro on food", kind="points_per_amount", points=1,
+                       per_amount=100, categories=["Food"], wallet_title="Demo Points"),
+    ):  # fmt: skip
+        await campaign_service.create(conn, merchant.id, body)
 
 
 async def _load_receipts(db: Database, merchant: Merchant, rng: random.Random, count: int) -> None:

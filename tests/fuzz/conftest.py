@@ -84,6 +84,8 @@ async def world(app, db: Database) -> AsyncIterator[World]:  # type: ignore[no-u
         values = await make_value_world(api)
         ladder = {"name": "Fuzz", "levels": [{"name": "M", "threshold": 0}]}
         programme = (await api.post("/v1/loyalty-levels", json=ladder)).json()
+        campaign = (await api.post("/v1/campaigns", json={"title": "F", "kind": "percent_back",
+                                                          "percent": "5"})).json()  # fmt: skip
         ids = {
             **{name: [value] for name, value in values.items()},
             "id": [customer["id"], product["id"], *values.values()],  # the Paid facade's ids
@@ -97,6 +99,7 @@ async def world(app, db: Database) -> AsyncIterator[World]:  # type: ignore[no-u
             "entry_id": [credit.json()["id"]], "code": [code.json()["code"]], "member_id": ["4711"],
             "shipment_id": [shipment["id"]],
             "subscription_id": [subscription["id"]], "programme_id": [programme["id"]],
+            "campaign_id": [campaign["id"]],
         }  # fmt: skip
         yield World(api, tenant.key, ids, session.json()["token"], tenant.number)
         await api.aclose()

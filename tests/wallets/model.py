@@ -35,6 +35,16 @@ class MCode:
 
 
 @dataclass
+class MSale:
+    """A receipt that earned: `quantity` bought, `earned`, and how much returns took back."""
+
+    quantity: int
+    earned: int
+    returned: int = 0
+    clawed: int = 0
+
+
+@dataclass
 class Model:
     overdraft: bool
     lots: list[MLot] = field(default_factory=list)
@@ -42,6 +52,7 @@ class Model:
     debits: dict[str, tuple[dict[int, int], int]] = field(default_factory=dict)
     reversed: set[str] = field(default_factory=set)
     code: MCode | None = None
+    sales: dict[str, MSale] = field(default_factory=dict)
 
     def available(self, t: datetime) -> int:
         return sum(lot.remaining for lot in self.lots if lot.live(t))
@@ -101,3 +112,12 @@ class Model:
             rest = unbacked - paid
             self.lots.append(MLot(new_key, rest, rest, t, None, len(self.lots)))
         self.reversed.add(key)
+
+    def clawback(self, sale: str, quantity: int) -> int:
+        """A return of `quantity` of `sale` takes back its pro-rata part of the earn (floored
+        on the running total returned), drawn like a debit that may go into debt."""
+        s = self.sales[sale]
+        s.returned += quantity
+        due = s.earned * s.returned // s.quantity - s.clawed
+        s.clawed += due
+        return due

@@ -1,6 +1,7 @@
 """A property-based state machine over grant / debit / redeem / consume / cancel / reverse /
-clock advance, checked after every step against the independent model (`model.py`):
-balance, available, held, each live lot's remainder, and the ledger's Σ entries.
+earn on a receipt (a 10 % back campaign) / partial return / clock advance, checked after
+every step against the independent model (`model.py`): balance, available, held, each live
+lot's remainder, and the ledger's Σ entries.
 
 Runs through the wallet services on the suite's real database (SQLite, or PostgreSQL when
 TILLROLL_TEST_DATABASE_URL is set). `WALLET_MODEL_EXAMPLES` runs more examples.
@@ -13,18 +14,24 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
+import msgspec
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import Tenant
 from tests.wallets.helpers import T0, Hands
-from tests.wallets.model import MCode, Model
+from tests.wallets.model import MCode, Model, MSale
 from tillroll.customers.schemas import CustomerCreate
 from tillroll.customers.service import customer as customer_service
 from tillroll.errors import Conflict
 from tillroll.kit.db import Connection, Database, run
 from tillroll.kit.schemas import ListQuery
 from tillroll.kit.viewer import Viewer
+from tillroll.receipts.schemas import ReceiptCreate
+from tillroll.receipts.service import receipt as receipts
+from tillroll.wallets import earning  # noqa: F401  (receipts earn in their transaction)
+from tillroll.wallets.campaign_schemas import CampaignCreate
+from tillroll.wallets.campaigns import campaign as campaigns
 from tillroll.wallets.clock import clock
 from tillroll.wallets.ledger import InsufficientFunds
 from tillroll.wallets.redemptions import redemption
@@ -39,9 +46,24 @@ from tillroll.wallets.service import wallet as wallets
 
 EXAMPLES = int(os.environ.get("WALLET_MODEL_EXAMPLES", "25"))
 STEP = st.sampled_from(
-    ["grant", "grant", "grant", "debit", "debit", "redeem", "consume", "cancel", "reverse",
-     "advance", "edge"]
-)  # fmt: skip
+    [
+        "grant",
+        "grant",
+        "grant",
+        "debit",
+        "debit",
+        "redeem",
+        "consume",
+        "cancel",
+        "reverse",
+        "advance",
+        "edge",
+        "earn",
+        "earn",
+        "give_back",
+    ]
+)
+PERCENT = 10  # fmt: skip
 
 
 class Run:
@@ -51,6 +73,7 @@ class Run:
         self.db, self.m, self.w, self.model = db, tenant.id, wallet_id, model
         self.hands = Hands(T0)
         self.debits: list[str] = []
+        self.prices: dict[str, int] = {}  # receipt → its unit price
         self.wrote = False  # the last step committed a write (which sweeps first)
 
     async def tx(self, work: Any) -> Any:
@@ -140,6 +163,55 @@ class Run:
         entry = await self.tx(lambda c: wallets.reverse(c, self.m, self.w, target, "model"))
         self.model.reverse(key, str(entry.id), self.hands.now)
 
+    async def earn(self, data: st.DataObject) -> None:
+        """A receipt for the customer: the campaign credits 10 % of it, floored."""
+        quantity = data.draw(st.integers(1, 5), label="quantity")
+        price = data.draw(st.integers(1, 700), label="price")
+        body = self._receipt([{"name": "Item", "quantity": str(quantity), "unit_price": price,
+                               "total": quantity * price}])  # fmt: skip
+        body["customer"] = {"id": str((await self._wallet()).customer_id)}
+        stored, _ = await self.tx(
+            lambda c: receipts.create(c, self.m, msgspec.convert(body, ReceiptCreate))
+        )
+        earned = quantity * price * PERCENT // 100
+        self.model.settle(self.hands.now)
+        if earned:
+            self.model.grant(await self._last_entry("purchase_earn"), earned, self.hands.now, None)
+            self.model.sales[str(stored.id)] = MSale(quantity, earned)
+            self.prices[str(stored.id)] = price
+
+    async def give_back(self, data: st.DataObject) -> None:
+        """A return of part of an earning receipt: its pro-rata share of the earn goes back."""
+        open_sales = [k for k, s in self.model.sales.items() if s.returned < s.quantity]
+        if not open_sales:
+            return
+        sale = data.draw(st.sampled_from(open_sales), label="sale")
+        left = self.model.sales[sale].quantity - self.model.sales[sale].returned
+        quantity = data.draw(st.integers(1, left), label="returned")
+        price = self.prices[sale]
+        body = self._receipt([{"name": "Item", "quantity": str(-quantity), "unit_price": price,
+                               "total": -quantity * price,
+                               "return_of": {"receipt_id": sale, "line_no": 1}}])  # fmt: skip
+        await self.tx(lambda c: receipts.create(c, self.m, msgspec.convert(body, ReceiptCreate)))
+        self.model.settle(self.hands.now)
+        due = self.model.clawback(sale, quantity)
+        if due:
+            self.model.take(due, self.hands.now)
+
+    def _receipt(self, lines: list[dict[str, Any]]) -> dict[str, Any]:
+        total = sum(line["total"] for line in lines)
+        return {"external_id": f"M-{uuid.uuid4()}", "issued_at": self.hands.now.isoformat(),
+                "currency": "EUR", "lines": lines, "subtotal": total, "total": total}  # fmt: skip
+
+    async def _last_entry(self, reason: str) -> str:
+        async def read(c: Connection) -> Any:
+            query = EntryQuery(limit=500, reason=[reason])
+            return await wallets.entries(c, Viewer(self.m), self.w, query)
+
+        with clock.use(self.hands):
+            page = await run(self.db, read, write=False)
+        return str(page.data[-1].id)
+
     async def advance(self, data: st.DataObject) -> None:
         self.hands.advance(minutes=data.draw(st.integers(1, 3000), label="advance_minutes"))
 
@@ -195,6 +267,9 @@ async def test_the_ledger_matches_the_model_after_every_step(
             kind="credit", allow_overdraft=overdraft, code_lifetime_hours=code_hours
         )
         made = await wallets.create(conn, tenant.id, person.id, body)
+        if not await campaigns.live(conn, tenant.id):
+            back = CampaignCreate(title="10% back", kind="percent_back", percent=str(PERCENT))
+            await campaigns.create(conn, tenant.id, back)
         return made.id
 
     with clock.use(lambda: T0):

@@ -23,6 +23,7 @@ from tillroll.receipts.schemas import (
 )
 from tillroll.receipts.service import Checked
 from tillroll.receipts.service import receipt as receipt_service
+from tillroll.wallets.receipt_view import with_wallets
 
 router = Router("/v1/receipts", tag="receipts")
 by_customer = Router("/v1/customers", tag="receipts")
@@ -111,9 +112,11 @@ async def list_for_customer(
 
 
 async def _linked(call: Call, receipts: list[Receipt]) -> list[Receipt]:
-    """With each receipt's signed `download_url` (docs/documents.md)."""
+    """With each receipt's signed `download_url` (docs/documents.md) and its wallet fields
+    (docs/wallets.md)."""
     merchant_id = call.principal.merchant_id
-    return await documents.with_links(call.conn, call.settings, merchant_id, receipts)
+    linked = await documents.with_links(call.conn, call.settings, merchant_id, receipts)
+    return await with_wallets(call.conn, merchant_id, linked)
 
 
 exports = Router("/v1/receipts", tag="exports")

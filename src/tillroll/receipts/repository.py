@@ -274,7 +274,16 @@ class ReceiptRepository(Repository):
     async def _with_lines(self, merchant_id: uuid.UUID, rows: list[Row]) -> list[StoredReceipt]:
         if not rows:
             return []
-        marks, params = in_list("r", [r["id"] for r in rows])
+        lines = await self.lines_of(merchant_id, [r["id"] for r in rows])
+        return [_receipt(r, lines.get(r["id"], [])) for r in rows]
+
+    async def lines_of(
+        self, merchant_id: uuid.UUID, receipt_ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, list[Line]]:
+        """receipt id → its lines, in order (one query; lines are written before receipts)."""
+        if not receipt_ids:
+            return {}
+        marks, params = in_list("r", receipt_ids)
         line_rows = await self.conn.fetchall(
             f"SELECT {LINE_SELECT} FROM receipt_lines "
             f"WHERE merchant_id = :m AND receipt_id IN {marks} ORDER BY receipt_id, line_no",
@@ -283,7 +292,7 @@ class ReceiptRepository(Repository):
         lines: dict[uuid.UUID, list[Line]] = {}
         for lr in line_rows:
             lines.setdefault(lr["receipt_id"], []).append(_line(lr))
-        return [_receipt(r, lines.get(r["id"], [])) for r in rows]
+        return lines
 
 
 def _line(r: Row) -> Line:

@@ -10,6 +10,7 @@ from tillroll.branches.schemas import BranchSummary
 from tillroll.customers.schemas import CustomerSummary
 from tillroll.kit.money import MAX_AMOUNT
 from tillroll.kit.schemas import Limit, ProblemError, Schema
+from tillroll.wallets.campaign_schemas import BasketVoucher, ReceiptWallet
 
 Amount = Annotated[
     int, Meta(ge=-MAX_AMOUNT, le=MAX_AMOUNT, description="Integer minor units (cents).")
@@ -192,6 +193,18 @@ class Receipt(Schema):
     download_url: Annotated[
         str | None,
         Meta(description="Signed, expiring link to the PDF; needs no API key (docs/documents.md)."),
+    ] = None
+    monetary_wallet: Annotated[
+        ReceiptWallet | None,
+        Meta(description="What the receipt's campaigns credited (or a return clawed back) in "
+             "the customer's credit wallet (docs/wallets.md); null: nothing."),
+    ] = None  # fmt: skip
+    points_wallet: Annotated[
+        ReceiptWallet | None, Meta(description="The same for the points wallet.")
+    ] = None
+    basket_vouchers: list[BasketVoucher] = []
+    total_points_balance: Annotated[
+        int | None, Meta(description="The customer's points balance now; null: anonymous.")
     ] = None
 
 

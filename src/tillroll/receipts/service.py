@@ -31,6 +31,7 @@ from tillroll.receipts.schemas import (
     BatchResult,
     CustomerRef,
     ItemError,
+    Line,
     Receipt,
     ReceiptCreate,
     ReceiptFilters,
@@ -157,6 +158,13 @@ class ReceiptService:
             issued_from=issued_from,
             issued_to=issued_to,
         )
+
+    async def lines_of(
+        self, conn: Connection, merchant_id: uuid.UUID, receipt_ids: builtins.list[uuid.UUID]
+    ) -> dict[uuid.UUID, builtins.list[Line]]:
+        """The lines of receipts by id, readable in the storing transaction already (the
+        `receipt.created` listeners run before the receipt rows are written)."""
+        return await ReceiptRepository.of(conn).lines_of(merchant_id, receipt_ids)
 
     async def set_order_status(
         self, conn: Connection, merchant_id: uuid.UUID, receipt_id: uuid.UUID, status: str

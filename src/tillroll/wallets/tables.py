@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from tillroll.kit.tables import BIGINT, BOOLEAN, INTEGER, TEXT, TIMESTAMPTZ, UUID, Table, col
 from tillroll.wallets.levels_schemas import Level
 
@@ -114,4 +116,45 @@ MEMBERS = Table(
     col("points", BIGINT),
     col("reached_at", TIMESTAMPTZ),
     primary_key=("merchant_id", "programme_id", "customer_id"),
+)
+
+# --- campaigns and what receipts earned by them (migration 0017) -------------------------
+
+CAMPAIGNS = Table(
+    "campaigns",
+    col("merchant_id", UUID),
+    col("id", UUID),
+    col("title", TEXT),
+    col("kind", TEXT),
+    col("percent", TEXT, null=True),
+    col("points", BIGINT, null=True),
+    col("per_amount", BIGINT, null=True),
+    col("starts_at", TIMESTAMPTZ, null=True),
+    col("ends_at", TIMESTAMPTZ, null=True),
+    col("branch_ids", TEXT, null=True, json=list[uuid.UUID]),
+    col("categories", TEXT, null=True, json=list[str]),
+    col("min_spend", BIGINT),
+    col("credit_lifetime_days", INTEGER, null=True),
+    col("wallet_title", TEXT, null=True),
+    col("archived_at", TIMESTAMPTZ, null=True),
+    col("created_at", TIMESTAMPTZ),
+    col("updated_at", TIMESTAMPTZ),
+    primary_key=("merchant_id", "id"),
+)
+
+EARNINGS = Table(
+    "wallet_earnings",
+    col("merchant_id", UUID),
+    col("receipt_id", UUID),
+    col("line_no", INTEGER),
+    col("campaign_id", UUID),
+    col("cause", TEXT),
+    col("wallet_id", UUID),
+    col("entry_id", UUID),
+    col("of_receipt_id", UUID),
+    col("of_line_no", INTEGER),
+    col("quantity_micro", BIGINT),
+    col("amount", BIGINT),
+    col("created_at", TIMESTAMPTZ),
+    primary_key=("merchant_id", "receipt_id", "line_no", "campaign_id", "cause"),
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import parse_qsl
 
 import msgspec
 from starlette.responses import Response, StreamingResponse
@@ -36,9 +37,16 @@ from tillroll.kit.viewer import Viewer
 from tillroll.merchants.schemas import Merchant
 from tillroll.merchants.service import merchant as merchant_service
 from tillroll.receipts.export import Window
-from tillroll.receipts.schemas import Receipt, ReceiptCreate, ReceiptFilters, ReceiptQuery
+from tillroll.receipts.schemas import (
+    CustomerRef,
+    Receipt,
+    ReceiptCreate,
+    ReceiptFilters,
+    ReceiptQuery,
+)
 from tillroll.receipts.service import ReceiptFilter
 from tillroll.receipts.service import receipt as receipt_service
+from tillroll.wallets.receipt_view import with_wallets
 
 JSON_CAP = 500
 CHAIN_HEADERS = ("session-chain-id", "x-spaaza-session-chain-id", "x-spaaza-chain-id")
@@ -143,7 +151,7 @@ async def context(
     conn: Connection, settings: Settings, merchant: Merchant, receipts: Iterable[Receipt]
 ) -> Context:
     """What the receipts' Spaaza objects reference, loaded once."""
-    listed = list(receipts)
+    listed = await with_wallets(conn, merchant.id, list(receipts))
     branch_ids = sorted({r.branch.id for r in listed if r.branch})
     customer_ids = sorted({r.customer.id for r in listed if r.customer})
     m = merchant.id
@@ -373,3 +381,67 @@ async def add_basket(call: Call, body: AddBasket) -> Response:
 def _validation(message: str) -> FieldError:
     text, _, at = message.partition(" - at `$")
     return FieldError(at.rstrip("`").lstrip(".") or "basket", text)
+
+
+# --- claim-basket ------------------------------------------------------------------------
+
+_BASKET_KEYS = ("basket_id", "retailer_basket_code")
+_USER_KEYS = ("user_id", "member_number", "authentication_point_identifier")
+
+
+async def _claim_fields(call: Call) -> dict[str, str]:
+    """claim-basket's fields: URL-encoded form fields as Spaaza sends them, or a JSON object."""
+    raw = await call.request.body()
+    if call.request.headers.get("content-type", "").startswith("application/json"):
+        try:
+            body = msgspec.json.decode(raw or b"{}")
+        except msgspec.DecodeError:
+            raise InvalidInput.field("body", "is not valid JSON") from None
+        if not isinstance(body, dict):
+            raise InvalidInput.field("body", "must be an object")
+        return {k: str(v) for k, v in body.items() if v is not None}
+    try:
+        return dict(parse_qsl(raw.decode(), keep_blank_values=True))
+    except UnicodeDecodeError:
+        raise InvalidInput.field("body", "is not UTF-8 form fields") from None
+
+
+def _one_of(fields: dict[str, str], names: tuple[str, ...]) -> tuple[str, str]:
+    given = [(n, fields[n]) for n in names if fields.get(n)]
+    if len(given) != 1:
+        problem = "required field missing" if not given else "give only one of them"
+        raise InvalidInput.fields([FieldError(" | ".join(names), problem)])
+    return given[0]
+
+
+@router.post("/auth/claim-basket", access=Access.write, idempotent=True)
+async def claim_basket(call: Call) -> Response:
+    """Attach an anonymous basket to a shopper; it earns what it would have earned, by the
+    campaigns live now (Spaaza: the campaign config at claim time)."""
+    merchant = await chain_of(call)
+    fields = await _claim_fields(call)
+    basket, basket_value = _one_of(fields, _BASKET_KEYS)
+    user, user_value = _one_of(fields, _USER_KEYS)
+    if basket == "basket_id":
+        number = parse.integer(basket_value, field="basket_id")
+        receipt_id = (await receipt_service.by_number(call.conn, call.viewer, number)).id
+    else:
+        where = ReceiptFilter(external_id=basket_value)
+        found = await receipt_service.window(call.conn, merchant.id, where, 0, 1)
+        if not found:
+            raise SpaazaError(404, 30, "basket_not_found", f"No basket {basket_value!r}.")
+        receipt_id = found[0].id
+    if user == "user_id":
+        shopper = await _shopper(call, parse.integer(user_value, field="user_id"))
+        if shopper is None:
+            raise InvalidInput.field("user_id", f"no shopper with id {user_value}")
+        ref = CustomerRef(id=shopper.id)
+    elif user == "member_number":
+        ref = CustomerRef(member_number=user_value)
+    else:
+        ref = CustomerRef(external_id=user_value)
+    claimed = await receipt_service.claim(call.conn, merchant.id, receipt_id, ref)
+    ctx = await _context(call, merchant, [claimed])
+    receipt = receipt_object(claimed, ctx)
+    return json_response({"result": OK, "results": {"basket_id": claimed.number,
+                                                    "receipt": receipt}})  # fmt: skip

@@ -24,6 +24,7 @@ from tillroll.kit.money import EXPONENTS, from_decimal_string, symbol, to_decima
 from tillroll.merchants.schemas import Merchant
 from tillroll.receipts.rules import MICRO, decimal_text, price_micro, round_half_even
 from tillroll.receipts.schemas import Line, Receipt
+from tillroll.wallets.campaign_schemas import ReceiptWallet
 
 OK = {"code": 1, "status": "ok"}
 
@@ -200,7 +201,7 @@ def _chain(ctx: Context, branch: Branch | None) -> dict[str, Any]:
     }
 
 
-def _shopper(customer: Customer | None) -> dict[str, Any] | None:
+def _shopper(customer: Customer | None, points: int | None) -> dict[str, Any] | None:
     if customer is None:
         return None
     return {
@@ -212,7 +213,7 @@ def _shopper(customer: Customer | None) -> dict[str, Any] | None:
         "country_code": customer.country or "",
         "gender": customer.gender or "",
         "birthday": customer.birthday.isoformat() if customer.birthday else "",
-        "total_points_balance": 0,
+        "total_points_balance": points or 0,
         "email": customer.email or "",
         "registered": customer.registered,
         "shipping_address": _address(customer.shipping_address),
@@ -272,9 +273,34 @@ def _common(receipt: Receipt) -> dict[str, Any]:
             }
             for t in receipt.taxes
         ],
-        "monetary_wallet": None,
-        "points_wallet": None,
-        "basket_vouchers": [],
+        "monetary_wallet": _wallet(receipt, receipt.monetary_wallet, cur),
+        "points_wallet": _wallet(receipt, receipt.points_wallet, None),
+        "basket_vouchers": [
+            {"campaign_title": v.campaign_title, "voucher_text": v.voucher_text,
+             "amount": money(v.amount, cur), "type": v.type}
+            for v in receipt.basket_vouchers
+        ],
+    }  # fmt: skip
+
+
+def _wallet(receipt: Receipt, shown: ReceiptWallet | None, currency: str | None) -> Any:
+    """Spaaza's wallet object: what the receipt's campaigns added (in major units for the
+    monetary wallet: `currency`), the balance right after; the seed's empty object when the
+    receipt touched only the other wallet, null when it touched none."""
+    if shown is None:
+        used = receipt.monetary_wallet or receipt.points_wallet
+        return {"contributions": [], "total": 0, "title": ""} if used else None
+
+    def amount(value: int) -> Decimal | int:
+        return money(value, currency) if currency else value
+
+    return {
+        "contributions": [
+            {"amount": amount(c.amount), "campaign_title": c.campaign_title}
+            for c in shown.contributions
+        ],
+        "total": amount(shown.total),
+        "title": shown.title,
     }
 
 
@@ -289,7 +315,7 @@ def receipt_object(receipt: Receipt, ctx: Context) -> dict[str, Any]:
         "payment_method": _payment_method(receipt),
         "line_items": [_line_item(line, cur) for line in receipt.lines],
         "chain": _chain(ctx, ctx.branch(receipt)),
-        "shopper": _shopper(ctx.customer(receipt)),
+        "shopper": _shopper(ctx.customer(receipt), receipt.total_points_balance),
         "loyalty_status": _loyalty(ctx.customer(receipt)),
         "template_content": {
             "subject": ctx.branding.subject(ctx.merchant.name, receipt.number),

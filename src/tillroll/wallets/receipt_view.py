@@ -1,0 +1,58 @@
+"""The wallet fields a receipt shows (Spaaza's `monetary_wallet`, `points_wallet`,
+`basket_vouchers`, `total_points_balance`): two queries for a whole page of receipts."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from tillroll.kit.db import Connection
+from tillroll.receipts.schemas import Receipt
+from tillroll.wallets.campaign_repository import CampaignRepository
+from tillroll.wallets.campaign_schemas import BasketVoucher, Contribution, ReceiptWallet
+from tillroll.wallets.clock import clock
+from tillroll.wallets.redemptions import PREFIX
+
+
+async def with_wallets(
+    conn: Connection, merchant_id: uuid.UUID, receipts: Sequence[Receipt]
+) -> list[Receipt]:
+    """The receipts with what each added to or took from the customer's wallets (the
+    contributions per campaign, the balance right after) and the points balance now."""
+    repo = CampaignRepository.of(conn)
+    rows = await repo.receipt_entries(merchant_id, [r.id for r in receipts])
+    customers = sorted({r.customer.id for r in receipts if r.customer})
+    points = await repo.points_balances(merchant_id, customers, clock.now())
+    wallets: dict[tuple[uuid.UUID, str], ReceiptWallet] = {}
+    for row in rows:  # in ledger order: the last entry's balance is the total after
+        key = (row["receipt_id"], row["kind"])
+        shown = wallets.setdefault(
+            key, ReceiptWallet(wallet_id=row["wallet_id"], total=0, title=row["wallet_title"],
+                               contributions=[])
+        )  # fmt: skip
+        shown.total = row["balance_after"]
+        shown.contributions.append(
+            Contribution(amount=row["amount"], campaign_id=row["campaign_id"],
+                         campaign_title=row["campaign_title"])
+        )  # fmt: skip
+    for receipt in receipts:
+        receipt.monetary_wallet = wallets.get((receipt.id, "credit"))
+        receipt.points_wallet = wallets.get((receipt.id, "points"))
+        receipt.basket_vouchers = vouchers(receipt)
+        if receipt.customer is not None:
+            receipt.total_points_balance = points.get(receipt.customer.id, 0)
+    return list(receipts)
+
+
+def vouchers(receipt: Receipt) -> list[BasketVoucher]:
+    """The receipt's basket vouchers; a redemption code's is a `wallet` voucher."""
+    return [
+        BasketVoucher(
+            campaign_title=d.description or "",
+            voucher_text=d.code or "",
+            amount=d.amount,
+            type="wallet" if (d.code or "").startswith(PREFIX) else "loyalty",
+        )
+        for d in receipt.discounts
+        if d.kind == "voucher"
+    ]
