@@ -71,7 +71,7 @@ def test_orders_list_and_refuse(client: Paid, other_key: str, paid_server: str) 
     assert first.name == f"Order {first.number:.0f}" and first.creation_state == "draft"
     everything = client.orders.list_orders(limit=2)
     assert everything.pagination.total == 3 and everything.pagination.has_more
-    assert [o.id for o in everything.data][0] == first.id
+    assert everything.data[0].id == first.id
     mine = client.orders.list_orders(external_customer_id="acme")
     assert {o.id for o in mine.data} == {first.id, ended.id}
     assert client.orders.list_orders(customer_id=beta.id).pagination.total == 1
