@@ -195,7 +195,10 @@ OWNED = {
     "documents": {"document_branding", "receipt_renders", "receipt_emails", "receipt_links"},
 }
 # a facade's own tables: pre-rendered cells, the chain's receipt webhook
-FACADE_TABLES = {"compat/spaaza": {"spaaza_receipt_cells", "spaaza_webhook_config"}}
+FACADE_TABLES = {
+    "compat/spaaza": {"spaaza_receipt_cells", "spaaza_webhook_config"},
+    "compat/paid": {"paid_orders"},
+}
 SEQUENCES = {"counters"}  # per-merchant number counters: infrastructure every table may use
 _TABLE = re.compile(r"\b(?:FROM|JOIN|INTO|UPDATE)\s+([a-z_]+)")
 

@@ -184,7 +184,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     runtime = Runtime(db=database, settings=settings, auth=auth, group=_group(database, settings))
     routes: list[BaseRoute] = [
         *_pages(settings, database),
-        *value_pages.routes(database),
+        *value_pages.routes(database, settings),
         *documents.public_routes(database, settings),
         *build_routes(endpoints(), runtime),
     ]

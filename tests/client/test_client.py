@@ -7,7 +7,6 @@ import copy
 import json
 import socket
 import uuid
-from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,8 +16,6 @@ import msgspec
 import pytest
 
 import tillroll.client
-from tests.live import serving
-from tillroll.app import create_app
 from tillroll.auth.principals import Scope
 from tillroll.auth.schemas import ApiKeyCreate, ApiKeyCreated, ShopperSessionToken
 from tillroll.branches.schemas import Branch, BranchCreate, BranchUpdate
@@ -37,12 +34,9 @@ from tillroll.client import (
     TillrollError,
     UnprocessableEntity,
 )
-from tillroll.config import Settings
 from tillroll.customers.schemas import Customer, CustomerCreate, CustomerUpdate
-from tillroll.kit.db import Database, run
 from tillroll.kit.schemas import Page, ProblemError
 from tillroll.merchants.schemas import Merchant
-from tillroll.merchants.service import merchant as merchant_service
 from tillroll.products.schemas import Product
 from tillroll.receipts.schemas import BatchResult, CustomerRef, Receipt, ReceiptCreate
 
@@ -55,37 +49,6 @@ def receipt(external_id: str = "R-1", **changes: Any) -> dict[str, Any]:
     body["external_id"] = external_id
     body.update(changes)
     return body
-
-
-# --- the server ------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def server_url(database_url: str, db: Database) -> Iterator[str]:
-    """A real HTTP server; `db` first, so the schema is migrated before it starts."""
-    del db
-    settings = Settings(database_url=database_url, pool_size=5, auth_failures_per_minute=10**9)
-    with serving(create_app(settings)) as url:
-        yield url
-
-
-@pytest.fixture
-async def admin_key(db: Database) -> str:
-    """A fresh merchant's admin key: every test has its own tenant."""
-    _, key = await run(db, lambda conn: merchant_service.create(conn, "Client"), write=True)
-    return key.secret
-
-
-@pytest.fixture
-def api(server_url: str, admin_key: str) -> Iterator[Tillroll]:
-    with Tillroll(base_url=server_url, api_key=admin_key) as client:
-        yield client
-
-
-@pytest.fixture
-async def async_api(server_url: str, admin_key: str) -> AsyncIterator[AsyncTillroll]:
-    async with AsyncTillroll(base_url=server_url, api_key=admin_key) as client:
-        yield client
 
 
 # --- the package surface -----------------------------------------------------------------

@@ -143,6 +143,8 @@ class BaseClient:
             raise error_from_response(response)
         if call.returns is type(None):
             return None
+        if call.returns is bytes:  # a document (PDF), as sent
+            return response.content  # type: ignore[return-value]
         try:
             return msgspec.json.decode(response.content, type=call.returns)
         except (msgspec.DecodeError, msgspec.ValidationError) as exc:

@@ -12,6 +12,14 @@ from typing import Self, TypeVar
 import httpx
 
 from tillroll.client._base import DEFAULT_TIMEOUT, BaseClient, Call
+from tillroll.client._orders import (
+    AsyncBackInStockResource,
+    AsyncOrdersResource,
+    AsyncShipmentsResource,
+    BackInStockResource,
+    OrdersResource,
+    ShipmentsResource,
+)
 from tillroll.client._resources import (
     AsyncBranchesResource,
     AsyncCustomersResource,
@@ -25,6 +33,14 @@ from tillroll.client._resources import (
     MerchantResource,
     ProductsResource,
     ReceiptsResource,
+)
+from tillroll.client._values import (
+    AsyncSignalsResource,
+    AsyncValueMetricsResource,
+    AsyncValueReceiptsResource,
+    SignalsResource,
+    ValueMetricsResource,
+    ValueReceiptsResource,
 )
 
 T = TypeVar("T")
@@ -66,6 +82,12 @@ class Tillroll(BaseClient):
         self.customers = CustomersResource(self)
         self.products = ProductsResource(self)
         self.receipts = ReceiptsResource(self)
+        self.orders = OrdersResource(self)
+        self.shipments = ShipmentsResource(self)
+        self.back_in_stock = BackInStockResource(self)
+        self.signals = SignalsResource(self)
+        self.value_metrics = ValueMetricsResource(self)
+        self.value_receipts = ValueReceiptsResource(self)
 
     def _send(self, call: Call[T], /) -> T:
         request = self._request(self._http, call)
@@ -124,6 +146,12 @@ class AsyncTillroll(BaseClient):
         self.customers = AsyncCustomersResource(self)
         self.products = AsyncProductsResource(self)
         self.receipts = AsyncReceiptsResource(self)
+        self.orders = AsyncOrdersResource(self)
+        self.shipments = AsyncShipmentsResource(self)
+        self.back_in_stock = AsyncBackInStockResource(self)
+        self.signals = AsyncSignalsResource(self)
+        self.value_metrics = AsyncValueMetricsResource(self)
+        self.value_receipts = AsyncValueReceiptsResource(self)
 
     async def _send(self, call: Call[T], /) -> T:
         request = self._request(self._http, call)

@@ -13,6 +13,7 @@ import jinja2
 import msgspec
 import typst
 
+from tillroll.documents.value_view import ValueReceiptView
 from tillroll.documents.view import ReceiptView
 from tillroll.errors import TillrollError
 
@@ -61,6 +62,9 @@ class _Typst:
     def __call__(self, view: ReceiptView) -> bytes:
         return self._compile("receipt.typ", data=msgspec.json.encode(view).decode())
 
+    def value_receipt(self, view: ValueReceiptView) -> bytes:
+        return self._compile("value_receipt.typ", data=msgspec.json.encode(view).decode())
+
     def check_logo(self, svg: str) -> str | None:
         """Why Typst cannot draw `svg` (None: it can)."""
         if "<!DOCTYPE" in svg or "<!ENTITY" in svg:
@@ -89,12 +93,17 @@ RENDERERS: dict[Format, Callable[[ReceiptView], bytes]] = {"html": html, "pdf": 
 async def render(view: ReceiptView, fmt: Format, timeout: float) -> bytes:
     """`view` as `fmt`; a render that fails or takes longer than `timeout` seconds is a 503
     (the thread finishes on its own; its result is dropped)."""
+    return await bounded(lambda: RENDERERS[fmt](view), fmt.upper(), timeout)
+
+
+async def bounded(work: Callable[[], bytes], what: str, timeout: float) -> bytes:
+    """`work()` in a thread under `timeout` seconds; failing or late, a 503 naming `what`."""
     try:
-        return await asyncio.wait_for(asyncio.to_thread(RENDERERS[fmt], view), timeout)
+        return await asyncio.wait_for(asyncio.to_thread(work), timeout)
     except TimeoutError:
         raise RenderFailed(
-            f"Rendering the {fmt.upper()} took longer than {timeout:g} s; retry later.",
+            f"Rendering the {what} took longer than {timeout:g} s; retry later.",
             headers={"Retry-After": "5"},
         ) from None
     except Exception as exc:  # a template or engine error: logged by the caller's handler
-        raise RenderFailed(f"The {fmt.upper()} could not be rendered: {exc}") from exc
+        raise RenderFailed(f"The {what} could not be rendered: {exc}") from exc

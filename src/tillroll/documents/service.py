@@ -14,9 +14,10 @@ import msgspec
 from tillroll.branches.service import branch as branch_service
 from tillroll.config import Settings
 from tillroll.documents import links
-from tillroll.documents.render import TEMPLATES, Format, pdf, render
+from tillroll.documents.render import TEMPLATES, Format, bounded, pdf, render
 from tillroll.documents.repository import DocumentRepository
 from tillroll.documents.schemas import Branding, BrandingUpdate, DocumentQuery, DownloadLink
+from tillroll.documents.value_view import ValueReceiptView
 from tillroll.documents.view import ReceiptView, build
 from tillroll.errors import InvalidInput, NotFound
 from tillroll.kit.clock import utc_now
@@ -230,6 +231,13 @@ class DocumentService:
         with suppress(DatabaseBusy):  # the write lock is taken: a later request keeps it
             await run(db, keep, write=True, wait=wait)
         return content
+
+    async def value_receipt_pdf(self, settings: Settings, view: ValueReceiptView) -> bytes:
+        """A value receipt's PDF, rendered now (outside any transaction, under the time
+        limit; not cached: a draft changes with every refresh)."""
+        return await bounded(
+            lambda: pdf.value_receipt(view), "PDF", settings.render_timeout_seconds
+        )
 
 
 class _Keys:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 
 from tillroll.kit.http import Access, Call, Reply, Router
-from tillroll.kit.schemas import Schema
 from tillroll.orders.schemas import (
     Order,
     OrderCreate,
@@ -13,8 +12,10 @@ from tillroll.orders.schemas import (
     Restock,
     RestockResult,
     Revision,
+    Revisions,
     Shipment,
     ShipmentCreate,
+    Shipments,
     StockSettings,
     Subscription,
     SubscriptionCreate,
@@ -26,14 +27,6 @@ from tillroll.orders.stock import stock
 
 router = Router("/v1/receipts", tag="orders")
 shipments = Router("/v1/shipments", tag="orders")
-
-
-class Revisions(Schema):
-    data: list[Revision]
-
-
-class Shipments(Schema):
-    data: list[Shipment]
 
 
 def actor(call: Call) -> str:

@@ -203,6 +203,14 @@ class Shipment(Schema):
     created_at: datetime
 
 
+class Revisions(Schema):
+    data: list[Revision]
+
+
+class Shipments(Schema):
+    data: list[Shipment]
+
+
 class TrackingEventIn(Schema):
     status: TrackingStatus
     raw_text: Annotated[str, Meta(max_length=1000, description="The carrier's words.")] | None = (

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import uuid
 
+from starlette.responses import Response
+
 from tillroll.errors import FieldError, InvalidInput
 from tillroll.kit.http import Access, Call, Reply, Router
 from tillroll.kit.schemas import Page
+from tillroll.values.document import MEDIA, PdfResponse, pdf_view
 from tillroll.values.embed import embed_settings
 from tillroll.values.metrics import metric as metric_service
 from tillroll.values.schemas import (
@@ -117,6 +120,14 @@ async def list_receipts(call: Call, query: ReceiptQuery) -> ReceiptList:
 async def revoke_all(call: Call) -> Revoked:
     """Unpublish every value receipt of the merchant."""
     return await receipts.revoke_all(call.conn, _merchant(call))
+
+
+@router.get("/{value_receipt_id}.pdf", access=Access.read, produces=MEDIA, errors=(404, 503))
+async def receipt_pdf(call: Call, value_receipt_id: uuid.UUID) -> Response:
+    """The value receipt as a PDF: breakdown, total, chart, in the merchant's branding."""
+    receipt = await receipts.get(call.conn, _merchant(call), value_receipt_id)
+    view = await pdf_view(call.conn, call.settings, _merchant(call), receipt)
+    return PdfResponse(call.settings, view, receipt.id)
 
 
 @router.get("/{value_receipt_id}", access=Access.read, errors=(404,))

@@ -4,6 +4,10 @@ Delivered value is computed when a signal arrives and stored per signal and metr
 (`value_signal_values`, in micro-units of the metric's unit). Creating a metric computes it
 for the event's past signals; changing one publishes a new version and recomputes them, so
 a draft receipt picks the change up on refresh while a sealed one keeps its lines.
+
+Every metric write also publishes a new version of the merchant's *value model* (Paid's
+`version` of a write, and its `expectedActiveVersion` guard: a write that expects another
+active version than the live one is a 409, so a concurrent change is never overwritten).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from tillroll.kit.clock import utc_now
 from tillroll.kit.db import Connection
 from tillroll.kit.ids import uuid7
 from tillroll.kit.money import is_currency
+from tillroll.kit.repository import next_number
 from tillroll.merchants.service import merchant as merchant_service
 from tillroll.values import formula
 from tillroll.values.repository import MetricRepository, SignalRepository
@@ -111,8 +116,29 @@ def to_metric(row: Mapping[str, Any]) -> Metric:
     )
 
 
+MODEL = "value_model"  # the counter of the merchant's value model versions
+
+
+async def _publish(conn: Connection, merchant_id: uuid.UUID, expected: int | None) -> None:
+    """A new value model version; `expected` (if given) must be the one active until now.
+    The counter row stays locked until commit, so concurrent writes check in turn."""
+    version = await next_number(conn, merchant_id, MODEL)
+    if expected is not None and expected != version - 1:
+        raise Conflict(
+            f"The active value model version is {version - 1}, not {expected}: "
+            "another change came first; read the metric again."
+        )
+
+
 class MetricService:
-    async def create(self, conn: Connection, merchant_id: uuid.UUID, body: MetricCreate) -> Metric:
+    async def create(
+        self,
+        conn: Connection,
+        merchant_id: uuid.UUID,
+        body: MetricCreate,
+        expected_model_version: int | None = None,
+    ) -> Metric:
+        await _publish(conn, merchant_id, expected_model_version)
         currency = body.currency or await _default_currency(conn, merchant_id)
         _check(body.formula, body.unit, currency, body.value_per_unit)
         slug = body.slug or _slug(body.name)
@@ -163,9 +189,15 @@ class MetricService:
         return MetricList(data=[to_metric(r) for r in rows], total=total)
 
     async def update(
-        self, conn: Connection, merchant_id: uuid.UUID, ref: uuid.UUID | str, body: MetricUpdate
+        self,
+        conn: Connection,
+        merchant_id: uuid.UUID,
+        ref: uuid.UUID | str,
+        body: MetricUpdate,
+        expected_model_version: int | None = None,
     ) -> Metric:
         row = await self.row(conn, merchant_id, ref)
+        await _publish(conn, merchant_id, expected_model_version)
         changes = _changes(row, body)
         current = to_metric({**row, **changes})
         _check(current.formula, current.unit, current.currency, current.value_per_unit)
@@ -175,6 +207,10 @@ class MetricService:
         if "variables" in changes:
             await recompute(conn, merchant_id, row)
         return to_metric(row)
+
+    async def model_version(self, conn: Connection, merchant_id: uuid.UUID) -> int:
+        """The merchant's active value model version (0 before its first metric write)."""
+        return await MetricRepository.of(conn).model_version(merchant_id, MODEL)
 
     async def compiled_for(
         self, conn: Connection, merchant_id: uuid.UUID, events: builtins.list[str]

@@ -27,17 +27,17 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from tillroll.config import Settings
 from tillroll.kit.clock import utc_now
 from tillroll.kit.db import Connection, Database, run
-from tillroll.kit.money import symbol, to_decimal_string
 from tillroll.merchants.schemas import Merchant
 from tillroll.merchants.service import merchant as merchant_service
+from tillroll.values.document import PRIVATE, PdfResponse, money, pdf_view, unit_label, who
 from tillroll.values.embed import Embedding, TokenRefused, check_jwt, embed_settings
 from tillroll.values.schemas import ValueReceipt
 from tillroll.values.service import value_receipt as receipt_service
 
 _CSP = "default-src 'none'; img-src https: data:; style-src 'unsafe-inline'"
-PRIVATE = {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +78,7 @@ async def open_receipt(conn: Connection, share: str, jwt: str | None) -> Opened 
     return Opened(receipt, merchant, embedding)
 
 
-def routes(db: Database) -> list[BaseRoute]:
+def routes(db: Database, settings: Settings) -> list[BaseRoute]:
     def reading(
         answer: Callable[[Request, Opened | Refused], Response],
     ) -> Callable[[Request], Awaitable[Response]]:
@@ -92,7 +92,23 @@ def routes(db: Database) -> list[BaseRoute]:
 
         return endpoint
 
+    async def pdf(request: Request) -> Response:
+        share = request.path_params["share"]
+        jwt = _bearer(request) or request.query_params.get("token")
+
+        async def view(conn: Connection) -> Response:
+            found = await open_receipt(conn, share, jwt)
+            if isinstance(found, Refused):
+                return _data(request, found)
+            made = await pdf_view(conn, settings, found.merchant.id, found.receipt)
+            return PdfResponse(settings, made, found.receipt.id)
+
+        response = await run(db, view, write=False)
+        response.headers.update(PRIVATE)
+        return response
+
     return [
+        Route("/p/value-receipts/{share}.pdf", pdf),
         Route("/p/value-receipts/{share}", reading(_page)),
         Route("/p/value-receipts/{share}/data", reading(_data)),
         Route("/p/value-receipts/{share}/view", reading(_fragment)),
@@ -116,7 +132,10 @@ def _page(request: Request, found: Opened | Refused) -> Response:
         return HTMLResponse(
             _shell("Value receipt", f"<p>{html.escape(found.reason)}</p>"), found.status
         )
+    jwt = request.query_params.get("token")
+    href = request.path_params["share"] + ".pdf" + (f"?{urlencode({'token': jwt})}" if jwt else "")
     body = render(found.receipt, found.merchant)
+    body += f'<p class="pdf"><a href="{html.escape(href)}">Download the PDF</a></p>'
     csp = f"{_CSP}; frame-ancestors 'none'"
     page = _shell("Value receipt", body, found.merchant)
     return HTMLResponse(page, headers={"Content-Security-Policy": csp})
@@ -199,40 +218,26 @@ _EMBED_JS = """
 """
 
 
-def money(amount: int, currency: str) -> str:
-    return f"{symbol(currency)} {to_decimal_string(amount, currency)}"
-
-
 def render(receipt: ValueReceipt, merchant: Merchant) -> str:
     """The breakdown and the chart (escaped HTML, no script)."""
     currency = receipt.currency
     rows = "".join(
         f"<tr><td>{html.escape(line.name)}</td><td>{line.occurrences}</td>"
-        f"<td>{html.escape(str(line.quantity))} {html.escape(_unit(line.unit))}</td>"
+        f"<td>{html.escape(str(line.quantity))} {html.escape(unit_label(line.unit))}</td>"
         f"<td>{'' if line.value is None else html.escape(money(line.value, currency))}</td></tr>"
         for line in receipt.lines
     )
     period = f"{receipt.start:%Y-%m-%d %H:%M} – {receipt.end:%Y-%m-%d %H:%M} UTC"
-    who = receipt.customer.name or receipt.customer.external_id or str(receipt.customer.id)
     total = money(receipt.total_delivered_value, currency)
     return (
         f'<section class="value-receipt"><h1>{html.escape(merchant.name)}</h1>'
-        f"<p>Delivered value for {html.escape(who)}, "
+        f"<p>Delivered value for {html.escape(who(receipt))}, "
         f"{period}</p>"
         f'<p class="total">Total delivered value: <strong>{html.escape(total)}</strong></p>'
         "<table><thead><tr><th>Metric</th><th>Occurrences</th><th>Quantity</th><th>Value</th></tr></thead>"
         f"<tbody>{rows}</tbody></table>{_chart(receipt)}"
         f'<p class="status">{"Sealed" if receipt.status == "posted" else "Draft"}</p></section>'
     )  # fmt: skip
-
-
-def _unit(unit: object) -> str:
-    kind = getattr(unit, "type", "")
-    if kind == "duration":
-        return str(getattr(unit, "duration_unit", ""))
-    if kind == "custom":
-        return str(getattr(unit, "unit_display", None) or getattr(unit, "unit", ""))
-    return ""
 
 
 def _chart(receipt: ValueReceipt) -> str:

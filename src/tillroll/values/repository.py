@@ -58,6 +58,13 @@ class MetricRepository(Repository):
             {**values, "m_": merchant_id, "id_": metric_id},
         )
 
+    async def model_version(self, merchant_id: uuid.UUID, counter: str) -> int:
+        value = await self.conn.fetchval(
+            "SELECT value FROM counters WHERE merchant_id = :m AND name = :name",
+            {"m": merchant_id, "name": counter},
+        )
+        return int(value or 0)
+
     async def get_by(
         self, merchant_id: uuid.UUID, column: str, value: Any
     ) -> dict[str, Any] | None:

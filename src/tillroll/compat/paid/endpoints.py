@@ -26,7 +26,7 @@ from tillroll.merchants.service import merchant as merchant_service
 from tillroll.products.service import product as product_service
 from tillroll.values.embed import embed_settings
 from tillroll.values.metrics import metric as metric_service
-from tillroll.values.schemas import MetricQuery, ReceiptQuery, SignalQuery, ValueReceipt
+from tillroll.values.schemas import Metric, MetricQuery, ReceiptQuery, SignalQuery, ValueReceipt
 from tillroll.values.service import value_receipt as receipts
 from tillroll.values.signals import signal as signal_service
 
@@ -313,11 +313,20 @@ async def list_value_metrics(call: Call, query: paid.MetricQuery) -> paid.Metric
     )
 
 
-@router.post("/value-metrics/", access=Access.write, status=201)
+async def _ack(call: Call, metric: Metric) -> paid.WriteAck:
+    """The write's answer: `version` is the value model version it published."""
+    version = await metric_service.model_version(call.conn, _m(call))
+    return paid.WriteAck(slug=metric.slug, name=metric.name, version=version)
+
+
+@router.post("/value-metrics/", access=Access.write, status=201, errors=(409,))
 async def create_value_metric(call: Call, body: paid.MetricCreate) -> paid.WriteAck:
-    """Create a value metric; its event's past signals are valued at once."""
-    created = await metric_service.create(call.conn, _m(call), to.metric_create(body))
-    return paid.WriteAck(slug=created.slug, name=created.name, version=created.version)
+    """Create a value metric; its event's past signals are valued at once (a stale
+    expectedActiveVersion: 409)."""
+    created = await metric_service.create(
+        call.conn, _m(call), to.metric_create(body), body.expected_active_version
+    )
+    return await _ack(call, created)
 
 
 @router.get("/value-metrics/{slug}", access=Access.read)
@@ -326,20 +335,27 @@ async def get_value_metric(call: Call, slug: str) -> paid.MetricDetail:
     return to.metric_detail(await metric_service.get(call.conn, _m(call), slug))
 
 
-@router.patch("/value-metrics/{slug}", access=Access.write)
+@router.patch("/value-metrics/{slug}", access=Access.write, errors=(409,))
 async def update_value_metric(call: Call, slug: str, body: paid.MetricUpdate) -> paid.WriteAck:
-    """Change a value metric (a new version); archivedAt null restores it."""
-    updated = await metric_service.update(call.conn, _m(call), slug, to.metric_update(body))
-    return paid.WriteAck(slug=updated.slug, name=updated.name, version=updated.version)
+    """Change a value metric (a new version); archivedAt null restores it (a stale
+    expectedActiveVersion: 409)."""
+    update = to.metric_update(body)
+    updated = await metric_service.update(
+        call.conn, _m(call), slug, update, body.expected_active_version
+    )
+    return await _ack(call, updated)
 
 
-@router.delete("/value-metrics/{slug}", access=Access.write)
-async def archive_value_metric(call: Call, slug: str) -> paid.WriteAck:
-    """Archive a value metric; its signals still count on receipts."""
+@router.delete("/value-metrics/{slug}", access=Access.write, errors=(409,))
+async def archive_value_metric(call: Call, slug: str, query: paid.ArchiveQuery) -> paid.WriteAck:
+    """Archive a value metric; its signals still count on receipts (a stale
+    expectedActiveVersion: 409)."""
     update = to.metric_update(paid.MetricUpdate(archived_at=msgspec.UNSET))
     update.archived = True
-    archived = await metric_service.update(call.conn, _m(call), slug, update)
-    return paid.WriteAck(slug=archived.slug, name=archived.name, version=archived.version)
+    archived = await metric_service.update(
+        call.conn, _m(call), slug, update, query.expected_active_version
+    )
+    return await _ack(call, archived)
 
 
 # --- value receipts -------------------------------------------------------------------------

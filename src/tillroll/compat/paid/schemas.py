@@ -282,6 +282,10 @@ class MetricUpdate(In):
     expected_active_version: int | None = None
 
 
+class ArchiveQuery(In):
+    expected_active_version: int | None = None
+
+
 class MetricQuery(Page):
     include_archived: bool = False
 
@@ -408,3 +412,105 @@ class ReceiptDetail(ReceiptSummary):
 class ReceiptList(Out):
     data: list[ReceiptSummary]
     total: int
+
+
+# --- orders ---------------------------------------------------------------------------------
+
+CreationState = Literal["draft", "active"]
+
+
+class OrderLineIn(In):
+    product_id: Ref
+    name: Annotated[str, Meta(max_length=200)] | None = None
+    description: Annotated[str, Meta(max_length=2000)] | None = None
+    start_date: Aware | None = None
+    end_date: Aware | None = None
+    attributes: list[Any] | None = None
+    line_type: Literal["STANDARD"] | None = None
+
+
+class OrderIn(In):
+    """Paid's CreateOrderRequest: the billing switches are accepted and not kept (Tillroll
+    does not bill)."""
+
+    customer_id: Ref
+    billing_customer_id: Ref | None = None
+    billing_contact_ids: list[Ref] | None = None
+    name: Annotated[str, Meta(min_length=1, max_length=200)] | None = None
+    start_date: Aware | None = None
+    end_date: Aware | None = None
+    subscription_terms: Annotated[int, Meta(ge=0, le=1200)] | None = None
+    creation_state: CreationState | None = None
+    billing_anchor: Annotated[int, Meta(ge=1, le=31)] | None = None
+    payment_terms: Annotated[str, Meta(max_length=200)] | None = None
+    external_id: Ref | None = None
+    metadata: dict[str, Any] | None = None
+    currency: str | None = None
+    auto_post_invoices: bool | None = None
+    auto_send_billing_emails: bool | None = None
+    auto_send_payment_emails: bool | None = None
+    lines: Annotated[list[OrderLineIn], Meta(max_length=100)] | None = None
+    billing_frequency_override: dict[str, Any] | None = None
+    purchase_order_reference: Annotated[str, Meta(max_length=200)] | None = None
+
+
+class OrderQuery(Page):
+    customer_id: str | None = None
+    external_customer_id: str | None = None
+    external_id: str | None = None
+    creation_state: CreationState | None = None
+    status: Literal["draft", "active", "paused", "ended"] | None = None
+    start_date_from: Aware | None = None
+    start_date_to: Aware | None = None
+    end_date_from: Aware | None = None
+    end_date_to: Aware | None = None
+
+
+class Order(Out):
+    """Paid's Order; the billed amounts are 0 (no invoices here)."""
+
+    id: str
+    customer_id: str
+    billing_customer_id: str | None
+    billing_contact_ids: list[str]
+    created_at: datetime
+    updated_at: datetime
+    end_date: datetime | None
+    name: str
+    start_date: datetime
+    subscription_terms: int | None
+    billed_amount_no_tax: int
+    billed_tax: int
+    estimated_tax: int
+    order_amount: int
+    pending_billing_amount: int
+    total_amount: int
+    total_billed_amount: int
+    creation_state: CreationState
+    payment_terms: str | None
+    number: int
+    metadata: dict[str, Any] | None
+    external_id: str | None
+    version: int
+    billing_frequency_overridden: bool
+    purchase_order_reference: str | None
+
+
+class OrderList(Out):
+    data: list[Order]
+    pagination: Pagination
+
+
+class OrderLine(Out):
+    id: str
+    product_id: str
+    name: str
+    description: str | None
+    start_date: datetime
+    end_date: datetime | None
+    line_type: Literal["STANDARD"]
+
+
+class OrderLines(Out):
+    data: list[OrderLine]
+    pagination: Pagination
