@@ -17,7 +17,7 @@ from tillroll.b2b.schemas import (
     ReceiptLine,
     Total,
 )
-from tillroll.b2b.tables import INVOICES, LINES, PAYMENTS, RECEIPTS
+from tillroll.b2b.tables import INVOICES, PAYMENTS
 from tillroll.kit.db import Row
 from tillroll.kit.tables import Table
 
@@ -35,19 +35,26 @@ def invoice_status(amount: int, open_balance: int) -> InvoiceStatus:
     return "open" if open_balance >= amount else "partially_paid"
 
 
-def _reader(table: Table, names: Sequence[str], schema: type[S]) -> Callable[[Row], S]:
-    read = table.reader(names)
-    return lambda row: schema(**read(row))
+def _converter(names: Sequence[str], schema: type[S], strict: bool = True) -> Callable[[Row], S]:
+    """Row → schema in one C call; ids and times given as text (SQLite pages) are parsed,
+    and with `strict=False` SQLite's 0/1 booleans too."""
+    chosen = tuple(names)
+    return lambda row: msgspec.convert(
+        dict(zip(chosen, row, strict=False)),  # type: ignore[call-overload]
+        schema,
+        strict=strict,
+    )
 
 
 def read_invoice(row: Row) -> Invoice:
     values = dict(zip(INVOICE_COLUMNS, row, strict=False))  # type: ignore[call-overload]
-    return Invoice(**values, status=invoice_status(values["amount"], values["open_balance"]))
+    values["status"] = invoice_status(values["amount"], values["open_balance"])
+    return msgspec.convert(values, Invoice)
 
 
-read_payment: Callable[[Row], Payment] = _reader(PAYMENTS, PAYMENT_COLUMNS, Payment)
-read_receipt: Callable[[Row], Receipt] = _reader(RECEIPTS, RECEIPT_COLUMNS, Receipt)
-read_line: Callable[[Row], ReceiptLine] = _reader(LINES, LINE_COLUMNS, ReceiptLine)
+read_payment: Callable[[Row], Payment] = _converter(PAYMENT_COLUMNS, Payment, strict=False)
+read_receipt: Callable[[Row], Receipt] = _converter(RECEIPT_COLUMNS, Receipt)
+read_line: Callable[[Row], ReceiptLine] = _converter(LINE_COLUMNS, ReceiptLine)
 
 
 async def paged(
