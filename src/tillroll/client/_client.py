@@ -15,14 +15,20 @@ from tillroll.client._base import DEFAULT_TIMEOUT, BaseClient, Call
 from tillroll.client._resources import (
     AsyncBranchesResource,
     AsyncCustomersResource,
+    AsyncInvoicesResource,
     AsyncKeysResource,
     AsyncMerchantResource,
+    AsyncPaymentReceiptsResource,
+    AsyncPaymentsResource,
     AsyncProductsResource,
     AsyncReceiptsResource,
     BranchesResource,
     CustomersResource,
+    InvoicesResource,
     KeysResource,
     MerchantResource,
+    PaymentReceiptsResource,
+    PaymentsResource,
     ProductsResource,
     ReceiptsResource,
 )
@@ -66,6 +72,9 @@ class Tillroll(BaseClient):
         self.customers = CustomersResource(self)
         self.products = ProductsResource(self)
         self.receipts = ReceiptsResource(self)
+        self.invoices = InvoicesResource(self)
+        self.payments = PaymentsResource(self)
+        self.payment_receipts = PaymentReceiptsResource(self)
 
     def _send(self, call: Call[T], /) -> T:
         request = self._request(self._http, call)
@@ -124,6 +133,9 @@ class AsyncTillroll(BaseClient):
         self.customers = AsyncCustomersResource(self)
         self.products = AsyncProductsResource(self)
         self.receipts = AsyncReceiptsResource(self)
+        self.invoices = AsyncInvoicesResource(self)
+        self.payments = AsyncPaymentsResource(self)
+        self.payment_receipts = AsyncPaymentReceiptsResource(self)
 
     async def _send(self, call: Call[T], /) -> T:
         request = self._request(self._http, call)
