@@ -35,6 +35,7 @@ from tillroll.b2b.stored import (
     read_invoice,
     read_line,
     read_payment,
+    read_payments,
 )
 from tillroll.b2b.tables import LINES, PAYMENTS, RECEIPTS
 from tillroll.errors import Conflict, FieldError, InvalidInput, NotFound
@@ -186,7 +187,7 @@ class PaymentService:
         listing = Listing(query.sort, query.order, query.offset, query.limit, query.cursor)
         repo = B2BRepository.of(conn)
         items, cursor, meta = await paged(
-            repo, PAYMENTS, PAYMENT_COLUMNS, read_payment, where, listing, "total"
+            repo, PAYMENTS, PAYMENT_COLUMNS, read_payments, where, listing, "total"
         )
         return PaymentPage(**page_kwargs(await _with_lines(conn, merchant_id, items), cursor, meta))
 

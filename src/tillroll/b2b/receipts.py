@@ -28,7 +28,9 @@ from tillroll.b2b.stored import (
     page_kwargs,
     paged,
     read_line,
+    read_lines,
     read_receipt,
+    read_receipts,
 )
 from tillroll.b2b.tables import LINES, RECEIPTS
 from tillroll.errors import NotFound
@@ -78,7 +80,7 @@ class ReceiptService:
             B2BRepository.of(conn),
             RECEIPTS,
             RECEIPT_COLUMNS,
-            read_receipt,
+            read_receipts,
             _search(where, query.q, query.search_by),
             listing,
             "total",
@@ -129,7 +131,7 @@ class ReceiptService:
             B2BRepository.of(conn),
             LINES,
             LINE_COLUMNS,
-            read_line,
+            read_lines,
             _search(where, query.q, query.search_by, also),
             listing,
             "amount",

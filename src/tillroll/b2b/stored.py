@@ -35,33 +35,53 @@ def invoice_status(amount: int, open_balance: int) -> InvoiceStatus:
     return "open" if open_balance >= amount else "partially_paid"
 
 
-def _converter(names: Sequence[str], schema: type[S], strict: bool = True) -> Callable[[Row], S]:
-    """Row → schema in one C call; ids and times given as text (SQLite pages) are parsed,
-    and with `strict=False` SQLite's 0/1 booleans too."""
-    chosen = tuple(names)
-    return lambda row: msgspec.convert(
-        dict(zip(chosen, row, strict=False)),  # type: ignore[call-overload]
-        schema,
-        strict=strict,
-    )
+Reader = Callable[[Sequence[Row]], list[S]]
+
+
+def _converter(
+    names: Sequence[str], schema: type[S], strict: bool = True, status: bool = False
+) -> Callable[[Sequence[Row]], list[S]]:
+    """Rows → schemas in one C call; ids and times given as text (SQLite pages) are parsed,
+    with `strict=False` SQLite's 0/1 booleans too; `status`: an invoice's, derived."""
+    chosen, kind = tuple(names), list[schema]  # type: ignore[valid-type]
+
+    def read(rows: Sequence[Row]) -> list[S]:
+        values = [dict(zip(chosen, r, strict=False)) for r in rows]  # type: ignore[call-overload]
+        if status:
+            for v in values:
+                v["status"] = invoice_status(v["amount"], v["open_balance"])
+        return msgspec.convert(values, kind, strict=strict)
+
+    return read
+
+
+read_invoices: Reader[Invoice] = _converter(INVOICE_COLUMNS, Invoice, status=True)
+read_payments: Reader[Payment] = _converter(PAYMENT_COLUMNS, Payment, strict=False)
+read_receipts: Reader[Receipt] = _converter(RECEIPT_COLUMNS, Receipt)
+read_lines: Reader[ReceiptLine] = _converter(LINE_COLUMNS, ReceiptLine)
 
 
 def read_invoice(row: Row) -> Invoice:
-    values = dict(zip(INVOICE_COLUMNS, row, strict=False))  # type: ignore[call-overload]
-    values["status"] = invoice_status(values["amount"], values["open_balance"])
-    return msgspec.convert(values, Invoice)
+    return read_invoices([row])[0]
 
 
-read_payment: Callable[[Row], Payment] = _converter(PAYMENT_COLUMNS, Payment, strict=False)
-read_receipt: Callable[[Row], Receipt] = _converter(RECEIPT_COLUMNS, Receipt)
-read_line: Callable[[Row], ReceiptLine] = _converter(LINE_COLUMNS, ReceiptLine)
+def read_payment(row: Row) -> Payment:
+    return read_payments([row])[0]
+
+
+def read_receipt(row: Row) -> Receipt:
+    return read_receipts([row])[0]
+
+
+def read_line(row: Row) -> ReceiptLine:
+    return read_lines([row])[0]
 
 
 async def paged(
     repo: B2BRepository,
     table: Table,
     names: Sequence[str],
-    read: Callable[[Row], S],
+    read: Reader[S],
     where: Filter,
     listing: Listing,
     amount: str,
@@ -75,7 +95,7 @@ async def paged(
         limit=listing.limit,
         totals=[Total(currency=r["currency"], amount=int(r["total"])) for r in sums],
     )
-    return [read(r) for r in rows], cursor, meta
+    return read(rows), cursor, meta
 
 
 def page_kwargs(items: list[Any], cursor: str | None, meta: ListMeta) -> dict[str, Any]:
