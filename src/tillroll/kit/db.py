@@ -238,6 +238,10 @@ it then retries asynchronously (the loop keeps serving), up to `WRITE_WAIT` seco
 WRITE_WAIT = 15.0
 
 
+class ReadOnlyError(RuntimeError):
+    """A write statement on a read transaction's connection: a bug, never client input."""
+
+
 class DatabaseUnavailable(Exception):
     """The database cannot serve now (unreachable, restarting, locked too long): retry.
 
@@ -369,17 +373,23 @@ _COPY_FROM = 50  # rows
 class PostgresConnection:
     dialect: Dialect = "postgresql"
 
-    def __init__(self, raw: PgConnection) -> None:
+    def __init__(self, raw: PgConnection, *, read_only: bool = False) -> None:
         self.raw = raw
+        self.read_only = read_only
 
     def for_update(self, *, skip_locked: bool = False) -> str:
         """A row lock clause; `skip_locked`: leave rows another transaction locked out."""
         return " FOR UPDATE SKIP LOCKED" if skip_locked else " FOR UPDATE"
 
+    def _writing(self) -> None:
+        if self.read_only:
+            raise ReadOnlyError("a write statement in a read (write=False) transaction")
+
     async def defer_foreign_keys(self) -> None:
         """Deferrable foreign keys are declared `INITIALLY DEFERRED` in the migrations."""
 
     async def execute(self, sql: str, params: Params | None = None) -> None:
+        self._writing()
         text, args = _args(sql, params)
         async with _pg_errors():
             await self.raw.execute(text, *args)
@@ -387,6 +397,7 @@ class PostgresConnection:
     async def executemany(self, sql: str, rows: Sequence[Params]) -> None:
         if not rows:
             return
+        self._writing()
         text, names = to_numbered(sql)
         async with _pg_errors():
             await self.raw.executemany(text, [[r[n] for n in names] for r in rows])
@@ -398,6 +409,7 @@ class PostgresConnection:
         INSERT for a few rows, where COPY's own set-up round trip would cost more."""
         if not rows:
             return
+        self._writing()
         async with _pg_errors():
             if len(rows) >= _COPY_FROM:
                 await self.raw.copy_records_to_table(table, records=rows, columns=list(columns))
@@ -499,13 +511,22 @@ class PostgresDatabase:
 
     @asynccontextmanager
     async def transaction(self, *, write: bool, wait: bool = True) -> AsyncIterator[Connection]:
-        """`wait` is for SQLite's single write lock; PostgreSQL has none to wait for."""
+        """`wait` is for SQLite's single write lock; PostgreSQL has none to wait for.
+
+        A read (`write=False`) opens no transaction block: under READ COMMITTED every
+        statement takes its own snapshot inside a block too, so `BEGIN READ ONLY` and
+        `COMMIT` were two round trips that changed no answer. Instead of the server's
+        read-only check, the connection refuses `execute`/`executemany`/`insert_rows`
+        (`ReadOnlyError`); SQLite's reader is `query_only` as before."""
         assert self._pool is not None, "database not connected"
         try:
             async with self._pool.acquire(timeout=self.acquire_wait) as raw:
                 try:
-                    async with raw.transaction(readonly=not write):
-                        yield PostgresConnection(raw)
+                    if write:
+                        async with raw.transaction():
+                            yield PostgresConnection(raw)
+                    else:  # see `transaction`'s docstring
+                        yield PostgresConnection(raw, read_only=True)
                 except (asyncpg.InterfaceError, asyncpg.InternalClientError) as exc:
                     if isinstance(exc, asyncpg.InternalClientError):
                         _discard(raw)  # lost track of the protocol: the server hung up mid-reply
