@@ -1,6 +1,6 @@
-"""Baseline 2 of bench.ingest: a bare Starlette app doing the minimum for one receipt.
+"""The bare-framework baselines: a bare Starlette app doing the minimum, served like Tillroll.
 
-README: not run directly; bench.ingest serves it exactly like Tillroll:
+README: not run directly; bench.ingest and bench.payments serve it exactly like Tillroll:
     BENCH_DATABASE_URL=sqlite:///… BENCH_MERCHANT_ID=<uuid> \
     uvicorn bench.baseline_app:create_app --factory --workers 2 --loop uvloop --http httptools
 
@@ -14,6 +14,12 @@ POST /raw/receipts is baseline (b) of issue 14: the same decode and the same row
 receipt per transaction, but WITHOUT the counter: the number comes from the process (its pid
 times 10^9 plus a local count, unique across the workers), so no two transactions wait for
 one row lock. That is what the raw driver commits when nothing serialises the writers.
+
+GET /v1/payment-receipt-lines (bench.payments) runs the searched, sorted, counted list of
+receipt lines written by hand (bench/_lines.py: the page and the count and total per currency,
+two statements on the raw driver, no transaction; sqlite3 on a read-only connection, or the
+asyncpg pool) and answers the same JSON page Tillroll does. No auth, no validation beyond
+the allowed column names.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from bench import _lines
 from bench._receipt import (
     COUNTER_PG,
     COUNTER_SQLITE,
@@ -133,6 +140,38 @@ def create_app() -> Starlette:
             await conn.executemany(insert_lines, lines)
         return created(row, row[2])
 
+    def list_args(request: Request) -> tuple[tuple[str, str], tuple[str, str], int, int]:
+        q = request.query_params
+        limit, offset = int(q.get("limit", "50")), int(q.get("offset", "0"))
+        text = q["q"]
+        page, totals = _lines.statements(
+            q.get("search_by", "reference_number"),
+            q.get("sort", "created_at"),
+            q.get("order", "desc"),
+            pg=not sqlite,
+        )
+        return (page, totals), (text, text + _lines.TOP), limit, offset
+
+    def listed(rows: list[Any], sums: list[Any], offset: int, limit: int) -> Response:
+        body = msgspec.json.encode(_lines.answer(rows, sums, offset, limit))
+        return Response(body, media_type="application/json")
+
+    async def lines_sqlite(request: Request) -> Response:
+        (page, totals), (q, top), limit, offset = list_args(request)
+        reader: sqlite3.Connection = state["reader"]
+        m = str(merchant_id)
+        rows = reader.execute(page, (m, q, top, limit + 1, offset)).fetchall()
+        sums = reader.execute(totals, (m, q, top)).fetchall()
+        return listed(rows, sums, offset, limit)
+
+    async def lines_pg(request: Request) -> Response:
+        (page, totals), (q, top), limit, offset = list_args(request)
+        pool: asyncpg.Pool[Any] = state["pool"]
+        async with pool.acquire() as conn:
+            rows = await conn.fetch(page, merchant_id, q, top, limit + 1, offset)
+            sums = await conn.fetch(totals, merchant_id, q, top)
+        return listed(rows, sums, offset, limit)
+
     async def health(_: Request) -> Response:
         return Response(b'{"status":"ok"}', media_type="application/json")
 
@@ -140,6 +179,8 @@ def create_app() -> Starlette:
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         if sqlite:
             state["raw"] = _sqlite_connect(url.removeprefix("sqlite:///"))
+            state["reader"] = _sqlite_connect(url.removeprefix("sqlite:///"))
+            state["reader"].execute("PRAGMA query_only=ON")
         else:
             state["pool"] = await asyncpg.create_pool(url, min_size=1, max_size=10)
         try:
@@ -147,6 +188,7 @@ def create_app() -> Starlette:
         finally:
             if sqlite:
                 state["raw"].close()
+                state["reader"].close()
             else:
                 await state["pool"].close()
 
@@ -155,6 +197,7 @@ def create_app() -> Starlette:
             Route("/health", health),
             Route("/v1/receipts", create_sqlite if sqlite else create_pg, methods=["POST"]),
             Route("/raw/receipts", raw_sqlite if sqlite else raw_pg, methods=["POST"]),
+            Route("/v1/payment-receipt-lines", lines_sqlite if sqlite else lines_pg),
         ],
         lifespan=lifespan,
     )

@@ -18,11 +18,15 @@ What runs, on fresh databases migrated with `tillroll migrate`:
     connection, as SQLite serialises writes anyway; asyncpg: 8 concurrent connections).
   * Query: 1,000,000 receipt lines (333,334 receipts) inserted by the raw driver, then
     GET /v1/payment-receipt-lines?q=<prefix>&search_by=reference_number&sort=amount&order=asc
-    &limit=50 (a prefix matching ~30 lines) by wrk -c1 through the same server: p50/p99.
-    Baseline: the same two statements (the page, and the count and total per currency) by
-    hand in SQL on the raw driver, in-process, sequentially: p50/p99.
+    &limit=50 (a prefix matching 30 lines) by wrk -c1: p50/p99.
+    Baseline: the same URL on bench/baseline_app.py (bare Starlette, served the same way),
+    which runs the same two statements (the page, and the count and total per currency,
+    bench/_lines.py) by hand on the raw driver and answers the same JSON page; the two
+    servers take turns run by run. Extra column: the b2b service in-process against the two
+    statements on the raw driver, call by call (what the service costs above the SQL).
+    `--query-only` skips the payments figure.
   Each figure is the median of 3 timed runs (after a warm-up); ratios are Tillroll / baseline.
-  Targets: payments/s >= 0.40 of the raw driver; query p50 <= 1.5x the hand-written SQL.
+  Targets: payments/s >= 0.40 of the raw driver; query p50 <= 1.5x the bare app's.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ from typing import Any
 import asyncpg
 import httpx
 
+from bench import _lines
 from bench._common import (
     FreshDatabase,
     dialect_of,
@@ -146,16 +151,16 @@ def _payment_rows(s: Setup, n: int, numbers: tuple[int, int, int]) -> dict[str, 
         _row(LINES, **common, id=uuid.uuid4(), number=numbers[2] + k, receipt_id=rid,
              receipt_number=numbers[1], payment_id=pid, payment_number=numbers[0],
              invoice_id=inv, invoice_seq=1, invoice_number="B", amount=100 * (k + 1),
-             payment_status=3, deleted_at=None)
+             payment_status=3, deleted_at=None, customer_ref="5707")
         for k, inv in enumerate(picked)
     ]  # fmt: skip
     return {
         "invoices": picked,
         "payment": _row(PAYMENTS, **common, id=pid, number=numbers[0], memo="", total=600,
-                        processing_status=3, applied=True),
+                        processing_status=3, applied=True, funding_status=0, channel_id=None),
         "receipt": _row(RECEIPTS, **common, id=rid, number=numbers[1], payment_id=pid,
                         payment_number=numbers[0], memo="", total=600, payment_status=3,
-                        deleted_at=None),
+                        deleted_at=None, customer_ref="5707"),
         "lines": lines,
         "audit": _row(AUDIT, merchant_id=s.merchant, id=uuid.uuid4(), at=now, actor="key",
                       action="payment.recorded", object_type="payment", object_id=pid,
@@ -290,18 +295,6 @@ async def _raw_pg(s: Setup, url: str, seconds: float) -> float:
 
 # --- the list query over 1M lines -----------------------------------------------------------
 
-_PAGE = (
-    "SELECT {cols} FROM payment_receipt_lines WHERE merchant_id = {m} AND deleted_at IS NULL "
-    "AND (reference_number >= {q} AND reference_number < {q_top}) "
-    "ORDER BY amount ASC, number ASC LIMIT 51 OFFSET 0"
-)
-_TOTALS = (
-    "SELECT currency, COUNT(*) AS n, SUM(amount) AS total FROM payment_receipt_lines "
-    "WHERE merchant_id = {m} AND deleted_at IS NULL AND (reference_number >= {q} AND "
-    "reference_number < {q_top}) GROUP BY currency ORDER BY currency"
-)
-_COLUMNS = ", ".join(n for n in LINES.names if n not in ("merchant_id", "deleted_at"))
-
 
 def _many_lines(s: Setup) -> list[tuple[Any, ...]]:
     start = datetime(2026, 1, 1, tzinfo=UTC)
@@ -318,7 +311,7 @@ def _many_lines(s: Setup) -> list[tuple[Any, ...]]:
             reference_number=f"Q{receipt:07d}", transaction_type="Paid", external_id=None,
             external_customer_id=None, currency="USD", amount=100 + n % 9000,
             payment_status=n % 5, created_at=start + timedelta(seconds=n),
-            updated_at=start + timedelta(seconds=n), deleted_at=None,
+            updated_at=start + timedelta(seconds=n), deleted_at=None, customer_ref="5707",
         ))  # fmt: skip
     return rows
 
@@ -352,32 +345,43 @@ def _load_lines(db: FreshDatabase, s: Setup) -> None:
 
 
 PREFIX = "Q012345"  # receipts Q0123450..Q0123459: 30 lines
+QUERY = f"q={PREFIX}&search_by=reference_number&sort=amount&order=asc&limit=50"
 
 
-def _api_query(s: Setup, seconds: int) -> tuple[float, float]:
-    url = (f"{s.base}/v1/payment-receipt-lines?q={PREFIX}&search_by=reference_number"
-           "&sort=amount&order=asc&limit=50")  # fmt: skip
-    with httpx.Client(headers={"Authorization": f"Bearer {s.key}"}) as http:
-        page = http.get(url).raise_for_status().json()
-        assert page["meta"]["total_count"] == 30, page["meta"]
+def _http_query(bases: dict[str, str], key: str, seconds: int) -> dict[str, tuple[float, float]]:
+    """GET /v1/payment-receipt-lines?QUERY by wrk -c1 on each server, the servers taking
+    turns run by run (so both see the same machine load): name → (p50, p99) medians."""
+    auth = {"Authorization": f"Bearer {key}"}
     script = Path(tempfile.mkstemp(suffix=".lua")[1])
-    script.write_text(f'wrk.headers["Authorization"] = "Bearer {s.key}"\n')
-    wrk(url, script, seconds=2, connections=1)
-    runs = [wrk(url, script, seconds=seconds, connections=1) for _ in range(RUNS)]
-    return median([r.p50_ms for r in runs]), median([r.p99_ms for r in runs])
+    script.write_text(f'wrk.headers["Authorization"] = "Bearer {key}"\n')
+    urls = {name: f"{base}/v1/payment-receipt-lines?{QUERY}" for name, base in bases.items()}
+    with httpx.Client(headers=auth) as http:
+        pages = {name: http.get(url).raise_for_status().json() for name, url in urls.items()}
+    for page in pages.values():
+        assert page["meta"]["total_count"] == 30 and len(page["data"]) == 30, page["meta"]
+    samples: dict[str, list[Any]] = {name: [] for name in urls}
+    for run_no in range(RUNS + 1):
+        for name, url in urls.items():
+            result = wrk(url, script, seconds=seconds if run_no else 2, connections=1)
+            assert result.non_2xx == 0 and result.socket_errors == 0, result
+            if run_no:  # the first round warms up
+                samples[name].append(result)
+    return {
+        name: (median([r.p50_ms for r in rs]), median([r.p99_ms for r in rs]))
+        for name, rs in samples.items()
+    }
 
 
 async def _hand_sql(db: FreshDatabase, s: Setup) -> tuple[Any, Any]:
     """The page and totals statements by hand on the raw driver: (run once, close)."""
+    page, totals = _lines.statements("reference_number", "amount", "asc", pg=db.dialect != "sqlite")
     if db.dialect == "sqlite":
         assert db.path is not None
         raw = sqlite3.connect(db.path)
-        params = (str(s.merchant), PREFIX, PREFIX + chr(0x10FFFF))
-        page = _PAGE.format(cols=_COLUMNS, m="?1", q="?2", q_top="?3")
-        totals = _TOTALS.format(m="?1", q="?2", q_top="?3")
+        params = (str(s.merchant), PREFIX, PREFIX + _lines.TOP)
 
         async def one_sqlite() -> None:
-            raw.execute(page, params).fetchall()
+            raw.execute(page, (*params, 51, 0)).fetchall()
             assert raw.execute(totals, params).fetchall()[0][1] == 30
 
         async def close_sqlite() -> None:
@@ -385,12 +389,11 @@ async def _hand_sql(db: FreshDatabase, s: Setup) -> tuple[Any, Any]:
 
         return one_sqlite, close_sqlite
     conn = await asyncpg.connect(db.url)
-    args = (s.merchant, PREFIX, PREFIX + chr(0x10FFFF))
-    pg_page = await conn.prepare(_PAGE.format(cols=_COLUMNS, m="$1", q="$2", q_top="$3"))
-    pg_totals = await conn.prepare(_TOTALS.format(m="$1", q="$2", q_top="$3"))
+    args = (s.merchant, PREFIX, PREFIX + _lines.TOP)
+    pg_page, pg_totals = await conn.prepare(page), await conn.prepare(totals)
 
     async def one_pg() -> None:
-        await pg_page.fetch(*args)
+        await pg_page.fetch(*args, 51, 0)
         assert (await pg_totals.fetch(*args))[0]["n"] == 30
 
     return one_pg, conn.close
@@ -430,40 +433,60 @@ def _in_process(db: FreshDatabase, s: Setup, seconds: float) -> dict[str, float]
     return asyncio.run(measure())
 
 
+def _query_figures(db: FreshDatabase, s: Setup, key: str, seconds: int) -> dict[str, float]:
+    """The 1M-line query: Tillroll and the bare app over HTTP, hand SQL and the b2b service
+    in-process; p50/p99 in ms."""
+    bare_env = {"BENCH_DATABASE_URL": db.url, "BENCH_MERCHANT_ID": str(s.merchant)}
+    with (
+        server("tillroll.app:create_app", {"TILLROLL_DATABASE_URL": db.url}) as base,
+        server("bench.baseline_app:create_app", bare_env) as bare,
+    ):
+        http = _http_query({"api": base, "bare": bare}, key, seconds)
+    local = _in_process(db, s, seconds)
+    return {
+        **{
+            f"{name}_p{q}_ms": v
+            for name, pair in http.items()
+            for q, v in zip((50, 99), pair, strict=True)
+        },
+        **local,
+    }
+
+
 def main() -> None:
-    args = parser(__doc__.split("\n")[0]).parse_args()
+    cli = parser(__doc__.split("\n")[0])
+    cli.add_argument("--query-only", action="store_true", help="skip the payments/s figure")
+    args = cli.parse_args()
     seconds = 3 if args.quick else 6
     dialect = dialect_of(args.database_url)
+    out: dict[str, float] = {}
     with fresh_database(args.database_url, "payments") as db:
         merchant, key = migrate_and_merchant(db.url)
         with server("tillroll.app:create_app", {"TILLROLL_DATABASE_URL": db.url}) as base:
             s = _setup(base, key, merchant)
-            log("payments through the API")
-            api = _api_payments(s, seconds)
-        log("payments by the raw driver")
-        if db.dialect == "sqlite":
-            raw = _raw_sqlite(s, db.path, seconds)
-        else:
-            raw = asyncio.run(_raw_pg(s, db.url, seconds))
+            if not args.query_only:
+                log("payments through the API")
+                out["api_payments_s"] = _api_payments(s, seconds)
+        if not args.query_only:
+            log("payments by the raw driver")
+            if db.dialect == "sqlite":
+                out["raw_payments_s"] = _raw_sqlite(s, db.path, seconds)
+            else:
+                out["raw_payments_s"] = asyncio.run(_raw_pg(s, db.url, seconds))
         log(f"loading {LINES_N} receipt lines")
         _load_lines(db, s)
-        with server("tillroll.app:create_app", {"TILLROLL_DATABASE_URL": db.url}) as base:
-            s.base = base
-            p50, p99 = _api_query(s, max(2, seconds // 2))
-        local = _in_process(db, s, max(2, seconds // 2))
-    sql50, sql99 = local["sql_p50_ms"], local["sql_p99_ms"]
-    svc50, svc99 = local["svc_p50_ms"], local["svc_p99_ms"]
-    print(figure(f"payments/s 3 allocations ({dialect})", api, "payments/s", raw,
-                 "payments/s raw driver", ">= 0.40"))  # fmt: skip
-    print(f"figure: 1M lines searched+sorted query ({dialect}) p50 {p50:.2f} ms p99 {p99:.2f} ms; "
-          f"hand SQL p50 {sql50:.2f} ms p99 {sql99:.2f} ms; ratio p50 {p50 / sql50:.2f} "
-          f"p99 {p99 / sql99:.2f}; target p50 <= 1.5x")  # fmt: skip
-    print(f"figure: the same query through the b2b service in-process ({dialect}) p50 "
-          f"{svc50:.2f} ms p99 {svc99:.2f} ms; ratio to hand SQL p50 {svc50 / sql50:.2f} "
-          f"p99 {svc99 / sql99:.2f}")  # fmt: skip
-    print(json.dumps({"api_payments_s": api, "raw_payments_s": raw, "api_p50_ms": p50,
-                      "api_p99_ms": p99, "sql_p50_ms": sql50, "sql_p99_ms": sql99,
-                      "svc_p50_ms": svc50, "svc_p99_ms": svc99}))  # fmt: skip
+        out.update(_query_figures(db, s, key, max(2, seconds // 2)))
+    if not args.query_only:
+        api_s, raw_s = out["api_payments_s"], out["raw_payments_s"]
+        print(figure(f"payments/s 3 allocations ({dialect})", api_s, "payments/s", raw_s,
+                     "payments/s raw driver", ">= 0.40"))  # fmt: skip
+    for q in (50, 99):
+        api, bare, sql, svc = (out[f"{k}_p{q}_ms"] for k in ("api", "bare", "sql", "svc"))
+        print(f"figure: 1M lines searched+sorted query ({dialect}) p{q}: Tillroll {api:.2f} ms, "
+              f"bare Starlette + hand SQL {bare:.2f} ms, ratio {api / bare:.2f} (target p50 <= "
+              f"1.5); in-process: b2b service {svc:.2f} ms, hand SQL {sql:.2f} ms, ratio "
+              f"{svc / sql:.2f}")  # fmt: skip
+    print(json.dumps(out))
 
 
 if __name__ == "__main__":

@@ -43,6 +43,10 @@ SAMPLE_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PATCH", "/v1/payments/{payment_id}"): {"memo": "Hijacked"},
     ("PUT", "/v1/payments/{payment_id}/processing-status"): {"processing_status": 4},
     ("POST", "/v1/payments/{payment_id}/operations"): {"operation": "revert"},
+    ("PUT", "/v1/payments/{payment_id}/allocations"): {
+        "total": 1,
+        "allocations": [{"invoice_id": "00000000-0000-7000-8000-000000000000", "amount": 1}],
+    },
     ("POST", "/v1/customers/{customer_id}/wallets"): {"kind": "points"},
     ("POST", "/v1/wallets/{wallet_id}/entries"): {"amount": 1},
     ("POST", "/v1/customers/{customer_id}/redemptions"): {"amount": 1},

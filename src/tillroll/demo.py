@@ -17,6 +17,7 @@ from typing import Any
 from tillroll.auth.principals import MerchantKey, Scope
 from tillroll.auth.schemas import ApiKeyCreate
 from tillroll.auth.service import auth as auth_service
+from tillroll.b2b import demo as b2b_demo
 from tillroll.branches.schemas import BranchCreate
 from tillroll.branches.service import branch as branch_service
 from tillroll.customers.schemas import CustomerCreate
@@ -170,6 +171,7 @@ async def _create_demo(conn: Connection, rng: random.Random) -> Merchant:
                 registered=rng.random() < 0.8, send_email_receipt=rng.random() < 0.5,
             ),
         )  # fmt: skip
+    await b2b_demo.load(conn, merchant)
     return merchant
 
 

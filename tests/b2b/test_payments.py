@@ -124,6 +124,54 @@ async def test_refunded_reopens_balances_and_lines_follow_the_status(tenant: Ten
     assert await balance(tenant.client, second["id"]) == (5000, "open")
 
 
+async def test_reallocation_moves_balances_by_the_difference_in_one_go(tenant: Tenant) -> None:
+    acme, first, second = await _two_invoices(tenant)
+    paid = await created(await pay(tenant.client, payment_body(acme["id"], [(first["id"], 4000)])))
+    url = f"/v1/payments/{paid['id']}/allocations"
+    body = payment_body(acme["id"], [(first["id"], 1000), (second["id"], 2500)])
+    moved = await tenant.client.put(url, json={"total": 3500, "allocations": body["allocations"]})
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["total"] == 3500
+    assert [(x["invoice_id"], x["amount"]) for x in moved.json()["lines"]] == [
+        (first["id"], 1000),
+        (second["id"], 2500),
+    ]
+    assert await balance(tenant.client, first["id"]) == (9000, "partially_paid")
+    assert await balance(tenant.client, second["id"]) == (2500, "partially_paid")
+    receipt = (await tenant.client.get(f"/v1/payment-receipts/{paid['receipt_id']}")).json()
+    assert receipt["total"] == 3500
+    # refused, and nothing changed: a sum that does not add up, an amount that does not fit
+    wrong = await tenant.client.put(url, json={"total": 1, "allocations": body["allocations"]})
+    assert wrong.status_code == 422 and "add up to 3500" in wrong.text
+    over = payment_body(acme["id"], [(second["id"], 5001)])
+    refused = await tenant.client.put(url, json={"total": 5001, "allocations": over["allocations"]})
+    assert refused.status_code == 422, refused.text
+    assert "5001 is more than the open balance 2500 (+ 2500 this payment holds)" in refused.text
+    assert await balance(tenant.client, second["id"]) == (2500, "partially_paid")
+    trail = (await tenant.client.get("/v1/b2b-audit", params={"object_id": paid["id"]})).json()
+    (entry,) = [e for e in trail["data"] if e["action"] == "payment.reallocated"]
+    assert entry["changes"]["total"] == {"from": 4000, "to": 3500}
+    assert entry["changes"]["open_balances"] == {"INV-1": 9000, "INV-2": 2500}
+
+
+async def test_reallocating_a_refunded_payment_moves_no_balance(tenant: Tenant) -> None:
+    acme, first, second = await _two_invoices(tenant)
+    paid = await created(await pay(tenant.client, payment_body(acme["id"], [(first["id"], 4000)])))
+    url = f"/v1/payments/{paid['id']}"
+    await tenant.client.put(f"{url}/processing-status", json={"processing_status": 4})
+    body = payment_body(acme["id"], [(second["id"], 5000)])
+    moved = await tenant.client.put(
+        f"{url}/allocations", json={"total": 5000, "allocations": body["allocations"]}
+    )
+    assert moved.status_code == 200 and not moved.json()["applied"]
+    assert await balance(tenant.client, first["id"]) == (10000, "open")
+    assert await balance(tenant.client, second["id"]) == (5000, "open")
+    back = await tenant.client.put(f"{url}/processing-status", json={"processing_status": 3})
+    assert back.status_code == 200 and back.json()["applied"]
+    assert await balance(tenant.client, second["id"]) == (0, "completed")
+    assert await balance(tenant.client, first["id"]) == (10000, "open")
+
+
 async def test_revert_and_apply_operations(tenant: Tenant) -> None:
     acme, first, _ = await _two_invoices(tenant)
     paid = await created(await pay(tenant.client, payment_body(acme["id"], [(first["id"], 2500)])))

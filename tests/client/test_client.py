@@ -18,6 +18,8 @@ import pytest
 import tillroll.client
 from tillroll.auth.principals import Scope
 from tillroll.auth.schemas import ApiKeyCreate, ApiKeyCreated, ShopperSessionToken
+from tillroll.b2b.schemas import Deleted, Invoice, LinePage, Payment
+from tillroll.b2b.schemas import Receipt as PaymentReceipt
 from tillroll.branches.schemas import Branch, BranchCreate, BranchUpdate
 from tillroll.client import (
     APIConnectionError,
@@ -417,3 +419,69 @@ async def test_async_client(async_api: AsyncTillroll, server_url: str) -> None:
     async with AsyncTillroll(base_url=server_url, api_key="tr_sk_nope") as stranger:
         with pytest.raises(AuthenticationError):
             await stranger.merchant.get()
+
+
+# --- B2B invoices, payments and payment receipts -----------------------------------------
+
+
+def test_b2b_payment_round_trip(api: Tillroll) -> None:
+    company = api.customers.create({"external_id": "5707", "first_name": "Acme"})
+    invoices = [
+        api.invoices.create(
+            {"invoice_number": f"C-{n}", "customer_id": company.id, "currency": "USD",
+             "amount": 10000}
+        )
+        for n in (1, 2)
+    ]  # fmt: skip
+    assert all(isinstance(i, Invoice) and i.status == "open" for i in invoices)
+    body = {
+        "customer_id": str(company.id), "currency": "USD", "total": 12500,
+        "reference_number": "375026",
+        "allocations": [{"invoice_id": str(invoices[0].id), "amount": 10000},
+                        {"invoice_id": str(invoices[1].id), "amount": 2500}],
+    }  # fmt: skip
+    paid = api.payments.record(body, idempotency_key="client-pay-1")
+    assert isinstance(paid, Payment) and paid.total == 12500 and paid.receipt_id is not None
+    assert api.payments.record(body, idempotency_key="client-pay-1").id == paid.id  # replayed
+    assert api.invoices.get(invoices[0].id).status == "completed"
+    receipt = api.payment_receipts.get(paid.receipt_id)
+    assert isinstance(receipt, PaymentReceipt) and receipt.customer_ref == "5707"
+    lines = api.payment_receipts.lines(paid.receipt_id, sort="amount", order="asc")
+    assert isinstance(lines, LinePage) and [x.amount for x in lines.data] == [2500, 10000]
+    found = api.payment_receipts.lines(q="3750", search_by="reference_number", payment_status=[3])
+    assert found.meta.total_count == 2 and found.meta.totals[0].amount == 12500
+    assert api.payment_receipts.list(payment_status=[1, 4]).meta.total_count == 0
+    refunded = api.payments.set_status(paid.id, 4)
+    assert not refunded.applied and api.invoices.get(invoices[0].id).open_balance == 10000
+    api.payments.set_status(paid.id, 3)
+    moved = api.payments.reallocate(
+        paid.id,
+        {"total": 3000, "allocations": [{"invoice_id": str(invoices[1].id), "amount": 3000}]},
+    )
+    assert [x.amount for x in moved.lines] == [3000]
+    assert api.invoices.get(invoices[0].id).open_balance == 10000
+    line = api.payment_receipts.lines(paid.receipt_id).data[0]
+    assert api.payment_receipts.line(paid.receipt_id, line.id).amount == 3000
+    assert isinstance(api.payment_receipts.delete_line(paid.receipt_id, line.id), Deleted)
+    assert api.invoices.get(invoices[1].id).open_balance == 10000
+    with pytest.raises(UnprocessableEntity) as refused:
+        api.payments.record({**body, "total": 1}, idempotency_key="client-pay-2")
+    assert refused.value.errors[0].loc == "total"
+
+
+async def test_b2b_async_resources(async_api: AsyncTillroll) -> None:
+    company = await async_api.customers.create({"first_name": "Async BV"})
+    invoice = await async_api.invoices.create(
+        {"invoice_number": "A-1", "customer_id": company.id, "currency": "EUR", "amount": 700}
+    )
+    body = {"customer_id": str(company.id), "currency": "EUR", "total": 700,
+            "allocations": [{"invoice_id": str(invoice.id), "amount": 700}]}  # fmt: skip
+    paid = await async_api.payments.record(body, idempotency_key="async-pay-1")
+    assert (await async_api.invoices.get(invoice.id)).status == "completed"
+    reverted = await async_api.payments.operate(paid.id, "revert")
+    assert not reverted.applied
+    assert (await async_api.payments.list(processing_status=[3])).meta.total_count == 1
+    assert paid.receipt_id is not None
+    await async_api.payment_receipts.delete(paid.receipt_id)
+    with pytest.raises(NotFoundError):
+        await async_api.payment_receipts.get(paid.receipt_id)

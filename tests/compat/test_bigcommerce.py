@@ -79,7 +79,7 @@ async def _seed_world(bc: httpx.AsyncClient, db: Database, tenant: Tenant) -> No
         "payerName": "Cash",
         "referenceNumber": "test",
         "details": {"memo": "test"},
-        "channelId": 1,  # BC clients send fields the facade does not use: ignored
+        "channelId": 1,
     }
     assert ok(await bc.post("/payments/offline", json=cash)) == {"paymentId": 90}
     await _counters(db, tenant.id, payment=91, payment_receipt=84, payment_receipt_line=94)
@@ -196,9 +196,116 @@ async def test_payments_status_and_refunds(
     receipt = ok(await bc.get("/receipts/85"))
     assert receipt["referenceNumber"] == "CHK-1"
     assert receipt["details"] == {"paymentDetails": {"memo": "re-keyed"}}
-    changed = {"lineItems": [{"invoiceId": 38, "amount": "100.0000"}]}
-    refused = await bc.put("/payments/offline/92", json=changed)
-    assert refused.status_code == 422 and "lineItems" in refused.json()["data"]["errors"]
+    for changed, field in (
+        ({"currency": "EUR"}, "currency"),
+        ({"customerId": "5707"}, "customerId"),
+    ):
+        refused = await bc.put("/payments/offline/92", json=changed)
+        assert refused.status_code == 422 and field in refused.json()["data"]["errors"]
+
+
+async def _trail(tenant: Tenant, action: str) -> list[dict[str, Any]]:
+    entries = (await tenant.client.get("/v1/b2b-audit", params={"limit": 200})).json()["data"]
+    return [e for e in entries if e["action"] == action]
+
+
+async def test_offline_put_reallocates_lines_balances_and_trail(
+    bc: httpx.AsyncClient, db: Database, tenant: Tenant
+) -> None:
+    """Payment 90 paid 0.50 of invoice 18 (2.00) and 0.70 of 19 (0.70). BC's PUT moves it
+    to 1.00 of 18 and 0.20 of a new invoice 20: line 92 goes, 91 changes, a line is added,
+    the balances move by the difference and the trail says from → to."""
+    await _seed_world(bc, db, tenant)
+    await _counters(db, tenant.id, invoice=19)
+    assert await _invoice(bc, "00000020", "5707", "0.3000", "CNY") == 20
+    moved = {
+        "lineItems": [{"invoiceId": 18, "amount": "1.0000"}, {"invoiceId": 20, "amount": "0.2"}]
+    }
+    assert ok(await bc.put("/payments/offline/90", json=moved)) == {"paymentId": 90}
+    balances = [ok(await bc.get(f"/invoices/{n}"))["openBalance"]["value"] for n in (18, 19, 20)]
+    assert balances == ["1.0000", "0.7000", "0.1000"]
+    payment = ok(await bc.get("/payments/90"))
+    assert payment["total"] == {"code": "CNY", "value": "1.2000"}
+    assert [(x["invoiceId"], x["amount"]["value"]) for x in payment["lineItems"]] == [
+        (18, "1.0000"),
+        (20, "0.2000"),
+    ]
+    lines = ok(await bc.get("/receipts/83/lines", params={"orderBy": "ASC"}))
+    assert [(x["id"], x["invoiceId"], x["amount"]["value"]) for x in lines] == [
+        (91, 18, "1.0000"),
+        (96, 20, "0.2000"),
+    ]  # the next line number (95 is receipt 85's)
+    assert (await bc.get("/receipts/83/lines/92")).status_code == 404
+    assert ok(await bc.get("/receipts/83"))["total"]["value"] == "1.2000"
+    (entry,) = await _trail(tenant, "payment.reallocated")
+    assert entry["changes"]["open_balances"] == {"00000018": 100, "00000019": 70, "00000020": 10}
+    assert [a["amount"] for a in entry["changes"]["allocations"]["from"]] == [50, 70]
+    assert [a["amount"] for a in entry["changes"]["allocations"]["to"]] == [100, 20]
+    too_much = {"lineItems": [{"invoiceId": 18, "amount": "2.01"}]}
+    refused = await bc.put("/payments/offline/90", json=too_much)
+    assert refused.status_code == 422 and "lineItems[0].amount" in refused.json()["data"]["errors"]
+    assert "201 is more than the open balance 100 (+ 100 this payment holds)" in refused.text
+    assert ok(await bc.get("/invoices/18"))["openBalance"]["value"] == "1.0000"
+
+
+async def test_funding_status_fees_and_channel(
+    bc: httpx.AsyncClient, db: Database, tenant: Tenant
+) -> None:
+    await _seed_world(bc, db, tenant)
+    payment = ok(await bc.get("/payments/90"))
+    assert (payment["fundingStatus"], payment["fees"], payment["channelId"]) == (0, [], 1)
+    assert ok(await bc.get("/payments/92"))["channelId"] is None
+    assert ok(await bc.put("/payments/offline/90", json={"fundingStatus": 2}))
+    assert ok(await bc.get("/payments/90"))["fundingStatus"] == 2
+    ordered = ok(await bc.get("/payments", params={"sortBy": "fundingStatus"}))
+    assert [p["id"] for p in ordered] == [90, 92]
+    (entry,) = await _trail(tenant, "payment.updated")
+    assert entry["changes"] == {"funding_status": {"from": 0, "to": 2}}
+    bad = await bc.put("/payments/offline/90", json={"fundingStatus": 4})
+    assert bad.status_code == 422 and "fundingStatus" in bad.json()["data"]["errors"]
+
+
+async def test_q_without_search_by_searches_every_listed_field(
+    bc: httpx.AsyncClient, db: Database, tenant: Tenant
+) -> None:
+    await _seed_world(bc, db, tenant)
+
+    async def ids(path: str, q: str) -> list[int]:
+        return [x["id"] for x in ok(await bc.get(path, params={"q": q}))]
+
+    assert await ids("/receipts", "5485") == [85]  # customerId
+    assert await ids("/receipts", "k Ad") == [85]  # payerName
+    assert await ids("/receipts", "tes") == [83]  # referenceNumber
+    assert await ids("/receipt-lines", "19") == [92]  # invoiceId
+    assert await ids("/receipt-lines", "5707") == [92, 91]  # customerId, payerCustomerId
+    assert await ids("/receipt-lines", "3750") == [95]  # referenceNumber
+    assert await ids("/receipt-lines", "nobody") == []
+
+
+async def test_sort_by_customer_id_is_by_its_text(
+    bc: httpx.AsyncClient, db: Database, tenant: Tenant
+) -> None:
+    """BC sorts `customerId` as text ("10" < "5485" < "5707" < "9"); the reference follows
+    a customer whose external id changes."""
+    await _seed_world(bc, db, tenant)
+    for ref in ("9", "10"):
+        await make_customer(tenant.client, external_id=ref)
+        number = await _invoice(bc, f"INV-{ref}", ref, "5.0000", "USD")
+        body = {"lineItems": [{"invoiceId": number, "amount": "1"}], "currency": "USD"}
+        ok(await bc.post("/payments/offline", json={**body, "customerId": ref}))
+
+    async def refs(path: str, order: str) -> list[str]:
+        params = {"sortBy": "customerId", "orderBy": order}
+        return [x["customerId"] for x in ok(await bc.get(path, params=params))]
+
+    assert await refs("/receipts", "ASC") == ["10", "5485", "5707", "9"]
+    assert await refs("/receipt-lines", "DESC") == ["9", "5707", "5707", "5485", "10"]
+    customers = (await tenant.client.get("/v1/customers", params={"limit": 100})).json()["data"]
+    nine = next(c for c in customers if c["external_id"] == "9")
+    renamed = await tenant.client.patch(f"/v1/customers/{nine['id']}", json={"external_id": "0009"})
+    assert renamed.status_code == 200, renamed.text
+    assert await refs("/receipts", "ASC") == ["0009", "10", "5485", "5707"]
+    assert await refs("/receipt-lines", "ASC") == ["0009", "10", "5485", "5707", "5707"]
 
 
 async def test_payment_refusals_name_bc_fields(

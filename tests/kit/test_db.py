@@ -169,6 +169,16 @@ async def test_a_connection_killed_mid_transaction_is_unavailable_then_replaced(
     assert await run(pg, _backend_pid, write=False) not in (0, victim)
 
 
+async def test_a_read_is_no_transaction_block_and_refuses_writes(pg: PostgresDatabase) -> None:
+    async with pg.transaction(write=False) as conn:
+        assert not conn.raw.is_in_transaction()  # type: ignore[attr-defined]
+        with pytest.raises(kit_db.ReadOnlyError):
+            await conn.execute("CREATE TEMP TABLE sneaky (n int)")
+    async with pg.transaction(write=True) as conn:
+        assert conn.raw.is_in_transaction()  # type: ignore[attr-defined]
+        assert await conn.fetchval("SHOW TIME ZONE") == "UTC"  # the pool kept the session
+
+
 async def test_bugs_and_bad_values_are_not_an_outage(pg: PostgresDatabase) -> None:
     with pytest.raises(asyncpg.UndefinedColumnError):
         async with pg.transaction(write=False) as conn:

@@ -25,6 +25,7 @@ from tillroll.b2b.schemas import (
     PaymentPage,
     PaymentQuery,
     PaymentUpdate,
+    Reallocation,
     Receipt,
     ReceiptLine,
     ReceiptPage,
@@ -104,6 +105,14 @@ async def set_processing_status(call: Call, payment_id: uuid.UUID, body: StatusC
     """Change the processing status; the balances follow (Refunded re-opens them)."""
     status, actor = body.processing_status, who(call.principal)
     return await payment_service.set_status(call.conn, _merchant(call), actor, payment_id, status)
+
+
+@payments.route("PUT", "/{payment_id}/allocations", access=Access.write, errors=(404, 409, 422))
+async def reallocate(call: Call, payment_id: uuid.UUID, body: Reallocation) -> Payment:
+    """Change the payment's invoices and amounts (its lines and totals follow; the invoices'
+    balances move by the difference while it holds them; recorded from → to)."""
+    actor = who(call.principal)
+    return await payment_service.reallocate(call.conn, _merchant(call), actor, payment_id, body)
 
 
 @payments.post("/{payment_id}/operations", access=Access.write, errors=(404, 409, 422))

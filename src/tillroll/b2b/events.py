@@ -11,6 +11,7 @@ _TYPES = {
     "payment.recorded": "A payment was recorded: its receipt and lines, the balances moved.",
     "payment.updated": "A payment's descriptive fields changed (its receipt and lines too).",
     "payment.status_changed": "A payment's processing status changed; balances followed.",
+    "payment.reallocated": "A payment's invoices or amounts changed (from → to); balances too.",
     "payment.applied": "A payment was applied to its invoices' balances again.",
     "payment.reverted": "A payment's amounts were given back to its invoices' balances.",
     "payment_receipt.deleted": "A receipt and its lines were deleted; balances given back.",

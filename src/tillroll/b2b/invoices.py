@@ -9,7 +9,7 @@ import uuid
 from tillroll.b2b import audit
 from tillroll.b2b.repository import B2BRepository, Filter, Listing, new_row
 from tillroll.b2b.schemas import Invoice, InvoiceCreate, InvoicePage, InvoiceQuery, InvoiceUpdate
-from tillroll.b2b.stored import INVOICE_COLUMNS, page_kwargs, paged, read_invoice
+from tillroll.b2b.stored import INVOICE_COLUMNS, page_kwargs, paged, read_invoice, read_invoices
 from tillroll.b2b.tables import INVOICES
 from tillroll.customers.service import customer as customer_service
 from tillroll.errors import Conflict, InvalidInput, NotFound
@@ -86,7 +86,9 @@ class InvoiceService:
             where.raw("(" + " OR ".join(_STATUS_TERMS[s] for s in sorted(set(query.status))) + ")")
         listing = Listing(query.sort, query.order, query.offset, query.limit, query.cursor)
         repo = B2BRepository.of(conn)
-        found = await paged(repo, INVOICES, INVOICE_COLUMNS, read_invoice, where, listing, "amount")
+        found = await paged(
+            repo, INVOICES, INVOICE_COLUMNS, read_invoices, where, listing, "amount"
+        )
         return InvoicePage(**page_kwargs(*found))
 
     async def update(

@@ -5,15 +5,17 @@ descriptive fields it shares with its receipt and lines."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from tillroll.b2b import audit
 from tillroll.b2b.invoices import check_customer
-from tillroll.b2b.repository import B2BRepository, Filter, Listing, new_row
+from tillroll.b2b.refs import customer_ref
+from tillroll.b2b.repository import LIVE, B2BRepository, Filter, Listing, new_row
 from tillroll.b2b.schemas import (
     HOLDS_BALANCE,
+    Allocation,
     Invoice,
     Payment,
     PaymentCreate,
@@ -21,6 +23,8 @@ from tillroll.b2b.schemas import (
     PaymentPage,
     PaymentQuery,
     PaymentUpdate,
+    Reallocation,
+    ReceiptLine,
 )
 from tillroll.b2b.stored import (
     INVOICE_COLUMNS,
@@ -31,6 +35,7 @@ from tillroll.b2b.stored import (
     read_invoice,
     read_line,
     read_payment,
+    read_payments,
 )
 from tillroll.b2b.tables import LINES, PAYMENTS, RECEIPTS
 from tillroll.errors import Conflict, FieldError, InvalidInput, NotFound
@@ -51,19 +56,19 @@ class PaymentService:
     ) -> Payment:
         """The payment, its receipt and lines; the invoices' balances moved (422 naming the
         numbers when an allocation does not fit)."""
-        await self._check(conn, merchant_id, body)
+        ref = await self._check(conn, merchant_id, body)
         repo = B2BRepository.of(conn)
         ids = [a.invoice_id for a in body.allocations]
         rows = await repo.lock_invoices(merchant_id, ids, INVOICE_COLUMNS)
         invoices = {i.id: i for i in map(read_invoice, rows)}
-        _check_allocations(body, invoices)
-        now = utc_now()
         holds = body.processing_status in HOLDS_BALANCE
+        _check_allocations(body.allocations, body.customer_id, body.currency, holds, invoices)
+        now = utc_now()
         balances = {}
         if holds:
             pairs = [(invoices[a.invoice_id], a.amount) for a in body.allocations]
             balances = await _move(repo, merchant_id, pairs, now)
-        payment_id = await self._insert(repo, merchant_id, body, invoices, holds, now)
+        payment_id = await self._insert(repo, merchant_id, body, ref, invoices, holds, now)
         payment = await self.get(conn, merchant_id, payment_id)
         changes = {
             "total": body.total,
@@ -78,28 +83,22 @@ class PaymentService:
         )
         return payment
 
-    async def _check(self, conn: Connection, merchant_id: uuid.UUID, body: PaymentCreate) -> None:
+    async def _check(self, conn: Connection, merchant_id: uuid.UUID, body: PaymentCreate) -> str:
+        """The rules on the body alone; the company's `customer_ref`."""
         if not is_currency(body.currency):
             raise InvalidInput.field("currency", f"{body.currency!r} is not an ISO 4217 code")
-        await check_customer(conn, merchant_id, body.customer_id, "customer_id")
+        ref = await customer_ref(conn, merchant_id, body.customer_id, "customer_id")
         if body.payer_customer_id is not None:
             await check_customer(conn, merchant_id, body.payer_customer_id, "payer_customer_id")
-        seen: set[uuid.UUID] = set()
-        for n, a in enumerate(body.allocations):
-            if a.invoice_id in seen:
-                raise InvalidInput.field(f"allocations[{n}].invoice_id", "allocated twice")
-            seen.add(a.invoice_id)
-        allocated = sum(a.amount for a in body.allocations)
-        if allocated != body.total:
-            raise InvalidInput.field(
-                "total", f"is {body.total} but the allocations add up to {allocated}"
-            )
+        _check_sum(body.allocations, body.total)
+        return ref
 
     async def _insert(
         self,
         repo: B2BRepository,
         merchant_id: uuid.UUID,
         body: PaymentCreate,
+        ref: str,
         invoices: dict[uuid.UUID, Invoice],
         holds: bool,
         now: datetime,
@@ -115,6 +114,8 @@ class PaymentService:
             total=body.total,
             processing_status=body.processing_status,
             applied=holds,
+            funding_status=body.funding_status,
+            channel_id=body.channel_id,
         )
         receipt = new_row(
             merchant_id,
@@ -127,6 +128,7 @@ class PaymentService:
             total=body.total,
             payment_status=body.processing_status,
             deleted_at=None,
+            customer_ref=ref,
         )
         first = await repo.number("payment_receipt_line", merchant_id, len(body.allocations))
         lines = [
@@ -145,6 +147,7 @@ class PaymentService:
                 amount=a.amount,
                 payment_status=body.processing_status,
                 deleted_at=None,
+                customer_ref=ref,
             )
             for n, a in enumerate(body.allocations)
         ]
@@ -184,7 +187,7 @@ class PaymentService:
         listing = Listing(query.sort, query.order, query.offset, query.limit, query.cursor)
         repo = B2BRepository.of(conn)
         items, cursor, meta = await paged(
-            repo, PAYMENTS, PAYMENT_COLUMNS, read_payment, where, listing, "total"
+            repo, PAYMENTS, PAYMENT_COLUMNS, read_payments, where, listing, "total"
         )
         return PaymentPage(**page_kwargs(await _with_lines(conn, merchant_id, items), cursor, meta))
 
@@ -267,8 +270,10 @@ class PaymentService:
         repo = B2BRepository.of(conn)
         await repo.update(PAYMENTS, merchant_id, [payment_id], {**changes, "updated_at": now})
         by_payment = Filter(merchant_id).equal("payment_id", payment_id)
-        await repo.update_where(RECEIPTS, by_payment, {**changes, "updated_at": now})
-        on_lines = {k: v for k, v in changes.items() if k != "memo"}
+        on_receipt = {k: v for k, v in changes.items() if k != "funding_status"}
+        if on_receipt:
+            await repo.update_where(RECEIPTS, by_payment, {**on_receipt, "updated_at": now})
+        on_lines = {k: v for k, v in on_receipt.items() if k != "memo"}
         if on_lines:
             await repo.update_where(LINES, by_payment, {**on_lines, "updated_at": now})
         trail = {k: {"from": getattr(current, k), "to": v} for k, v in changes.items()}
@@ -276,6 +281,103 @@ class PaymentService:
             conn, merchant_id, actor, "payment.updated", ("payment", payment_id), trail
         )
         return await self.get(conn, merchant_id, payment_id)
+
+    async def reallocate(
+        self,
+        conn: Connection,
+        merchant_id: uuid.UUID,
+        actor: str,
+        payment_id: uuid.UUID,
+        body: Reallocation,
+    ) -> Payment:
+        """Change a payment's invoices and amounts: lines dropped, changed or added, the
+        receipt's and payment's totals, and (while it holds them) the invoices' balances by
+        the difference, in one transaction; the trail records from → to."""
+        _check_sum(body.allocations, body.total)
+        current = await self._lock(conn, merchant_id, payment_id)
+        repo = B2BRepository.of(conn)
+        receipt = await repo.one(
+            RECEIPTS,
+            ["id", "number"],
+            Filter(merchant_id).equal("payment_id", payment_id).raw(LIVE),
+        )
+        if receipt is None:
+            raise Conflict(f"Payment {current.number}'s receipt was deleted: record a new payment.")
+        lines = [
+            read_line(r) for r in await repo.live_lines(merchant_id, [payment_id], LINE_COLUMNS)
+        ]
+        before = {x.invoice_id: x for x in lines}
+        wanted = {a.invoice_id: a.amount for a in body.allocations}
+        if wanted == {i: x.amount for i, x in before.items()}:
+            return await self.get(conn, merchant_id, payment_id)
+        rows = await repo.lock_invoices(merchant_id, [*before, *wanted], INVOICE_COLUMNS)
+        invoices = {i.id: i for i in map(read_invoice, rows)}
+        held = {i: x.amount for i, x in before.items()} if current.applied else {}
+        _check_allocations(  # a payment not applied moves no balance: nothing to fit
+            body.allocations, current.customer_id, current.currency, current.applied, invoices, held
+        )
+        now = utc_now()
+        balances = {}
+        if current.applied:
+            deltas = [(invoices[i], wanted.get(i, 0) - held.get(i, 0)) for i in invoices]
+            balances = await _move(repo, merchant_id, [(i, d) for i, d in deltas if d], now)
+        await self._relines(repo, merchant_id, current, (receipt["id"], receipt["number"]),
+                            before, wanted, invoices, now)  # fmt: skip
+        await repo.add_to_totals(merchant_id, payment_id, body.total - current.total, now)
+        changes = {
+            "total": {"from": current.total, "to": body.total},
+            "allocations": {
+                "from": [{"invoice_id": x.invoice_id, "amount": x.amount} for x in lines],
+                "to": [{"invoice_id": a.invoice_id, "amount": a.amount} for a in body.allocations],
+            },
+            "open_balances": balances,
+        }
+        await audit.record(
+            conn, merchant_id, actor, "payment.reallocated", ("payment", payment_id), changes
+        )
+        return await self.get(conn, merchant_id, payment_id)
+
+    async def _relines(
+        self,
+        repo: B2BRepository,
+        merchant_id: uuid.UUID,
+        payment: Payment,
+        receipt: tuple[uuid.UUID, int],
+        before: dict[uuid.UUID, ReceiptLine],
+        wanted: dict[uuid.UUID, int],
+        invoices: dict[uuid.UUID, Invoice],
+        now: datetime,
+    ) -> None:
+        """The receipt's lines as `wanted`: dropped ones deleted, changed amounts set, new
+        invoices given a line each."""
+        dropped = [x.id for i, x in before.items() if i not in wanted]
+        await repo.update(LINES, merchant_id, dropped, {"deleted_at": now, "updated_at": now})
+        for i, amount in wanted.items():
+            if i in before and before[i].amount != amount:
+                await repo.update(
+                    LINES, merchant_id, [before[i].id], {"amount": amount, "updated_at": now}
+                )
+        added = [i for i in wanted if i not in before]
+        if not added:
+            return
+        first = await repo.number("payment_receipt_line", merchant_id, len(added))
+        like = next(iter(before.values()), None)
+        ref = (
+            like.customer_ref
+            if like
+            else await customer_ref(repo.conn, merchant_id, payment.customer_id, "customer_id")
+        )
+        copied = {n: getattr(payment, n) for n in _COPIED}
+        rows = [
+            new_row(merchant_id, first + n, now, **copied, receipt_id=receipt[0],
+                    receipt_number=receipt[1], payment_id=payment.id,
+                    payment_number=payment.number, invoice_id=i,
+                    invoice_seq=invoices[i].number, invoice_number=invoices[i].invoice_number,
+                    amount=wanted[i], payment_status=payment.processing_status,
+                    deleted_at=None, customer_ref=ref)
+            for n, i in enumerate(added)
+        ]  # fmt: skip
+        await repo.insert(LINES, rows)
 
     async def _lock(
         self, conn: Connection, merchant_id: uuid.UUID, payment_id: uuid.UUID
@@ -332,35 +434,56 @@ async def release(
     return balances
 
 
-def _check_allocations(body: PaymentCreate, invoices: dict[uuid.UUID, Invoice]) -> None:
+def _check_sum(allocations: Sequence[Allocation], total: int) -> None:
+    """Each invoice once, and `total` is what the allocations add up to (422)."""
+    seen: set[uuid.UUID] = set()
+    for n, a in enumerate(allocations):
+        if a.invoice_id in seen:
+            raise InvalidInput.field(f"allocations[{n}].invoice_id", "allocated twice")
+        seen.add(a.invoice_id)
+    allocated = sum(a.amount for a in allocations)
+    if allocated != total:
+        raise InvalidInput.field("total", f"is {total} but the allocations add up to {allocated}")
+
+
+def _check_allocations(
+    allocations: Sequence[Allocation],
+    customer_id: uuid.UUID,
+    currency: str,
+    holds: bool,
+    invoices: dict[uuid.UUID, Invoice],
+    held: Mapping[uuid.UUID, int] | None = None,
+) -> None:
     """Each allocation names an invoice of the payment's customer and currency, and (when
-    the payment holds balances) fits in its open balance: else a 422 naming the numbers."""
+    the payment holds balances) fits in its open balance plus what the payment already
+    `held` on it: else a 422 naming the numbers."""
     errors: list[FieldError] = []
-    holds = body.processing_status in HOLDS_BALANCE
-    for n, a in enumerate(body.allocations):
+    for n, a in enumerate(allocations):
         loc, found = f"allocations[{n}]", invoices.get(a.invoice_id)
         if found is None:
             errors.append(FieldError(f"{loc}.invoice_id", f"no invoice {a.invoice_id}"))
-        elif found.customer_id != body.customer_id:
+        elif found.customer_id != customer_id:
             errors.append(
                 FieldError(
                     f"{loc}.invoice_id",
                     f"invoice {found.invoice_number} belongs to customer {found.customer_id}, "
-                    f"not {body.customer_id}",
+                    f"not {customer_id}",
                 )
             )
-        elif found.currency != body.currency:
+        elif found.currency != currency:
             errors.append(
                 FieldError(
                     f"{loc}.invoice_id",
-                    f"invoice {found.invoice_number} is in {found.currency}, not {body.currency}",
+                    f"invoice {found.invoice_number} is in {found.currency}, not {currency}",
                 )
             )
-        elif holds and a.amount > found.open_balance:
+        elif holds and a.amount > found.open_balance + (held or {}).get(found.id, 0):
+            extra = (held or {}).get(found.id, 0)
+            also = f" (+ {extra} this payment holds)" if extra else ""
             errors.append(
                 FieldError(
                     f"{loc}.amount",
-                    f"{a.amount} is more than the open balance {found.open_balance} "
+                    f"{a.amount} is more than the open balance {found.open_balance}{also} "
                     f"of invoice {found.invoice_number}",
                 )
             )

@@ -6,6 +6,8 @@ lines held are given back, and the rows disappear from every query (`deleted_at`
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
+from typing import Any
 
 from tillroll.b2b import audit
 from tillroll.b2b.payments import release
@@ -26,7 +28,9 @@ from tillroll.b2b.stored import (
     page_kwargs,
     paged,
     read_line,
+    read_lines,
     read_receipt,
+    read_receipts,
 )
 from tillroll.b2b.tables import LINES, RECEIPTS
 from tillroll.errors import NotFound
@@ -38,11 +42,14 @@ SEARCHED: tuple[SearchField, ...] = (
     "reference_number",
     "external_id",
     "external_customer_id",
+    "customer_ref",
 )
 
 
-def _search(where: Filter, q: str | None, field: SearchField | None) -> Filter:
-    return where.prefix([field] if field else SEARCHED, q)
+def _search(
+    where: Filter, q: str | None, field: SearchField | None, also: Mapping[str, Any] | None = None
+) -> Filter:
+    return where.prefix([field] if field else SEARCHED, q, also)
 
 
 class ReceiptService:
@@ -73,7 +80,7 @@ class ReceiptService:
             B2BRepository.of(conn),
             RECEIPTS,
             RECEIPT_COLUMNS,
-            read_receipt,
+            read_receipts,
             _search(where, query.q, query.search_by),
             listing,
             "total",
@@ -102,8 +109,12 @@ class ReceiptService:
         merchant_id: uuid.UUID,
         query: LineQuery,
         receipt_id: uuid.UUID | None = None,
+        *,
+        also: Mapping[str, Any] | None = None,
     ) -> LinePage:
-        """Lines of every receipt, or of one (404 when it is not a live receipt)."""
+        """Lines of every receipt, or of one (404 when it is not a live receipt). `also`:
+        columns whose value equal to it matches `q` too (the BC facade's search of every
+        field: a payer or invoice `q` names)."""
         if receipt_id is not None:
             await self.get(conn, merchant_id, receipt_id)
         where = (
@@ -120,8 +131,8 @@ class ReceiptService:
             B2BRepository.of(conn),
             LINES,
             LINE_COLUMNS,
-            read_line,
-            _search(where, query.q, query.search_by),
+            read_lines,
+            _search(where, query.q, query.search_by, also),
             listing,
             "amount",
         )

@@ -12,7 +12,7 @@ from tillroll.kit.db import Row
 from tillroll.kit.ids import uuid7
 from tillroll.kit.pagination import decode_cursor, encode_cursor
 from tillroll.kit.repository import Repository, in_list, next_number, to_json
-from tillroll.kit.tables import Table
+from tillroll.kit.tables import DATE, TIMESTAMPTZ, UUID, Table
 
 LIVE = "deleted_at IS NULL"
 _TOP = chr(0x10FFFF)  # sorts after every other character: `q <= col < q + _TOP` is a prefix
@@ -24,6 +24,7 @@ _CURSOR_KINDS: dict[str, type] = {
     "updated_at": str,
     "due_date": str,
     "customer_id": str,
+    "customer_ref": str,
     "external_customer_id": str,
     "transaction_type": str,
     "reference_number": str,
@@ -50,13 +51,17 @@ class Filter:
             self.params.update(params)
         return self
 
-    def prefix(self, columns: Sequence[str], text: str | None) -> Filter:
+    def prefix(
+        self, columns: Sequence[str], text: str | None, also: Mapping[str, Any] | None = None
+    ) -> Filter:
         """Rows whose value in any of `columns` starts with `text` (case-sensitive; one
-        index range per column)."""
+        index range per column), or whose column in `also` equals its value."""
         if text is not None:
             ranges = [f"({c} >= :q AND {c} < :q_top)" for c in columns]
+            ranges += [f"{c} = :q_{c}" for c in also or {}]
             self.terms.append("(" + " OR ".join(ranges) + ")")
             self.params.update(q=text, q_top=text + _TOP)
+            self.params.update({f"q_{c}": v for c, v in (also or {}).items()})
         return self
 
     def raw(self, term: str) -> Filter:
@@ -124,7 +129,7 @@ class B2BRepository(Repository):
             params.update(cv=_cursor_param(value, listing.sort), cn=number)
         chosen = [*names, *(n for n in (listing.sort, "number") if n not in names)]
         rows = await self.conn.fetchall(
-            f"SELECT {table.select(chosen)} FROM {table.name} WHERE {terms} "
+            f"SELECT {_as_text(table, chosen, self.conn.dialect)} FROM {table.name} WHERE {terms} "
             f"ORDER BY {listing.key} {direction}, number {direction} "
             "LIMIT :limit OFFSET :offset",
             params,
@@ -260,6 +265,20 @@ class B2BRepository(Repository):
             "ORDER BY id LIMIT :n",
             {**where.params, "n": n},
         )
+
+
+_TEXT_ON_SQLITE = frozenset({UUID, TIMESTAMPTZ, DATE})
+
+
+def _as_text(table: Table, names: Sequence[str], dialect: str) -> str:
+    """The select list; on SQLite ids and times come as their stored text (no per-value
+    converter: the page's readers parse them in C, `stored.py`)."""
+    if dialect != "sqlite":
+        return table.select(names)
+    kinds = {c.name: c.type for c in table.columns}
+    return ", ".join(
+        f"CAST({n} AS TEXT) AS {n}" if kinds[n] in _TEXT_ON_SQLITE else n for n in names
+    )
 
 
 def _encoded(table: Table, row: Mapping[str, Any]) -> dict[str, Any]:

@@ -28,6 +28,12 @@ Order = Literal["asc", "desc"]
 Search = Annotated[str, Meta(min_length=1, max_length=128)]
 Offset = Annotated[int, Meta(ge=0, le=1_000_000, description="Rows to skip (or use `cursor`).")]
 
+FundingStatus = Annotated[
+    int, Meta(ge=0, le=3, description="0-3, as BigCommerce B2B's `fundingStatus` (no rule).")
+]
+ChannelId = Annotated[int, Meta(ge=1, le=2**31 - 1)]
+CustomerRef = Annotated[str, Meta(description="The company's external id, else its number (text).")]
+
 HOLDS_BALANCE = frozenset({1, 2, 3})
 """Processing statuses whose payment holds (is applied to) its invoices' balances."""
 
@@ -105,6 +111,10 @@ class PaymentCreate(Schema):
     memo: Annotated[str, Meta(max_length=2000)] = ""
     external_id: Ref | None = None
     external_customer_id: Ref | None = None
+    funding_status: FundingStatus = 0
+    channel_id: Annotated[
+        ChannelId | None, Meta(description="The sales channel (storefront) it was taken for.")
+    ] = None
 
 
 class PaymentUpdate(Schema):
@@ -116,6 +126,14 @@ class PaymentUpdate(Schema):
     memo: Annotated[str, Meta(max_length=2000)] | UnsetType = UNSET
     external_id: Ref | UnsetType | None = UNSET
     external_customer_id: Ref | UnsetType | None = UNSET
+    funding_status: FundingStatus | UnsetType = UNSET
+
+
+class Reallocation(Schema):
+    """A payment's invoices and amounts, anew (what BigCommerce's offline PUT allows)."""
+
+    total: Annotated[Amount, Meta(description="Must equal the sum of the allocations.")]
+    allocations: Annotated[list[Allocation], Meta(min_length=1, max_length=100)]
 
 
 class StatusChange(Schema):
@@ -154,6 +172,8 @@ class Payment(Schema):
     applied: Annotated[bool, Meta(description="Whether it holds its invoices' balances.")]
     created_at: datetime
     updated_at: datetime
+    funding_status: int
+    channel_id: int | None
     receipt_id: uuid.UUID | None = None
     lines: list[PaymentLine] = []
 
@@ -162,7 +182,9 @@ class PaymentQuery(Schema):
     limit: Limit = 50
     offset: Offset = 0
     cursor: str | None = None
-    sort: Literal["created_at", "updated_at", "total", "processing_status"] = "created_at"
+    sort: Literal["created_at", "updated_at", "total", "processing_status", "funding_status"] = (
+        "created_at"
+    )
     order: Order = "desc"
     customer_id: uuid.UUID | None = None
     processing_status: list[Status] = []
@@ -177,6 +199,7 @@ class Receipt(Schema):
     payment_id: uuid.UUID
     payment_number: int
     customer_id: uuid.UUID
+    customer_ref: CustomerRef
     payer_name: str
     payer_customer_id: uuid.UUID | None
     payment_type: str
@@ -203,6 +226,7 @@ class ReceiptLine(Schema):
     invoice_seq: Annotated[int, Meta(description="The invoice's sequential `number`.")]
     invoice_number: str
     customer_id: uuid.UUID
+    customer_ref: CustomerRef
     payer_name: str
     payer_customer_id: uuid.UUID | None
     payment_type: str
@@ -219,6 +243,7 @@ class ReceiptLine(Schema):
 
 ReceiptSort = Literal[
     "customer_id",
+    "customer_ref",
     "external_customer_id",
     "payment_number",
     "total",
@@ -229,6 +254,7 @@ ReceiptSort = Literal[
 ]
 LineSort = Literal[
     "customer_id",
+    "customer_ref",
     "external_customer_id",
     "receipt_number",
     "invoice_seq",
@@ -236,7 +262,9 @@ LineSort = Literal[
     "created_at",
     "updated_at",
 ]
-SearchField = Literal["payer_name", "reference_number", "external_id", "external_customer_id"]
+SearchField = Literal[
+    "payer_name", "reference_number", "external_id", "external_customer_id", "customer_ref"
+]
 
 
 class ReceiptQuery(Schema):
@@ -249,7 +277,7 @@ class ReceiptQuery(Schema):
     order: Order = "desc"
     q: Annotated[Search | None, Meta(description="Prefix searched in `search_by`.")] = None
     search_by: Annotated[
-        SearchField | None, Meta(description="One field; all four when omitted.")
+        SearchField | None, Meta(description="One field; all five when omitted.")
     ] = None
     payment_status: list[Status] = []
     customer_id: uuid.UUID | None = None

@@ -17,7 +17,7 @@ from tillroll.b2b.schemas import (
     ReceiptLine,
     Total,
 )
-from tillroll.b2b.tables import INVOICES, LINES, PAYMENTS, RECEIPTS
+from tillroll.b2b.tables import INVOICES, PAYMENTS
 from tillroll.kit.db import Row
 from tillroll.kit.tables import Table
 
@@ -35,26 +35,53 @@ def invoice_status(amount: int, open_balance: int) -> InvoiceStatus:
     return "open" if open_balance >= amount else "partially_paid"
 
 
-def _reader(table: Table, names: Sequence[str], schema: type[S]) -> Callable[[Row], S]:
-    read = table.reader(names)
-    return lambda row: schema(**read(row))
+Reader = Callable[[Sequence[Row]], list[S]]
+
+
+def _converter(
+    names: Sequence[str], schema: type[S], strict: bool = True, status: bool = False
+) -> Callable[[Sequence[Row]], list[S]]:
+    """Rows → schemas in one C call; ids and times given as text (SQLite pages) are parsed,
+    with `strict=False` SQLite's 0/1 booleans too; `status`: an invoice's, derived."""
+    chosen, kind = tuple(names), list[schema]  # type: ignore[valid-type]
+
+    def read(rows: Sequence[Row]) -> list[S]:
+        values = [dict(zip(chosen, r, strict=False)) for r in rows]  # type: ignore[call-overload]
+        if status:
+            for v in values:
+                v["status"] = invoice_status(v["amount"], v["open_balance"])
+        return msgspec.convert(values, kind, strict=strict)
+
+    return read
+
+
+read_invoices: Reader[Invoice] = _converter(INVOICE_COLUMNS, Invoice, status=True)
+read_payments: Reader[Payment] = _converter(PAYMENT_COLUMNS, Payment, strict=False)
+read_receipts: Reader[Receipt] = _converter(RECEIPT_COLUMNS, Receipt)
+read_lines: Reader[ReceiptLine] = _converter(LINE_COLUMNS, ReceiptLine)
 
 
 def read_invoice(row: Row) -> Invoice:
-    values = dict(zip(INVOICE_COLUMNS, row, strict=False))  # type: ignore[call-overload]
-    return Invoice(**values, status=invoice_status(values["amount"], values["open_balance"]))
+    return read_invoices([row])[0]
 
 
-read_payment: Callable[[Row], Payment] = _reader(PAYMENTS, PAYMENT_COLUMNS, Payment)
-read_receipt: Callable[[Row], Receipt] = _reader(RECEIPTS, RECEIPT_COLUMNS, Receipt)
-read_line: Callable[[Row], ReceiptLine] = _reader(LINES, LINE_COLUMNS, ReceiptLine)
+def read_payment(row: Row) -> Payment:
+    return read_payments([row])[0]
+
+
+def read_receipt(row: Row) -> Receipt:
+    return read_receipts([row])[0]
+
+
+def read_line(row: Row) -> ReceiptLine:
+    return read_lines([row])[0]
 
 
 async def paged(
     repo: B2BRepository,
     table: Table,
     names: Sequence[str],
-    read: Callable[[Row], S],
+    read: Reader[S],
     where: Filter,
     listing: Listing,
     amount: str,
@@ -68,7 +95,7 @@ async def paged(
         limit=listing.limit,
         totals=[Total(currency=r["currency"], amount=int(r["total"])) for r in sums],
     )
-    return [read(r) for r in rows], cursor, meta
+    return read(rows), cursor, meta
 
 
 def page_kwargs(items: list[Any], cursor: str | None, meta: ListMeta) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""The b2b domain's tables (migration 0013)."""
+"""The b2b domain's tables (migrations 0013 and 0021)."""
 
 from __future__ import annotations
 
@@ -45,6 +45,8 @@ PAYMENTS = Table(
     col("processing_status", INTEGER),
     col("applied", BOOLEAN),
     *_STAMPS,
+    col("funding_status", INTEGER),
+    col("channel_id", INTEGER, null=True),
     primary_key=("merchant_id", "id"),
     unique=[("merchant_id", "number")],
 )
@@ -62,6 +64,7 @@ RECEIPTS = Table(
     col("payment_status", INTEGER),
     *_STAMPS,
     col("deleted_at", TIMESTAMPTZ, null=True),
+    col("customer_ref", TEXT),
     primary_key=("merchant_id", "id"),
     unique=[("merchant_id", "number"), ("merchant_id", "payment_id")],
 )
@@ -83,6 +86,7 @@ LINES = Table(
     col("payment_status", INTEGER),
     *_STAMPS,
     col("deleted_at", TIMESTAMPTZ, null=True),
+    col("customer_ref", TEXT),
     primary_key=("merchant_id", "id"),
     unique=[("merchant_id", "number")],
 )

@@ -60,13 +60,16 @@ def plain(body: Any) -> Any:
     return body
 
 
-def query(filters: Mapping[str, Any]) -> dict[str, str]:
-    """Query parameters: None dropped, ids and datetimes as ISO text, booleans lowercase."""
-    params: dict[str, str] = {}
+def query(filters: Mapping[str, Any]) -> dict[str, str | list[str]]:
+    """Query parameters: None dropped, ids and datetimes as ISO text, booleans lowercase,
+    a list repeated (`payment_status=1&payment_status=3`)."""
+    params: dict[str, str | list[str]] = {}
     for name, value in filters.items():
         if value is None:
             continue
-        if isinstance(value, bool):
+        if isinstance(value, list | tuple):
+            params[name] = [str(v) for v in value]
+        elif isinstance(value, bool):
             params[name] = "true" if value else "false"
         elif isinstance(value, datetime | date | uuid.UUID):
             params[name] = value.isoformat() if not isinstance(value, uuid.UUID) else str(value)

@@ -23,14 +23,20 @@ from tillroll.client._orders import (
 from tillroll.client._resources import (
     AsyncBranchesResource,
     AsyncCustomersResource,
+    AsyncInvoicesResource,
     AsyncKeysResource,
     AsyncMerchantResource,
+    AsyncPaymentReceiptsResource,
+    AsyncPaymentsResource,
     AsyncProductsResource,
     AsyncReceiptsResource,
     BranchesResource,
     CustomersResource,
+    InvoicesResource,
     KeysResource,
     MerchantResource,
+    PaymentReceiptsResource,
+    PaymentsResource,
     ProductsResource,
     ReceiptsResource,
 )
@@ -88,6 +94,9 @@ class Tillroll(BaseClient):
         self.signals = SignalsResource(self)
         self.value_metrics = ValueMetricsResource(self)
         self.value_receipts = ValueReceiptsResource(self)
+        self.invoices = InvoicesResource(self)
+        self.payments = PaymentsResource(self)
+        self.payment_receipts = PaymentReceiptsResource(self)
 
     def _send(self, call: Call[T], /) -> T:
         request = self._request(self._http, call)
@@ -152,6 +161,9 @@ class AsyncTillroll(BaseClient):
         self.signals = AsyncSignalsResource(self)
         self.value_metrics = AsyncValueMetricsResource(self)
         self.value_receipts = AsyncValueReceiptsResource(self)
+        self.invoices = AsyncInvoicesResource(self)
+        self.payments = AsyncPaymentsResource(self)
+        self.payment_receipts = AsyncPaymentReceiptsResource(self)
 
     async def _send(self, call: Call[T], /) -> T:
         request = self._request(self._http, call)

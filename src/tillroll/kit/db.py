@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeAlias, TypeVar
 
 import asyncpg
+import msgspec
 
 if TYPE_CHECKING:
     from asyncpg.pool import PoolConnectionProxy
@@ -144,7 +145,9 @@ def _adapt_datetime(value: datetime) -> str:
 sqlite3.register_adapter(uuid.UUID, str)
 sqlite3.register_adapter(datetime, _adapt_datetime)
 sqlite3.register_adapter(date, date.isoformat)
-sqlite3.register_converter("UUID", lambda b: uuid.UUID(b.decode()))
+# msgspec parses a UUID in C: a list page converts hundreds per request (uuid.UUID's own
+# parser was a fifth of a 1M-line b2b list's time, bench/payments.py).
+sqlite3.register_converter("UUID", lambda b: msgspec.convert(b.decode(), uuid.UUID))
 sqlite3.register_converter("TIMESTAMPTZ", lambda b: datetime.fromisoformat(b.decode()))
 sqlite3.register_converter("DATE", lambda b: date.fromisoformat(b.decode()))
 sqlite3.register_converter("BOOLEAN", lambda b: b != b"0")
@@ -243,6 +246,10 @@ _WRITE_BUSY_MS = 5
 """How long `BEGIN IMMEDIATE` may block the event loop on another process's write lock;
 it then retries asynchronously (the loop keeps serving), up to `WRITE_WAIT` seconds."""
 WRITE_WAIT = 15.0
+
+
+class ReadOnlyError(RuntimeError):
+    """A write statement on a read transaction's connection: a bug, never client input."""
 
 
 class DatabaseUnavailable(Exception):
@@ -376,17 +383,23 @@ _COPY_FROM = 50  # rows
 class PostgresConnection:
     dialect: Dialect = "postgresql"
 
-    def __init__(self, raw: PgConnection) -> None:
+    def __init__(self, raw: PgConnection, *, read_only: bool = False) -> None:
         self.raw = raw
+        self.read_only = read_only
 
     def for_update(self, *, skip_locked: bool = False) -> str:
         """A row lock clause; `skip_locked`: leave rows another transaction locked out."""
         return " FOR UPDATE SKIP LOCKED" if skip_locked else " FOR UPDATE"
 
+    def _writing(self) -> None:
+        if self.read_only:
+            raise ReadOnlyError("a write statement in a read (write=False) transaction")
+
     async def defer_foreign_keys(self) -> None:
         """Deferrable foreign keys are declared `INITIALLY DEFERRED` in the migrations."""
 
     async def execute(self, sql: str, params: Params | None = None) -> None:
+        self._writing()
         text, args = _args(sql, params)
         async with _pg_errors():
             await self.raw.execute(text, *args)
@@ -394,6 +407,7 @@ class PostgresConnection:
     async def executemany(self, sql: str, rows: Sequence[Params]) -> None:
         if not rows:
             return
+        self._writing()
         text, names = to_numbered(sql)
         async with _pg_errors():
             await self.raw.executemany(text, [[r[n] for n in names] for r in rows])
@@ -416,6 +430,7 @@ class PostgresConnection:
         INSERT for a few rows, where COPY's own set-up round trip would cost more."""
         if not rows:
             return
+        self._writing()
         async with _pg_errors():
             if len(rows) >= _COPY_FROM:
                 await self.raw.copy_records_to_table(table, records=rows, columns=list(columns))
@@ -506,6 +521,7 @@ class PostgresDatabase:
                 min_size=1,
                 max_size=self.pool_size,
                 init=_init_pg_connection,
+                reset=_keep_session,
                 timeout=self.acquire_wait,  # opening one connection
             )
 
@@ -516,13 +532,22 @@ class PostgresDatabase:
 
     @asynccontextmanager
     async def transaction(self, *, write: bool, wait: bool = True) -> AsyncIterator[Connection]:
-        """`wait` is for SQLite's single write lock; PostgreSQL has none to wait for."""
+        """`wait` is for SQLite's single write lock; PostgreSQL has none to wait for.
+
+        A read (`write=False`) opens no transaction block: under READ COMMITTED every
+        statement takes its own snapshot inside a block too, so `BEGIN READ ONLY` and
+        `COMMIT` were two round trips that changed no answer. Instead of the server's
+        read-only check, the connection refuses `execute`/`executemany`/`insert_rows`
+        (`ReadOnlyError`); SQLite's reader is `query_only` as before."""
         assert self._pool is not None, "database not connected"
         try:
             async with self._pool.acquire(timeout=self.acquire_wait) as raw:
                 try:
-                    async with raw.transaction(readonly=not write):
-                        yield PostgresConnection(raw)
+                    if write:
+                        async with raw.transaction():
+                            yield PostgresConnection(raw)
+                    else:  # see `transaction`'s docstring
+                        yield PostgresConnection(raw, read_only=True)
                 except (asyncpg.InterfaceError, asyncpg.InternalClientError) as exc:
                     if isinstance(exc, asyncpg.InternalClientError):
                         _discard(raw)  # lost track of the protocol: the server hung up mid-reply
@@ -534,10 +559,24 @@ class PostgresDatabase:
 
     @asynccontextmanager
     async def raw_connection(self) -> AsyncIterator[PgConnection]:
+        """A pooled connection for work outside `transaction` (migrations); whatever session
+        state it leaves (an advisory lock, a setting) is reset before it goes back."""
         assert self._pool is not None, "database not connected"
         async with self._pool.acquire(timeout=self.acquire_wait) as raw:
-            yield raw
+            try:
+                yield raw
+            finally:
+                if not _is_closed(raw):
+                    await raw.reset()
 
 
 async def _init_pg_connection(raw: asyncpg.Connection[asyncpg.Record]) -> None:
     await raw.execute("SET TIME ZONE 'UTC'")
+
+
+async def _keep_session(raw: asyncpg.Connection[asyncpg.Record]) -> None:
+    """The pool's reset on release, without asyncpg's reset query (a round trip per
+    request): `transaction` leaves no session state to reset (no session SET, LISTEN,
+    session advisory lock or open cursor; an unfinished transaction asyncpg rolls back
+    before this runs), and `raw_connection` resets its own. So the session keeps the
+    init's `SET TIME ZONE 'UTC'` too, which the reset query's `RESET ALL` used to undo."""

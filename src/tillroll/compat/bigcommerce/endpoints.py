@@ -22,6 +22,7 @@ from tillroll.compat.bigcommerce.schemas import (
     Id,
     InvoiceCreate,
     InvoicesQuery,
+    LineItem,
     LinesQuery,
     OfflinePayment,
     OfflinePaymentUpdate,
@@ -149,7 +150,7 @@ async def _invoice_id(
 
 
 _RECEIPT_SORT = {
-    "customerId": "customer_id",
+    "customerId": "customer_ref",
     "externalCustomerId": "external_customer_id",
     "paymentId": "payment_number",
     "total": "total",
@@ -171,30 +172,44 @@ _TEXT_SEARCH = {
     "referenceNumber": "reference_number",
     "externalId": "external_id",
     "externalCustomerId": "external_customer_id",
+    "customerId": "customer_ref",
 }
 
 
 async def _search(
-    conn: Connection, merchant_id: uuid.UUID, q: str | None, by: str | None
+    conn: Connection, merchant_id: uuid.UUID, q: str | None, by: str | None, *, lines: bool
 ) -> dict[str, Any] | None:
     """BC's `q` + `searchBy` as native query fields; None when it can match nothing (an
-    unknown customer or invoice)."""
+    unknown payer or invoice). No `searchBy` searches every field BC lists for it: the
+    text fields, and on lines the payer and the invoice `q` names too (`also`)."""
     if q is None:
         return {}
     if by is None or by in _TEXT_SEARCH:
-        return {"q": q, "search_by": _TEXT_SEARCH.get(by) if by else None}
+        found: dict[str, Any] = {"q": q, "search_by": _TEXT_SEARCH.get(by) if by else None}
+        if by is None and lines:
+            payer, invoice = (
+                await _customer(conn, merchant_id, q),
+                await _invoice(conn, merchant_id, q),
+            )
+            also = {"payer_customer_id": payer.id if payer else None,
+                    "invoice_id": invoice.id if invoice else None}  # fmt: skip
+            found["also"] = {k: v for k, v in also.items() if v is not None}
+        return found
     if by == "invoiceId":
-        if not (q.isascii() and q.isdigit() and len(q) < 10):
-            return None
-        try:
-            found = await invoice_service.by_number(conn, merchant_id, int(q))
-        except NotFound:
-            return None
-        return {"invoice_id": found.id}
+        invoice = await _invoice(conn, merchant_id, q)
+        return None if invoice is None else {"invoice_id": invoice.id}
     customer = await _customer(conn, merchant_id, q)
-    if customer is None:
+    return None if customer is None else {"payer_customer_id": customer.id}
+
+
+async def _invoice(conn: Connection, merchant_id: uuid.UUID, q: str) -> native.Invoice | None:
+    """The invoice whose BC id (its number) is `q`."""
+    if not (q.isascii() and q.isdigit() and len(q) < 10):
         return None
-    return {"customer_id" if by == "customerId" else "payer_customer_id": customer.id}
+    try:
+        return await invoice_service.by_number(conn, merchant_id, int(q))
+    except NotFound:
+        return None
 
 
 def _paging(query: Any, sorts: dict[str, str]) -> dict[str, Any]:
@@ -213,7 +228,7 @@ def _paging(query: Any, sorts: dict[str, str]) -> dict[str, Any]:
 async def list_receipts(call: Call, query: ReceiptsQuery) -> Envelope:
     """Receipts, with BC's pagination, sort, search and payment-status filter."""
     store, m = _store(call), call.principal.merchant_id
-    search = await _search(call.conn, m, query.q, query.search_by)
+    search = await _search(call.conn, m, query.q, query.search_by, lines=False)
     if search is None:
         return _listed([], _EMPTY)
     native_query = native.ReceiptQuery(
@@ -249,13 +264,14 @@ async def delete_receipt(call: Call, receipt_id: Id) -> Envelope:
 
 async def _lines(call: Call, query: LinesQuery, receipt: uuid.UUID | None) -> Envelope:
     store, m = _store(call), call.principal.merchant_id
-    search = await _search(call.conn, m, query.q, query.search_by)
+    search = await _search(call.conn, m, query.q, query.search_by, lines=True)
     if search is None:
         return _listed([], _EMPTY)
+    also = search.pop("also", None)
     native_query = native.LineQuery(
         **_paging(query, _LINE_SORT), **search, payment_status=query.payment_status
     )
-    page = await receipt_service.lines(call.conn, m, native_query, receipt)
+    page = await receipt_service.lines(call.conn, m, native_query, receipt, also=also)
     refs = await Refs.load(call.conn, m, _customers(page.data))
     return _listed([translate.line(x, refs, store) for x in page.data], page.meta)
 
@@ -315,15 +331,7 @@ async def record_offline(call: Call, body: OfflinePayment) -> Envelope:
     payer = company
     if body.payer_customer_id:
         payer = await _known_customer(call.conn, m, body.payer_customer_id, "payerCustomerId")
-    allocations = [
-        native.Allocation(
-            invoice_id=(
-                await _invoice_id(call.conn, m, x.invoice_id, f"lineItems[{n}].invoiceId")
-            ).id,
-            amount=minor_units(x.amount, body.currency, f"lineItems[{n}].amount"),
-        )
-        for n, x in enumerate(body.line_items)
-    ]
+    allocations = await _allocations(call.conn, m, body.line_items, body.currency)
     create = native.PaymentCreate(
         customer_id=company.id,
         payer_customer_id=payer.id,
@@ -337,6 +345,7 @@ async def record_offline(call: Call, body: OfflinePayment) -> Envelope:
         memo=body.details.memo,
         external_id=body.external_id or None,
         external_customer_id=body.external_customer_id or None,
+        channel_id=body.channel_id,
     )
     recorded = await payment_service.record(call.conn, m, who(call.principal), create)
     return _ok({"paymentId": recorded.number})
@@ -347,53 +356,60 @@ async def _payment(call: Call, payment_id: Id) -> native.Payment:
     return await _exists(payment_service.by_number(call.conn, m, payment_id), "Payment")
 
 
-@router.route("PUT", "/payments/offline/{payment_id}", access=Access.write, errors=(404, 422))
+@router.route("PUT", "/payments/offline/{payment_id}", access=Access.write, errors=(404, 409, 422))
 async def update_offline(call: Call, payment_id: Id, body: OfflinePaymentUpdate) -> Envelope:
-    """Change an offline payment's descriptive fields and processing status; its invoices,
-    amounts, currency and customer stay as recorded (422 when a body changes them)."""
+    """Change an offline payment: its descriptive fields, funding and processing status,
+    and its invoices and amounts (`lineItems`: lines and balances follow, recorded from →
+    to); its currency and customer stay as recorded (422 when a body changes them)."""
     _store(call)
     m, actor = call.principal.merchant_id, who(call.principal)
     current = await _payment(call, payment_id)
-    _unchanged(current, body)
+    if body.currency is not None and body.currency != current.currency:
+        raise InvalidInput.field("currency", f"the payment is in {current.currency}")
     if body.customer_id is not None:
         company = await _customer(call.conn, m, body.customer_id)
         if company is None or company.id != current.customer_id:
             raise InvalidInput.field("customerId", "a recorded payment's customer does not change")
+    if body.line_items is not None:
+        allocations = await _allocations(call.conn, m, body.line_items, current.currency)
+        total = sum(a.amount for a in allocations)
+        realloc = native.Reallocation(total=total, allocations=allocations)
+        await payment_service.reallocate(call.conn, m, actor, current.id, realloc)
     changes = {
         "payer_name": body.payer_name,
         "reference_number": body.reference_number,
         "memo": body.details.memo if body.details else None,
         "external_id": body.external_id,
         "external_customer_id": body.external_customer_id,
+        "funding_status": body.funding_status,
     }
-    update = native.PaymentUpdate(**{k: v for k, v in changes.items() if v is not None})
+    update = native.PaymentUpdate(**{k: v for k, v in changes.items() if v is not None})  # type: ignore[arg-type]
     await payment_service.update(call.conn, m, actor, current.id, update)
     if body.processing_status is not None:
         await payment_service.set_status(call.conn, m, actor, current.id, body.processing_status)
     return _ok({"paymentId": payment_id})
 
 
-def _unchanged(current: native.Payment, body: OfflinePaymentUpdate) -> None:
-    if body.currency is not None and body.currency != current.currency:
-        raise InvalidInput.field("currency", f"the payment is in {current.currency}")
-    if body.line_items is None:
-        return
-    asked = sorted(
-        (x.invoice_id, minor_units(x.amount, current.currency, f"lineItems[{n}].amount"))
-        for n, x in enumerate(body.line_items)
-    )
-    if asked != sorted((x.invoice_seq, x.amount) for x in current.lines):
-        raise InvalidInput.field(
-            "lineItems",
-            "the invoices and amounts of a recorded payment do not change; "
-            "delete its receipt lines instead",
+async def _allocations(
+    conn: Connection, merchant_id: uuid.UUID, items: list[LineItem], currency: str
+) -> list[native.Allocation]:
+    """BC's `lineItems` (invoice ids, decimal amounts) as native allocations."""
+    return [
+        native.Allocation(
+            invoice_id=(
+                await _invoice_id(conn, merchant_id, x.invoice_id, f"lineItems[{n}].invoiceId")
+            ).id,
+            amount=minor_units(x.amount, currency, f"lineItems[{n}].amount"),
         )
+        for n, x in enumerate(items)
+    ]
 
 
 _PAYMENT_SORT = {
     "createdAt": "created_at",
     "updatedAt": "updated_at",
     "processingStatus": "processing_status",
+    "fundingStatus": "funding_status",
     "totalAmount": "total",
 }
 

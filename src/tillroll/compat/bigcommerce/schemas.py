@@ -1,7 +1,7 @@
 """BC B2B shapes: query parameters, request bodies and response objects (camelCase).
 
-Unknown body fields are ignored (BC clients send `channelId`, `fundingStatus` …); a known
-field with a malformed value is refused (422 in BC's envelope)."""
+Unknown body fields are ignored (BC clients send fields Tillroll has no use for, such as a
+PUT's `channelId`); a known field with a malformed value is refused (422 in BC's envelope)."""
 
 from __future__ import annotations
 
@@ -77,7 +77,9 @@ class LinesQuery(ListQuery, forbid_unknown_fields=True):
 
 
 class PaymentsQuery(ListQuery, forbid_unknown_fields=True):
-    sort_by: Literal["createdAt", "updatedAt", "processingStatus", "totalAmount"] = "createdAt"
+    sort_by: Literal[
+        "createdAt", "updatedAt", "processingStatus", "fundingStatus", "totalAmount"
+    ] = "createdAt"
     processing_status: list[Status] = []
 
 
@@ -117,6 +119,7 @@ class OfflinePayment(In):
     processing_status: Annotated[int, Meta(ge=1, le=4)] = 3
     payment_type: Text = "Offline"
     reference_number: Text = ""
+    channel_id: Id | None = None
 
 
 class OfflinePaymentUpdate(In):
@@ -129,6 +132,7 @@ class OfflinePaymentUpdate(In):
     payer_name: Text | None = None
     processing_status: Annotated[int, Meta(ge=1, le=4)] | None = None
     reference_number: Text | None = None
+    funding_status: Annotated[int, Meta(ge=0, le=3)] | None = None
 
 
 class ProcessingStatus(In):
@@ -222,9 +226,12 @@ class Payment(Out):
     module_name: str
     processing_status: int
     applied_status: Annotated[int, Meta(description="1 applied to invoice balances, 0 not.")]
+    funding_status: int
     total: Amount
+    fees: Annotated[list[dict[str, str]], Meta(description="Always empty: no fees recorded.")]
     line_items: list[PaymentLineItem]
     allowed_operations: list[int]
+    channel_id: int | None
 
 
 class Invoice(Out):

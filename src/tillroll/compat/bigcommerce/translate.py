@@ -146,9 +146,12 @@ def payment(p: native.Payment, refs: Refs, store: str) -> Payment:
         module_name=p.payment_type,
         processing_status=p.processing_status,
         applied_status=int(p.applied),
+        funding_status=p.funding_status,
         total=amount(p.total, p.currency),
+        fees=[],
         line_items=items,
         allowed_operations=[1] if p.applied else ([0] if holds else []),
+        channel_id=p.channel_id,
     )
 
 
