@@ -11,6 +11,14 @@ from typing import Self, TypeVar
 
 import httpx
 
+from tillroll.client._b2b import (
+    AsyncInvoicesResource,
+    AsyncPaymentReceiptsResource,
+    AsyncPaymentsResource,
+    InvoicesResource,
+    PaymentReceiptsResource,
+    PaymentsResource,
+)
 from tillroll.client._base import DEFAULT_TIMEOUT, BaseClient, Call
 from tillroll.client._orders import (
     AsyncBackInStockResource,
@@ -23,20 +31,14 @@ from tillroll.client._orders import (
 from tillroll.client._resources import (
     AsyncBranchesResource,
     AsyncCustomersResource,
-    AsyncInvoicesResource,
     AsyncKeysResource,
     AsyncMerchantResource,
-    AsyncPaymentReceiptsResource,
-    AsyncPaymentsResource,
     AsyncProductsResource,
     AsyncReceiptsResource,
     BranchesResource,
     CustomersResource,
-    InvoicesResource,
     KeysResource,
     MerchantResource,
-    PaymentReceiptsResource,
-    PaymentsResource,
     ProductsResource,
     ReceiptsResource,
 )
