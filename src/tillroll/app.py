@@ -34,15 +34,8 @@ from tillroll.jobs import worker
 from tillroll.kit import idempotency, security
 from tillroll.kit.db import Database, run
 from tillroll.kit.group import Coalescer
-from tillroll.kit.http import (
-    Endpoint,
-    Router,
-    RoutingError,
-    Runtime,
-    build_routes,
-    log,
-    problem_response,
-)
+from tillroll.kit.http import Endpoint, Router, Runtime, build_routes, log, problem_response
+from tillroll.kit.inputs import RoutingError
 from tillroll.kit.middleware import Edge
 from tillroll.kit.openapi import build_openapi
 from tillroll.kit.replica import ReplicatedDatabase, open_configured, primary_of

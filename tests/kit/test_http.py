@@ -23,7 +23,8 @@ from tillroll.compat.spaaza.endpoints import render_error as spaaza_error
 from tillroll.config import Settings
 from tillroll.errors import InvalidInput
 from tillroll.kit.db import Database
-from tillroll.kit.http import Access, Call, Router, build_routes, ordered, parse_query
+from tillroll.kit.http import Access, Call, Router, build_routes, ordered
+from tillroll.kit.inputs import parse_query
 from tillroll.kit.schemas import Schema
 
 

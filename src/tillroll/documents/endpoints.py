@@ -25,8 +25,9 @@ from tillroll.documents.schemas import (
 from tillroll.documents.service import MEDIA, Document, documents
 from tillroll.errors import InternalError, TillrollError, Unavailable
 from tillroll.kit.db import Connection, Database, DatabaseUnavailable, run
-from tillroll.kit.http import Access, Call, Router, parse_query, problem_response
+from tillroll.kit.http import Access, Call, Router, problem_response
 from tillroll.kit.http import log as http_log
+from tillroll.kit.inputs import parse_query
 
 router = Router("/v1/receipts", tag="documents")
 branding = Router("/v1/documents", tag="documents")

@@ -33,7 +33,8 @@ from tillroll.compat.retail_messaging.translate import (
 )
 from tillroll.errors import FieldError, InvalidInput, NotFound, TillrollError
 from tillroll.kit.db import Connection
-from tillroll.kit.http import Access, Call, Reply, Router, decode_json
+from tillroll.kit.http import Access, Call, Reply, Router
+from tillroll.kit.inputs import decode_json
 from tillroll.kit.viewer import Viewer
 from tillroll.orders.schemas import Order, OrderCreate, OrderUpdate, Restock, ShipmentCreate
 from tillroll.orders.service import order as order_service
