@@ -50,6 +50,9 @@ def test_evaluates_exactly(expression: str, values: dict[str, str], expected: st
         ("-" * 40 + "1", "nested more than 32"),
         ("1+" * 300 + "1", "longer than 500"),
         ("'x'", "unexpected"),
+        ("²", "unexpected '²'"),  # a digit to str.isdigit, not a number
+        ("a * ٣", "unexpected '٣'"),
+        ("ª + 1", "unexpected 'ª'"),  # a letter to str.isalpha, not a name
     ],
 )
 def test_refuses(expression: str, message: str) -> None:

@@ -149,13 +149,13 @@ class _Parser:
 
     def primary(self, depth: int) -> Node:
         token = self.take()
-        if token[0].isdigit() or token[0] == ".":
+        if token[0] in "0123456789.":  # not str.isdigit: "²" is a digit to it
             return Node("num", Decimal(token))
         if token == "(":
             node = self.expression(depth + 1)
             self.expect(")")
             return node
-        if token[0].isalpha() or token[0] == "_":
+        if token[0].isascii() and (token[0].isalpha() or token[0] == "_"):
             if self.peek() == "(":
                 return self.call(token, depth)
             if token not in self.variables:
