@@ -8,8 +8,9 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 from standardwebhooks.webhooks import Webhook
 
@@ -182,3 +183,11 @@ async def test_the_url_is_checked_again_at_delivery(
     [attempt] = (await tenant.client.get(url)).json()["data"][:1]
     assert attempt["error"].startswith("refused: the URL resolves to 127.0.0.1")
     assert receiver.received == []
+
+
+@pytest.mark.parametrize(("header", "seconds"), [("120", 120), ("²", None), ("soon", None)])
+def test_retry_after_reads_only_ascii_seconds_or_a_date(header: str, seconds: int | None) -> None:
+    """A receiver's header is untrusted text: what is neither is no wait, never an error."""
+    response = httpx.Response(503, headers={"Retry-After": header.encode("latin-1")})
+    wait = delivery.retry_after(response, datetime.now(UTC))
+    assert wait == (None if seconds is None else timedelta(seconds=seconds))

@@ -108,7 +108,7 @@ def retry_after(response: httpx.Response | None, now: datetime) -> timedelta | N
     value = response.headers.get("retry-after", "").strip() if response is not None else ""
     if not value:
         return None
-    if value.isdigit():
+    if value.isascii() and value.isdigit():  # "²" is a digit to isdigit, not to int
         wait = timedelta(seconds=int(value[:7]))
     else:
         try:
