@@ -14,7 +14,7 @@ import pytest
 
 from tillroll.jobs import worker
 from tillroll.jobs.schemas import Job
-from tillroll.jobs.service import Retry, enqueue, handler
+from tillroll.jobs.service import WAITING, Retry, enqueue, handler
 from tillroll.kit.clock import utc_now
 from tillroll.kit.db import Connection, Database, open_database, run
 
@@ -153,6 +153,44 @@ async def test_two_workers_never_share_a_job(db: Database, second: Database) -> 
     assert [ran[i] for i in ids] == [1] * 60
     states = [await _state(db, i) for i in ids]
     assert {(s["status"], s["attempts"]) for s in states} == {("done", 1)}
+
+
+async def test_a_committed_job_wakes_the_idle_worker(db: Database) -> None:
+    """With a poll of a minute, a job due now still runs within moments of its commit."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(worker.serve(db, stop, poll=60))
+    await asyncio.sleep(0.2)  # the worker has looked once and is idle
+    job_id = await _enqueue(db)
+    for _ in range(500):
+        if ran[job_id]:
+            break
+        await asyncio.sleep(0.01)
+    stop.set()
+    await asyncio.wait_for(task, 5)
+    assert ran[job_id] == 1
+
+
+async def test_a_rolled_back_enqueue_wakes_nobody(db: Database) -> None:
+    async def enqueue_then_fail(conn: Connection) -> None:
+        await enqueue(conn, "test.work", {})
+        assert conn.committed  # the wake waits for the commit
+        raise RuntimeError("rolled back")
+
+    woken: list[bool] = []
+    event = asyncio.Event()
+    waiting = (asyncio.get_running_loop(), event)
+    WAITING.add(waiting)
+    try:
+        with pytest.raises(RuntimeError):
+            await run(db, enqueue_then_fail, write=True)
+        await asyncio.sleep(0.05)
+        woken.append(event.is_set())
+        await _enqueue(db, note="commits")
+        await asyncio.sleep(0.05)
+        woken.append(event.is_set())
+    finally:
+        WAITING.discard(waiting)
+    assert woken == [False, True]
 
 
 async def test_serve_runs_jobs_until_stopped(db: Database) -> None:

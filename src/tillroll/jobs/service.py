@@ -2,11 +2,13 @@
 
 `enqueue` writes a job row in the caller's transaction: the job exists only if that
 transaction commits (a rolled-back or rerun transaction leaves none). Workers
-(`tillroll.jobs.worker`) claim due jobs and run the handler registered for their kind.
+(`tillroll.jobs.worker`) claim due jobs and run the handler registered for their kind; a job
+due now wakes this process's workers once its transaction commits (others find it by polling).
 """
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -42,6 +44,17 @@ class Handler:
 
 
 HANDLERS: dict[str, Handler] = {}
+WAITING: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
+"""This process's idle workers: each loop and the event that wakes its worker."""
+
+
+def wake_workers() -> None:
+    """Wake every idle worker of this process (each on its own event loop)."""
+    for loop, event in list(WAITING):
+        try:
+            loop.call_soon_threadsafe(event.set)
+        except RuntimeError:  # its loop closed without the worker saying goodbye
+            WAITING.discard((loop, event))
 
 
 def handler(
@@ -83,6 +96,8 @@ async def enqueue(
         "created_at": now,
         "finished_at": None,
     }
+    if (run_at is None or run_at <= now) and wake_workers not in conn.committed:
+        conn.committed.append(wake_workers)
     return await JobRepository.of(conn).insert(row)
 
 

@@ -14,13 +14,12 @@ import asyncio
 import logging
 import random
 import uuid
-from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from tillroll.jobs.repository import JobRepository
 from tillroll.jobs.schemas import Job
-from tillroll.jobs.service import HANDLERS, Retry
+from tillroll.jobs.service import HANDLERS, WAITING, Retry
 from tillroll.kit.clock import utc_now
 from tillroll.kit.db import Connection, Database, DatabaseUnavailable, run
 
@@ -54,15 +53,32 @@ async def run_once(db: Database) -> int:
 
 
 async def serve(db: Database, stop: asyncio.Event, *, poll: float = 0.5) -> None:
-    """Run due jobs until `stop` is set, looking every `poll` seconds (a read, no lock)."""
-    while not stop.is_set():
-        try:
-            if await run(db, _any_due, write=False):
-                await run_once(db)
-        except DatabaseUnavailable as exc:
-            log.warning("worker: database unavailable: %s", exc)
-        with suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), poll)
+    """Run due jobs until `stop` is set, looking every `poll` seconds (a read, no lock),
+    and at once when a transaction of this process commits a job due now."""
+    wake = asyncio.Event()
+    waiting = (asyncio.get_running_loop(), wake)
+    WAITING.add(waiting)
+    try:
+        while not stop.is_set():
+            wake.clear()
+            try:
+                if await run(db, _any_due, write=False):
+                    await run_once(db)
+            except DatabaseUnavailable as exc:
+                log.warning("worker: database unavailable: %s", exc)
+            await _idle(stop, wake, poll)
+    finally:
+        WAITING.discard(waiting)
+
+
+async def _idle(stop: asyncio.Event, wake: asyncio.Event, poll: float) -> None:
+    """Wait until stopped, woken or `poll` seconds have passed."""
+    waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(wake.wait())]
+    try:
+        await asyncio.wait(waits, timeout=poll, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiting in waits:
+            waiting.cancel()
 
 
 async def _any_due(conn: Connection) -> bool:

@@ -71,6 +71,8 @@ class Connection(Protocol):
     """
 
     dialect: Dialect
+    committed: list[Callable[[], None]]
+    """Called, in order, once this transaction has committed (never after a rollback)."""
 
     def for_update(self, *, skip_locked: bool = False) -> str: ...
     async def defer_foreign_keys(self) -> None: ...
@@ -103,6 +105,11 @@ class Database(Protocol):
         """One transaction. `wait=False`: a SQLite write that would queue for the write lock
         raises `DatabaseBusy` at once (best-effort writes on the read path)."""
         ...
+
+
+def _after_commit(conn: SQLiteConnection | PostgresConnection) -> None:
+    for callback in conn.committed:
+        callback()
 
 
 async def run(
@@ -158,6 +165,7 @@ class SQLiteConnection:
 
     def __init__(self, raw: sqlite3.Connection) -> None:
         self.raw = raw
+        self.committed: list[Callable[[], None]] = []
 
     def for_update(self, *, skip_locked: bool = False) -> str:
         return ""  # a write transaction already holds the database's write lock
@@ -339,13 +347,15 @@ class SQLiteDatabase:
         async with lane.lock:
             raw = lane.raw
             await _begin(raw, write, WRITE_WAIT if wait else 0.0)
+            conn = SQLiteConnection(raw)
             try:
-                yield SQLiteConnection(raw)
+                yield conn
                 raw.execute("COMMIT")
             except BaseException:
                 if raw.in_transaction:
                     raw.execute("ROLLBACK")
                 raise
+        _after_commit(conn)
 
     def connection(self) -> sqlite3.Connection:
         """A separate connection of its own (migrations, streamed exports)."""
@@ -386,6 +396,7 @@ class PostgresConnection:
     def __init__(self, raw: PgConnection, *, read_only: bool = False) -> None:
         self.raw = raw
         self.read_only = read_only
+        self.committed: list[Callable[[], None]] = []
 
     def for_update(self, *, skip_locked: bool = False) -> str:
         """A row lock clause; `skip_locked`: leave rows another transaction locked out."""
@@ -544,8 +555,10 @@ class PostgresDatabase:
             async with self._pool.acquire(timeout=self.acquire_wait) as raw:
                 try:
                     if write:
+                        conn = PostgresConnection(raw)
                         async with raw.transaction():
-                            yield PostgresConnection(raw)
+                            yield conn
+                        _after_commit(conn)
                     else:  # see `transaction`'s docstring
                         yield PostgresConnection(raw, read_only=True)
                 except (asyncpg.InterfaceError, asyncpg.InternalClientError) as exc:
