@@ -27,7 +27,7 @@ import httpx
 from tillroll.app import create_app
 from tillroll.config import Settings
 from tillroll.documents import prerender, service
-from tillroll.kit.db import open_database, run
+from tillroll.kit.db import Connection, open_database, run
 from tillroll.kit.migrate import migrate
 from tillroll.kit.viewer import Viewer
 from tillroll.merchants.service import merchant as merchant_service
@@ -47,8 +47,15 @@ def _variants() -> dict[str, Callable[[bool], None]]:
     """Each switches its difference on (True) or back off (False)."""
     real_links, ttl = service.DocumentService.with_links, service._Keys.TTL
 
-    async def no_links(*args: Any) -> Any:
-        return args[-1]  # the receipts, as they are
+    async def no_links(
+        self: service.DocumentService,
+        conn: Connection,
+        settings: Settings,
+        merchant_id: uuid.UUID,
+        receipts: list[Receipt],
+    ) -> list[Receipt]:
+        del self, conn, settings, merchant_id
+        return receipts  # as they are
 
     def secret_per_answer(on: bool) -> None:
         service._Keys.TTL = 0.0 if on else ttl

@@ -142,7 +142,7 @@ def weasyprint(lines: int, _: int) -> Callable[[int], bytes]:
     from weasyprint import HTML
 
     def run(i: int) -> bytes:
-        out = HTML(string=documents_render.html(view(lines, i)).decode()).write_pdf()
+        out: bytes | None = HTML(string=documents_render.html(view(lines, i)).decode()).write_pdf()
         assert out is not None
         return out
 

@@ -37,6 +37,7 @@ import sqlite3
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -175,7 +176,7 @@ def _marks(n: int, pg: bool) -> str:
 
 def _sql(pg: bool) -> dict[str, str]:
     lock = " FOR UPDATE" if pg else ""
-    p = (lambda i: f"${i}") if pg else (lambda i: "?")
+    p: Callable[[int], str] = (lambda i: f"${i}") if pg else (lambda i: "?")
     ins = {
         t.name: f"INSERT INTO {t.name} ({', '.join(t.names)}) VALUES ({_marks(len(t.names), pg)})"
         for t in (PAYMENTS, RECEIPTS, LINES, AUDIT)
@@ -206,7 +207,7 @@ def _raw_sqlite(s: Setup, path: Path, seconds: float) -> float:
             raw.execute(sql["counter"], (c, m, name)).fetchone()[0] - c + 1
             for name, c in (("payment", 1), ("payment_receipt", 1), ("payment_receipt_line", 3))
         )
-        rows = _payment_rows(s, n, numbers)  # type: ignore[arg-type]
+        rows = _payment_rows(s, n, numbers)
         ids = [str(i) for i in rows["invoices"]]
         raw.execute(sql["lock"], (m, *sorted(ids))).fetchall()
         now = datetime.now(UTC).isoformat()
@@ -265,7 +266,7 @@ async def _raw_pg(s: Setup, url: str, seconds: float) -> float:
             numbers = []
             for name, c in (("payment", 1), ("payment_receipt", 1), ("payment_receipt_line", 3)):
                 numbers.append(await conn.fetchval(sql["counter"], c, s.merchant, name) - c + 1)
-            rows = _payment_rows(s, n, tuple(numbers))  # type: ignore[arg-type]
+            rows = _payment_rows(s, n, tuple(numbers))
             await conn.execute(sql["payments"], *rows["payment"])
             await conn.execute(sql["payment_receipts"], *rows["receipt"])
             await conn.executemany(sql["payment_receipt_lines"], rows["lines"])
@@ -320,6 +321,7 @@ def _load_lines(db: FreshDatabase, s: Setup) -> None:
     """Lines only: the foreign keys to receipts are not what the query reads (off here)."""
     rows = _many_lines(s)
     if db.dialect == "sqlite":
+        assert db.path is not None
         raw = sqlite3.connect(db.path, isolation_level=None)
         raw.execute("PRAGMA foreign_keys=OFF")
         raw.execute("BEGIN")
@@ -470,6 +472,7 @@ def main() -> None:
         if not args.query_only:
             log("payments by the raw driver")
             if db.dialect == "sqlite":
+                assert db.path is not None
                 out["raw_payments_s"] = _raw_sqlite(s, db.path, seconds)
             else:
                 out["raw_payments_s"] = asyncio.run(_raw_pg(s, db.url, seconds))

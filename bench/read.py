@@ -346,12 +346,12 @@ def _marks(sqlite: bool, first: int, count: int) -> str:
 
 
 def sql_get(sqlite: bool) -> str:
-    p = (lambda n: "?") if sqlite else (lambda n: f"${n}")
+    p: Callable[[int], str] = (lambda n: "?") if sqlite else (lambda n: f"${n}")
     return f"SELECT {_RECEIPT} WHERE r.merchant_id = {p(1)} AND r.id IN ({p(2)})"
 
 
 def sql_page(sqlite: bool, after: bool) -> str:
-    p = (lambda n: "?") if sqlite else (lambda n: f"${n}")
+    p: Callable[[int], str] = (lambda n: "?") if sqlite else (lambda n: f"${n}")
     keyset = f" AND (r.issued_at, r.number) < ({p(4)}, {p(5)})" if after else ""
     limit = p(6) if after else p(4)
     return (

@@ -28,6 +28,7 @@ import asyncio
 import sqlite3
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -176,8 +177,11 @@ async def raw_insert(fresh: FreshDatabase, batches: list[tuple[list[Any], list[A
 
 
 def _sqlite(batch: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-    adapt = {uuid.UUID: str, datetime: lambda d: d.isoformat(timespec="microseconds")}
-    return [tuple(adapt.get(type(v), lambda x: x)(v) for v in row) for row in batch]
+    adapt: dict[type, Callable[[Any], str]] = {
+        uuid.UUID: str,
+        datetime: lambda d: d.isoformat(timespec="microseconds"),
+    }
+    return [tuple(adapt[type(v)](v) if type(v) in adapt else v for v in row) for row in batch]
 
 
 def ingest(url: str, quick: bool) -> str:

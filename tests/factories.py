@@ -111,7 +111,7 @@ async def make_product(client: httpx.AsyncClient, external_id: str = "SKU-1", **
     return await created(await client.post("/v1/products", json=body))
 
 
-async def make_receipt(client: httpx.AsyncClient, body: dict[str, Any]) -> Any:
+async def make_receipt(client: httpx.AsyncClient, body: dict[str, Any]) -> dict[str, Any]:
     return await created(await client.post("/v1/receipts", json=body))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from decimal import Decimal
 
 import pypdf
 import pytest
@@ -36,7 +37,7 @@ def test_signal_metric_receipt_path(api: Tillroll) -> None:
     text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf)).pages)
     assert "€ 57.50" in text
 
-    api.value_metrics.update(hours.id, MetricUpdate(defaults={"minutes_saved": 60}))
+    api.value_metrics.update(hours.id, MetricUpdate(defaults={"minutes_saved": Decimal(60)}))
     refreshed = api.value_receipts.refresh(receipt.id)
     assert refreshed.total_delivered_value == 15000 + 750
     assert api.value_receipts.seal(receipt.id).status == "posted"
@@ -73,7 +74,7 @@ async def test_async_values(async_api: AsyncTillroll) -> None:
     await async_api.value_metrics.create(COST)
     await async_api.signals.create_bulk([signal("a1"), signal("a2", day=9)])
     seen = [s.idempotency_key async for s in async_api.signals.iter(limit=1)]
-    assert sorted(seen) == ["a1", "a2"]
+    assert sorted(seen, key=str) == ["a1", "a2"]
     receipt = await async_api.value_receipts.sync({"external_customer_id": "cust-1", **PERIOD})
     assert receipt.total_delivered_value == 500
     assert (await async_api.value_receipts.pdf(receipt.id)).startswith(b"%PDF")

@@ -56,6 +56,7 @@ class Inbox:
         message = email.message_from_bytes(raw, policy=email.policy.default)
         assert isinstance(message, EmailMessage)
         self.received.append((list(envelope.rcpt_tos), message))
+        assert server.transport is not None
         tls = session.ssl is not None or server.transport.get_extra_info("sslcontext") is not None
         self.sessions.append((tls, self.mechanism if session.authenticated else None))
         return "250 Message accepted"
@@ -152,7 +153,7 @@ async def _customer_receipt(tenant: Tenant, *, wants: bool = True) -> dict[str, 
 def _pdf_text(message: EmailMessage) -> str:
     [attachment] = list(message.iter_attachments())
     assert attachment.get_content_type() == "application/pdf"
-    assert attachment.get_filename().startswith("receipt-")
+    assert (attachment.get_filename() or "").startswith("receipt-")
     pdf = pypdf.PdfReader(io.BytesIO(attachment.get_content()))
     return "\n".join(page.extract_text() for page in pdf.pages)
 

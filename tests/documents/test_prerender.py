@@ -26,7 +26,7 @@ async def _jobs(db: Database, receipt_id: str) -> list[dict[str, Any]]:
             "SELECT status, attempts, last_error FROM jobs WHERE kind = :k AND key = :key",
             {"k": KIND, "key": f"prerender:{receipt_id}"},
         )
-        return [dict(r) for r in rows]
+        return [{k: r[k] for k in ("status", "attempts", "last_error")} for r in rows]
 
     return await run(db, read, write=False)
 

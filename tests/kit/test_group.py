@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from functools import partial
 
 from tillroll.kit import group
 from tillroll.kit.clock import utc_now
@@ -50,7 +51,7 @@ async def test_concurrent_works_commit_in_one_transaction(db: Database) -> None:
         return await _put(conn, merchant_id, key)
 
     keys = [f"k{i}" for i in range(20)]
-    results = await asyncio.gather(*(coalescer.run(lambda c, k=k: work(c, k)) for k in keys))
+    results = await asyncio.gather(*(coalescer.run(partial(work, key=k)) for k in keys))
     assert results == keys
     assert await _keys(db, merchant_id) == set(keys)
     assert coalescer.works == 20
@@ -94,7 +95,7 @@ async def test_numbers_are_gapless_across_a_failed_work(db: Database) -> None:
 
     fails = [False, False, True, False, True, True, False, False]
     results = await asyncio.gather(
-        *(coalescer.run(lambda c, f=f: take(c, f)) for f in fails), return_exceptions=True
+        *(coalescer.run(partial(take, fail=f)) for f in fails), return_exceptions=True
     )
     numbers = [r for r in results if isinstance(r, int)]
     assert numbers == [1, 2, 3, 4, 5]  # in commit order, no gap where a work failed
@@ -123,7 +124,7 @@ async def test_a_group_waits_at_most_its_wait_for_company(db: Database) -> None:
     merchant_id = await _merchant(db)
     coalescer = Coalescer(db, max_items=64, wait=0.2)
     started = time.monotonic()
-    first = [coalescer.run(lambda c, i=i: _put(c, merchant_id, f"w{i}")) for i in range(3)]
+    first = [coalescer.run(partial(_put, merchant_id=merchant_id, key=f"w{i}")) for i in range(3)]
     await asyncio.gather(*first)
     elapsed = time.monotonic() - started
     assert 0.15 < elapsed < 5  # three queued: the group waited 0.2 s for more, no longer
@@ -133,7 +134,7 @@ async def test_a_full_group_does_not_wait(db: Database) -> None:
     merchant_id = await _merchant(db)
     coalescer = Coalescer(db, max_items=4, wait=30.0)
     started = time.monotonic()
-    works = [coalescer.run(lambda c, i=i: _put(c, merchant_id, f"f{i}")) for i in range(5)]
+    works = [coalescer.run(partial(_put, merchant_id=merchant_id, key=f"f{i}")) for i in range(5)]
     await asyncio.gather(*works)  # four (full: no wait), then the fifth alone (no wait)
     assert time.monotonic() - started < 5
     assert coalescer.groups == 2
@@ -150,7 +151,9 @@ async def test_a_failed_commit_reruns_each_work_alone(db: Database) -> None:
         group.before_commit(conn, "poison", refuse)  # fails whichever group it is in
         return await _put(conn, merchant_id, "poisoned")
 
-    works = [lambda c, i=i: _put(c, merchant_id, f"r{i}") for i in range(4)]
+    works: list[group.Work[str]] = [
+        partial(_put, merchant_id=merchant_id, key=f"r{i}") for i in range(4)
+    ]
     works.insert(2, poisoned)
     results = await asyncio.gather(*(coalescer.run(w) for w in works), return_exceptions=True)
     assert isinstance(results[2], ValueError)
@@ -174,7 +177,7 @@ async def test_the_memo_is_read_once_per_group_and_rolled_back_with_a_work(db: D
 
     fails = [True, False, False]  # the first reader's load is undone with its savepoint
     results = await asyncio.gather(
-        *(coalescer.run(lambda c, f=f: read(c, f)) for f in fails), return_exceptions=True
+        *(coalescer.run(partial(read, fail=f)) for f in fails), return_exceptions=True
     )
     assert isinstance(results[0], ValueError)
     assert results[1:] == [2, 2]  # loaded again once, then shared
@@ -186,7 +189,7 @@ async def test_weights_bound_a_group(db: Database) -> None:
     coalescer = Coalescer(db, max_items=10, wait=0.05)
     weights = [1, 8, 5, 1, 50]  # [1, 8], [5, 1]; the heavy one in a transaction of its own
     works = [
-        coalescer.run(lambda c, i=i: _put(c, merchant_id, f"h{i}"), weight=w)
+        coalescer.run(partial(_put, merchant_id=merchant_id, key=f"h{i}"), weight=w)
         for i, w in enumerate(weights)
     ]
     assert await asyncio.gather(*works) == [f"h{i}" for i in range(5)]

@@ -185,8 +185,7 @@ class TestReceiptFilter:
         ))  # fmt: skip
 
         async def ids(*statuses: str) -> set[str]:
-            query = [("order_status", s) for s in statuses]
-            response = await tenant.client.get("/v1/receipts", params=query)
+            response = await tenant.client.get("/v1/receipts", params={"order_status": statuses})
             assert response.status_code == 200, response.text
             return {r["id"] for r in response.json()["data"]}
 

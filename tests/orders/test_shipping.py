@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from tests.conftest import Tenant
 from tests.factories import created, locs
@@ -77,7 +78,7 @@ class TestShipments:
     async def test_carrier_rules(self, tenant: Tenant) -> None:
         receipt_id = await placed(tenant.client)
         path = f"/v1/receipts/{receipt_id}/shipments"
-        cases = [
+        cases: list[tuple[dict[str, Any], str]] = [
             ({"tracking_number": None}, "tracking_number"),
             ({"tracking_number": "1Z123"}, "tracking_number"),
             ({"carrier": "USPS", "tracking_number": "12345"}, "tracking_number"),

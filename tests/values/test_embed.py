@@ -4,6 +4,7 @@ Tokens are minted here with `hmac`, independently of the code under test."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -53,7 +54,7 @@ def _none_token(receipt: dict[str, Any], secret: str) -> str:
     return f"{part({'alg': 'none', 'typ': 'JWT'})}.{part(claims(receipt))}."
 
 
-REFUSED = {
+REFUSED: dict[str, Callable[[dict[str, Any], str], str]] = {
     "alg none": _none_token,
     "alg HS512": lambda r, s: mint(s, claims(r), {"alg": "HS512", "typ": "JWT"}),
     "wrong key": lambda r, s: mint(s + "x", claims(r)),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from tests.conftest import Tenant
 from tests.wallets.helpers import T0, entries, entry, frozen, key, lots, make_wallet, post, read
@@ -51,14 +52,15 @@ async def test_an_entry_needs_an_idempotency_key_and_a_replay_applies_once(tenan
 
 async def test_bad_input_names_the_field(tenant: Tenant) -> None:
     wallet = await make_wallet(tenant.client)
-    for body, loc in [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"amount": 0}, "amount"),
         ({"amount": 5, "reason": "expiry"}, "reason"),
         ({"amount": 5, "expires_at": "2000-01-01T00:00:00Z"}, "expires_at"),
         ({"amount": -5, "expires_at": "2999-01-01T00:00:00Z"}, "expires_at"),
         ({"amount": 10**16}, "amount"),
         ({"amount": 1.5}, "amount"),
-    ]:
+    ]
+    for body, loc in cases:
         response = await post(tenant.client, wallet, **body)
         assert response.status_code == 422, (body, response.text)
         assert [e["loc"] for e in response.json()["errors"]] == [loc], response.text

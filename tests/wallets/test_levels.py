@@ -64,7 +64,7 @@ async def changes(db: Database, tenant: Tenant) -> list[tuple[int, int, int]]:
 
 
 async def test_a_programme_is_validated_and_one_per_merchant(tenant: Tenant) -> None:
-    bad = [
+    bad: list[tuple[dict[str, Any], str]] = [
         ({"levels": [{"name": "A", "threshold": 5}]}, "levels[0].threshold"),
         ({"levels": [{"name": "A", "threshold": 0}, {"name": "B", "threshold": 0}]},
          "levels[1].threshold"),

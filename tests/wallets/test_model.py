@@ -39,6 +39,7 @@ from tillroll.wallets.schemas import (
     ConsumeBody,
     EntryCreate,
     EntryQuery,
+    Reason,
     RedemptionCreate,
     WalletCreate,
 )
@@ -203,7 +204,7 @@ class Run:
         return {"external_id": f"M-{uuid.uuid4()}", "issued_at": self.hands.now.isoformat(),
                 "currency": "EUR", "lines": lines, "subtotal": total, "total": total}  # fmt: skip
 
-    async def _last_entry(self, reason: str) -> str:
+    async def _last_entry(self, reason: Reason) -> str:
         async def read(c: Connection) -> Any:
             query = EntryQuery(limit=500, reason=[reason])
             return await wallets.entries(c, Viewer(self.m), self.w, query)

@@ -188,6 +188,6 @@ async def test_the_url_is_checked_again_at_delivery(
 @pytest.mark.parametrize(("header", "seconds"), [("120", 120), ("²", None), ("soon", None)])
 def test_retry_after_reads_only_ascii_seconds_or_a_date(header: str, seconds: int | None) -> None:
     """A receiver's header is untrusted text: what is neither is no wait, never an error."""
-    response = httpx.Response(503, headers={"Retry-After": header.encode("latin-1")})
+    response = httpx.Response(503, headers=[(b"Retry-After", header.encode("latin-1"))])
     wait = delivery.retry_after(response, datetime.now(UTC))
     assert wait == (None if seconds is None else timedelta(seconds=seconds))

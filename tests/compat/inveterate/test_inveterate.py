@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import httpx
@@ -16,7 +17,7 @@ BASE = "/compat/inveterate"
 
 
 @pytest.fixture
-async def api(tenant: Tenant, client: httpx.AsyncClient) -> httpx.AsyncClient:
+async def api(tenant: Tenant, client: httpx.AsyncClient) -> AsyncIterator[httpx.AsyncClient]:
     """Inveterate's own header carries the Tillroll key (no Authorization header)."""
     transport = client._transport
     async with httpx.AsyncClient(

@@ -3,6 +3,7 @@ official `paid-python` client (its models validate every answer)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import httpx
@@ -213,7 +214,7 @@ def test_another_merchants_objects_are_404(client: Paid, paid_server: str, other
     )
     customer = client.customers.get_customer_by_external_id("acme")
     theirs = Paid(token=other_key, base_url=paid_server + "/compat/paid/api/v2")
-    calls = [
+    calls: list[Callable[[], object]] = [
         lambda: theirs.value_receipts.get_value_receipt_by_id(mine.id),
         lambda: theirs.value_receipts.seal_value_receipt(mine.id),
         lambda: theirs.value_receipts.publish_value_receipt(mine.id),
