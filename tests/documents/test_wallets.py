@@ -3,6 +3,7 @@ a real receipt, a loyalty programme, the PDF read back by pypdf, the HTML in eve
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import httpx
@@ -12,8 +13,13 @@ from tests.conftest import Tenant
 from tests.documents.test_endpoints import pdf_text
 from tests.factories import created, make_customer, return_line, simple_receipt, with_lines
 from tests.wallets.test_earning import PERCENT, POINTS, bought, campaign
+from tillroll.config import Settings
 from tillroll.documents import render
+from tillroll.documents.schemas import DocumentQuery
+from tillroll.documents.service import documents
 from tillroll.documents.view import ReceiptView
+from tillroll.kit.db import Connection, Database, run
+from tillroll.kit.viewer import Viewer
 
 LEVELS = [
     {"name": "Member", "threshold": 0},
@@ -60,7 +66,9 @@ async def test_the_pdf_shows_each_wallet_and_the_loyalty_status(tenant: Tenant, 
     assert (status["name"], status["points_to_proceed_next_level"]) == ("Member", 80)
 
 
-async def test_the_html_and_text_show_the_section(tenant: Tenant) -> None:
+async def test_the_html_and_text_show_the_section(
+    tenant: Tenant, db: Database, settings: Settings
+) -> None:
     c = tenant.client
     _, receipt = await earning(c)
     page = (await c.get(f"/v1/receipts/{receipt['id']}.html", params={"size": "80mm"})).text
@@ -68,6 +76,15 @@ async def test_the_html_and_text_show_the_section(tenant: Tenant) -> None:
     for shown in ("ACME Bucks", "5% back", "+€1.49", "€1.49", "+20 Points", "20 Points",
                   "Loyalty", "Member", "Points to the next level", ">80<"):  # fmt: skip
         assert shown in page, shown
+
+    async def view(conn: Connection) -> ReceiptView:
+        query = DocumentQuery(lang="nl")
+        return (await documents.view(conn, settings, Viewer(tenant.id), receipt_id, query))[1]
+
+    receipt_id = uuid.UUID(receipt["id"])
+    text = render.text(await run(db, view, write=False))  # the e-mail's plain-text part
+    assert "ACME Bucks\n  5% back: +€\xa01,49\n  Saldo na deze bon: €\xa01,49" in text
+    assert "Spaarprogramma: Member (Punten tot het volgende niveau: 80)" in text
 
 
 async def test_a_receipt_without_wallets_or_loyalty_shows_no_section(tenant: Tenant) -> None:
