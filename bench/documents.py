@@ -27,13 +27,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from tillroll.branches.schemas import Branch
-from tillroll.customers.schemas import CustomerSummary
+from tillroll.customers.schemas import CustomerSummary, LoyaltyStatus
 from tillroll.documents import render as documents_render
 from tillroll.documents.render import FONT_DIRS, TEMPLATES
 from tillroll.documents.schemas import Branding
 from tillroll.documents.view import ReceiptView, build
 from tillroll.kit.address import Address
 from tillroll.receipts.schemas import Employee, Line, Payment, Receipt, TaxLine
+from tillroll.wallets.campaign_schemas import Contribution, ReceiptWallet
 
 ENGINES = ("tillroll", "typst-bare", "reportlab", "weasyprint")
 NAMES = ["Ελληνικός καφές", "Пельмени домашние", "Käse & Brötchen", "抹茶ラテ 绿茶", "Croissant"]
@@ -63,8 +64,25 @@ def receipt(lines: int, i: int) -> Receipt:
                           reference=None)],
         discounts=[], subtotal=total, tax_total=tax, shipping_total=0, discount_total=0,
         total=total, notes="Thank you", metadata=None, is_return=False, created_at=NOW,
-        claimed_at=None,
+        claimed_at=None, monetary_wallet=_wallet(f"Café Bucks {i}", total // 20),
+        points_wallet=_wallet(f"Points {i}", total // 100),
     )  # fmt: skip
+
+
+def _wallet(title: str, earned: int) -> ReceiptWallet:
+    """What a receipt earned by one campaign: the documents' wallet section."""
+    return ReceiptWallet(
+        wallet_id=uuid.uuid4(), total=earned + 1234, title=title,
+        contributions=[Contribution(amount=earned, campaign_id=uuid.uuid4(),
+                                    campaign_title="5% back")],
+    )  # fmt: skip
+
+
+LOYALTY = LoyaltyStatus(
+    programme_id=uuid.uuid4(), programme_number=1, level=2, name="Silver", description=None,
+    points_earned=120, points_to_proceed_next_level=180, points_to_remain_current_level=0,
+    maintenance_points_level=50, last_review_date=None, next_review_date=NOW, date_reached=NOW,
+)  # fmt: skip
 
 
 BRANCH = Branch(
@@ -79,6 +97,7 @@ def view(lines: int, i: int) -> ReceiptView:
     return build(
         receipt(lines, i), merchant="Café Tillroll", branch=BRANCH, branding=Branding(),
         lang="de", size="a4", page_url=f"https://shop.example/p/receipts/{i:096d}",
+        loyalty=LOYALTY,
     )  # fmt: skip
 
 

@@ -15,6 +15,7 @@ import pytest
 from playwright.async_api import Browser, Page, async_playwright
 
 from tests.documents.samples import NAMES, world_receipt
+from tests.documents.test_wallets import earning
 from tests.factories import bearer, created, make_branch, make_receipt
 from tests.live import serving_built
 from tests.orders.helpers import UPS, placed, shipment_body
@@ -129,6 +130,21 @@ async def test_an_orders_status_and_shipments_fit_the_till_roll(
         assert shown in text, shown
     assert await page.get_attribute(f"a:has-text('{UPS}')", "href") == long_url
     assert await _overflowing(page) == []
+    assert seen.errors == []
+
+
+async def test_wallets_and_loyalty_fit_the_till_roll(
+    shop: httpx.AsyncClient, browser: Browser
+) -> None:
+    _, receipt = await earning(shop, title="A rather long campaign title for the till roll")
+    link = (await shop.get(f"/v1/receipts/{receipt['id']}/link")).json()
+    page, seen = await _open(browser, link["page_url"] + "?size=80mm&lang=fr", TILL_ROLL_PX)
+    text = await page.inner_text("section.wallets")
+    for shown in ("ACME Bucks", "A rather long campaign title", "+1,49", "+20 Points",
+                  "Solde après ce ticket", "Fidélité", "Member", "80"):  # fmt: skip
+        assert shown in text, shown
+    assert await _overflowing(page) == []
+    assert await page.evaluate("document.documentElement.scrollWidth") <= TILL_ROLL_PX
     assert seen.errors == []
 
 

@@ -144,8 +144,23 @@ _ORDER_LABELS: dict[Language, dict[str, str]] = {
            "track": "Verfolgen"},
 }  # fmt: skip
 
+_WALLET_LABELS: dict[Language, dict[str, str]] = {
+    "en": {"balance_after": "Balance after this receipt", "points": "points",
+           "loyalty": "Loyalty", "loyalty_level": "Level",
+           "points_to_next": "Points to the next level"},
+    "nl": {"balance_after": "Saldo na deze bon", "points": "punten",
+           "loyalty": "Spaarprogramma", "loyalty_level": "Niveau",
+           "points_to_next": "Punten tot het volgende niveau"},
+    "fr": {"balance_after": "Solde après ce ticket", "points": "points",
+           "loyalty": "Fidélité", "loyalty_level": "Niveau",
+           "points_to_next": "Points avant le niveau suivant"},
+    "de": {"balance_after": "Stand nach diesem Bon", "points": "Punkte",
+           "loyalty": "Treueprogramm", "loyalty_level": "Stufe",
+           "points_to_next": "Punkte bis zur nächsten Stufe"},
+}  # fmt: skip
+
 LABELS: dict[Language, dict[str, str]] = {
-    lang: dict(zip(_KEYS, words, strict=True)) | _ORDER_LABELS[lang]
+    lang: dict(zip(_KEYS, words, strict=True)) | _ORDER_LABELS[lang] | _WALLET_LABELS[lang]
     for lang, words in _TEXT.items()
 }
 """`LABELS[lang][key]`: every language has every key (checked at import by `strict`)."""

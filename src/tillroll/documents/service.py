@@ -13,6 +13,8 @@ import msgspec
 
 from tillroll.branches.service import branch as branch_service
 from tillroll.config import Settings
+from tillroll.customers.schemas import LoyaltyStatus
+from tillroll.customers.service import customer as customer_service
 from tillroll.documents import links
 from tillroll.documents.render import TEMPLATES, Format, bounded, pdf, render
 from tillroll.documents.repository import DocumentRepository
@@ -27,6 +29,7 @@ from tillroll.merchants.service import merchant as merchant_service
 from tillroll.orders.shipping import shipping
 from tillroll.receipts.schemas import Receipt
 from tillroll.receipts.service import receipt as receipt_service
+from tillroll.wallets.receipt_view import receipt_wallets
 
 _TEMPLATES = hashlib.sha256(
     b"".join(p.read_bytes() for p in sorted(TEMPLATES.iterdir()))
@@ -178,6 +181,7 @@ class DocumentService:
         shipments = (
             await shipping.list(conn, merchant_id, receipt.id) if receipt.order_status else []
         )
+        loyalty = await _with_wallets(conn, merchant_id, receipt)
         view = build(
             receipt,
             merchant=(await merchant_service.get(conn, merchant_id)).name,
@@ -188,6 +192,7 @@ class DocumentService:
             page_url=link.page_url,
             pdf_url=link.download_url,
             shipments=shipments,
+            loyalty=loyalty,
         )
         return receipt, view
 
@@ -238,6 +243,25 @@ class DocumentService:
         return await bounded(
             lambda: pdf.value_receipt(view), "PDF", settings.render_timeout_seconds
         )
+
+
+async def _with_wallets(
+    conn: Connection, merchant_id: uuid.UUID, receipt: Receipt
+) -> LoyaltyStatus | None:
+    """Set what the receipt earned in its customer's wallets (the balance right after it,
+    which no later receipt changes; a return's clawback is on the return); the answer is
+    the customer's loyalty status now (None for a receipt without a customer)."""
+    found = await receipt_wallets(conn, merchant_id, [receipt.id])
+    receipt.monetary_wallet = found.get((receipt.id, "credit"))
+    receipt.points_wallet = found.get((receipt.id, "points"))
+    if receipt.customer is None:
+        return None
+    try:
+        customer = await customer_service.get(conn, merchant_id, receipt.customer.id)
+    except NotFound:  # erased since
+        return None
+    [shown] = await customer_service.present(conn, merchant_id, [customer])
+    return shown.loyalty_status
 
 
 class _Keys:

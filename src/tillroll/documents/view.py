@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -16,6 +16,7 @@ from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal, format_percent
 
 from tillroll.branches.schemas import Branch
+from tillroll.customers.schemas import LoyaltyStatus
 from tillroll.documents.labels import LABELS, METHODS, ORDER_STATUSES, TRACKING, Language
 from tillroll.documents.schemas import Branding, Size
 from tillroll.kit.money import EXPONENTS
@@ -53,6 +54,17 @@ class ShipmentView(msgspec.Struct, kw_only=True):
     tracking_url: str | None
 
 
+class WalletView(msgspec.Struct, kw_only=True):
+    title: str
+    earned: list[AmountRow]  # per campaign: "+1,49 €" or "+20 Points" ("−…" clawed back)
+    balance: str  # right after this receipt (not now: the rendering stays valid)
+
+
+class LoyaltyView(msgspec.Struct, kw_only=True):
+    level: str  # the level's name
+    points_to_next: str | None  # None at the top level
+
+
 class ReceiptView(msgspec.Struct, kw_only=True):
     lang: Language
     size: Size
@@ -73,6 +85,8 @@ class ReceiptView(msgspec.Struct, kw_only=True):
     payments: list[AmountRow]
     order_status: str | None  # an online order's, in the language
     shipments: list[ShipmentView]
+    wallets: list[WalletView]  # credit first, then points
+    loyalty: LoyaltyView | None
     notes: str | None
     footer: str | None
     primary_color: str
@@ -94,9 +108,11 @@ def build(
     page_url: str,
     pdf_url: str | None = None,
     shipments: Sequence[Shipment] = (),
+    loyalty: LoyaltyStatus | None = None,
 ) -> ReceiptView:
-    """The view of `receipt` in `lang` at `size` (with its order's `shipments`); its QR
-    code links to `page_url`."""
+    """The view of `receipt` in `lang` at `size` (with its order's `shipments`, the
+    customer's `loyalty` status; what it earned is in its `*_wallet` fields); its QR code
+    links to `page_url`."""
     labels = LABELS[lang]
     money = _Money(receipt.currency, lang)
     zone = ZoneInfo(branch.timezone if branch else "UTC")
@@ -130,6 +146,8 @@ def build(
         ],
         order_status=ORDER_STATUSES[lang][receipt.order_status] if receipt.order_status else None,
         shipments=[_shipment(s, receipt, zone, lang) for s in shipments],
+        wallets=_wallets(receipt, money, lang),
+        loyalty=_loyalty(loyalty, lang),
         notes=receipt.notes,
         footer=branding.footer_text,
         primary_color=branding.primary_color,
@@ -215,6 +233,45 @@ def _shipment(shipment: Shipment, receipt: Receipt, zone: ZoneInfo, lang: Langua
         items=[f"{i.quantity} × {names.get(i.line_no, i.line_no)}" for i in shipment.items],
         tracking_number=shipment.tracking_number,
         tracking_url=shipment.tracking_url,
+    )
+
+
+def _wallets(receipt: Receipt, money: _Money, lang: Language) -> list[WalletView]:
+    """The credit wallet's amounts in the receipt's currency (the one it earns in), the
+    points wallet's as points named by the wallet's title."""
+    points = LABELS[lang]["points"]
+
+    def as_points(title: str) -> Callable[[int], str]:
+        return lambda n: f"{_decimal(str(n), lang)} {title or points}"
+
+    shown = [
+        (wallet, as_points(wallet.title) if is_points else money)
+        for wallet, is_points in ((receipt.monetary_wallet, False), (receipt.points_wallet, True))
+        if wallet is not None
+    ]
+    return [
+        WalletView(
+            title=wallet.title or points,
+            earned=[
+                AmountRow(label=c.campaign_title, amount=_signed(c.amount, fmt))
+                for c in wallet.contributions
+            ],
+            balance=fmt(wallet.total),
+        )
+        for wallet, fmt in shown
+    ]
+
+
+def _signed(amount: int, fmt: Callable[[int], str]) -> str:
+    return f"+{fmt(amount)}" if amount >= 0 else f"−{fmt(-amount)}"
+
+
+def _loyalty(status: LoyaltyStatus | None, lang: Language) -> LoyaltyView | None:
+    if status is None:
+        return None
+    left = status.points_to_proceed_next_level
+    return LoyaltyView(
+        level=status.name, points_to_next=None if left is None else _decimal(str(left), lang)
     )
 
 

@@ -12,6 +12,7 @@ from tillroll.wallets.campaign_repository import CampaignRepository
 from tillroll.wallets.campaign_schemas import BasketVoucher, Contribution, ReceiptWallet
 from tillroll.wallets.clock import clock
 from tillroll.wallets.redemptions import PREFIX
+from tillroll.wallets.schemas import WalletKind
 
 
 async def with_wallets(
@@ -19,11 +20,25 @@ async def with_wallets(
 ) -> list[Receipt]:
     """The receipts with what each added to or took from the customer's wallets (the
     contributions per campaign, the balance right after) and the points balance now."""
-    repo = CampaignRepository.of(conn)
-    rows = await repo.receipt_entries(merchant_id, [r.id for r in receipts])
+    wallets = await receipt_wallets(conn, merchant_id, [r.id for r in receipts])
     customers = sorted({r.customer.id for r in receipts if r.customer})
-    points = await repo.points_balances(merchant_id, customers, clock.now())
-    wallets: dict[tuple[uuid.UUID, str], ReceiptWallet] = {}
+    points = await CampaignRepository.of(conn).points_balances(merchant_id, customers, clock.now())
+    for receipt in receipts:
+        receipt.monetary_wallet = wallets.get((receipt.id, "credit"))
+        receipt.points_wallet = wallets.get((receipt.id, "points"))
+        receipt.basket_vouchers = vouchers(receipt)
+        if receipt.customer is not None:
+            receipt.total_points_balance = points.get(receipt.customer.id, 0)
+    return list(receipts)
+
+
+async def receipt_wallets(
+    conn: Connection, merchant_id: uuid.UUID, receipt_ids: Sequence[uuid.UUID]
+) -> dict[tuple[uuid.UUID, WalletKind], ReceiptWallet]:
+    """(receipt, wallet kind) → what the receipt added to or took from that wallet, and the
+    balance right after its last entry (a later receipt does not change it): one query."""
+    rows = await CampaignRepository.of(conn).receipt_entries(merchant_id, receipt_ids)
+    wallets: dict[tuple[uuid.UUID, WalletKind], ReceiptWallet] = {}
     for row in rows:  # in ledger order: the last entry's balance is the total after
         key = (row["receipt_id"], row["kind"])
         shown = wallets.setdefault(
@@ -35,13 +50,7 @@ async def with_wallets(
             Contribution(amount=row["amount"], campaign_id=row["campaign_id"],
                          campaign_title=row["campaign_title"])
         )  # fmt: skip
-    for receipt in receipts:
-        receipt.monetary_wallet = wallets.get((receipt.id, "credit"))
-        receipt.points_wallet = wallets.get((receipt.id, "points"))
-        receipt.basket_vouchers = vouchers(receipt)
-        if receipt.customer is not None:
-            receipt.total_points_balance = points.get(receipt.customer.id, 0)
-    return list(receipts)
+    return wallets
 
 
 def vouchers(receipt: Receipt) -> list[BasketVoucher]:
