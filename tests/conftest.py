@@ -57,7 +57,11 @@ async def db(database_url: str) -> AsyncIterator[Database]:
 def settings(database_url: str) -> Settings:
     # Tests send many invalid credentials from one address: the limit is tested on its own.
     # Webhook tests deliver to receivers on 127.0.0.1 (the SSRF guard is tested on its own).
-    return Settings(database_url=database_url, auth_failures_per_minute=10**9, dev_mode=1)
+    # A live test server runs no jobs worker: tests drive the worker themselves, and a
+    # server's worker on the shared test database would take their jobs.
+    return Settings(
+        database_url=database_url, auth_failures_per_minute=10**9, dev_mode=1, serve_worker=0
+    )
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,9 @@ from tillroll.merchants.service import merchant as merchant_service
 def server_url(database_url: str, db: Database) -> Iterator[str]:
     """A real HTTP server; `db` first, so the schema is migrated before it starts."""
     del db
-    settings = Settings(database_url=database_url, pool_size=5, auth_failures_per_minute=10**9)
+    settings = Settings(
+        database_url=database_url, pool_size=5, auth_failures_per_minute=10**9, serve_worker=0
+    )
     with serving(create_app(settings)) as url:
         yield url
 

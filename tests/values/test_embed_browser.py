@@ -61,7 +61,9 @@ setTimeout(() => window.parent.frames[0].postMessage(
 @pytest.fixture(scope="module")
 def tillroll_url(database_url: str, db: Database) -> Iterator[str]:
     del db
-    settings = Settings(database_url=database_url, pool_size=4, auth_failures_per_minute=10**9)
+    settings = Settings(
+        database_url=database_url, pool_size=4, auth_failures_per_minute=10**9, serve_worker=0
+    )
     with serving(create_app(settings)) as url:
         yield url
 

@@ -20,7 +20,9 @@ PREFIX = "/compat/paid/api/v2"
 def paid_server(database_url: str, db: Database) -> Iterator[str]:
     """A real HTTP server; `db` first, so the schema is migrated before it starts."""
     del db
-    settings = Settings(database_url=database_url, pool_size=5, auth_failures_per_minute=10**9)
+    settings = Settings(
+        database_url=database_url, pool_size=5, auth_failures_per_minute=10**9, serve_worker=0
+    )
     with serving(create_app(settings)) as url:
         yield url
 
