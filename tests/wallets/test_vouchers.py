@@ -3,12 +3,14 @@ receipt's transaction; a code that cannot be used leaves the receipt stored and 
 
 from __future__ import annotations
 
+import asyncio
 import json
+from datetime import timedelta
 from typing import Any
 
 from tests.conftest import Tenant
-from tests.factories import created, make_customer, simple_receipt
-from tests.wallets.helpers import entries, entry, frozen, key, make_wallet, read
+from tests.factories import created, make_customer, return_line, simple_receipt, with_lines
+from tests.wallets.helpers import entries, entry, frozen, key, lots, make_wallet, read
 from tillroll.kit.db import Connection, Database, run
 
 
@@ -112,3 +114,63 @@ async def test_a_batch_consumes_a_code_once(db: Database, tenant: Tenant) -> Non
     used = await created(await tenant.client.get(f"/v1/redemptions/{code['code']}"), 200)
     assert used["status"] == "consumed"
     assert [r["reason"] for r in await _refusals(db, tenant)] == ["consumed"]
+
+
+def _return(external_id: str, of: str, quantity: str) -> dict[str, Any]:
+    return with_lines(external_id, [return_line(quantity, receipt_external_id=of)])
+
+
+async def _restored(tenant: Tenant, wallet: dict[str, Any]) -> list[int]:
+    found = await entries(tenant.client, wallet)
+    return [e["amount"] for e in found if e["reason"] == "redemption_cancel"]
+
+
+async def test_returns_in_parts_restore_exactly_the_voucher_amount(tenant: Tenant) -> None:
+    wallet = await make_wallet(tenant.client)
+    await entry(tenant.client, wallet, 1000)
+    code = await _code(tenant, wallet, 400)
+    await _buy(tenant, _with_voucher("P-1", code["code"], 400), wallet["customer_id"])
+    for n in range(3):  # 1 of 3 items each time: 133, 133, 134
+        await _buy(tenant, _return(f"P-1-R{n}", "P-1", "-1"))
+    assert await _restored(tenant, wallet) == [133, 133, 134]
+    view = await read(tenant.client, wallet)
+    assert view["balance"] == 1000
+    extra = await tenant.client.post("/v1/receipts", json=_return("P-1-R9", "P-1", "-1"))
+    assert extra.status_code == 409  # more than was bought is refused; nothing restored
+    assert sum(await _restored(tenant, wallet)) == 400
+
+
+async def test_the_restored_credit_keeps_the_expiry_of_the_lots_it_came_from(
+    tenant: Tenant,
+) -> None:
+    with frozen() as hands:
+        wallet = await make_wallet(tenant.client)
+        soon = (hands.now + timedelta(days=2)).isoformat()
+        await entry(tenant.client, wallet, 300, expires_at=soon)
+        await entry(tenant.client, wallet, 700)
+        code = await _code(tenant, wallet, 600)  # 300 of the expiring lot, 300 of the other
+        await _buy(tenant, _with_voucher("X-1", code["code"], 600), wallet["customer_id"])
+        await _buy(tenant, _return("X-1-R1", "X-1", "-1"))  # 200: back into the expiring lot
+        remaining = sorted((lot["expires_at"] is None, lot["remaining"])
+                           for lot in await lots(tenant.client, wallet))  # fmt: skip
+        assert remaining == [(False, 200), (True, 400)]
+        hands.advance(days=3)
+        await _buy(tenant, _return("X-1-R2", "X-1", "-2"))  # 100 expired meanwhile + 300
+        view = await read(tenant.client, wallet)
+        assert view["balance"] == 700
+        reasons = [(e["reason"], e["amount"]) for e in await entries(tenant.client, wallet)]
+        assert reasons[-3:] == [("expiry", -200), ("redemption_cancel", 400), ("expiry", -100)]
+
+
+async def test_concurrent_replays_of_a_return_restore_once(tenant: Tenant) -> None:
+    wallet = await make_wallet(tenant.client)
+    await entry(tenant.client, wallet, 900)
+    code = await _code(tenant, wallet, 900)
+    await _buy(tenant, _with_voucher("C-1", code["code"], 900), wallet["customer_id"])
+    body = _return("C-1-R", "C-1", "-3")
+    answers = await asyncio.gather(
+        *(tenant.client.post("/v1/receipts", json=body) for _ in range(8))
+    )
+    assert {a.status_code for a in answers} <= {200, 201}, [a.text for a in answers]
+    assert await _restored(tenant, wallet) == [900]
+    assert (await read(tenant.client, wallet))["balance"] == 900
