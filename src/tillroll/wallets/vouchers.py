@@ -24,6 +24,7 @@ from tillroll.kit.db import Connection
 from tillroll.receipts.events import RECEIPT_CREATED, ReceiptEvent
 from tillroll.receipts.schemas import Line
 from tillroll.receipts.service import receipt as receipt_service
+from tillroll.wallets import earning  # noqa: F401  (listens first: a return claws back, then restores)
 from tillroll.wallets.events import REDEMPTION_NOT_CONSUMED, VoucherNotConsumed
 from tillroll.wallets.ledger import Book, open_book, read_entry, read_redemption
 from tillroll.wallets.redemptions import PREFIX, redemption
