@@ -170,6 +170,7 @@ OWNED = {
         "loyalty_members",
         "campaigns",
         "wallet_earnings",
+        "wallet_voucher_restores",
     },
     "values": {
         "value_metrics",

@@ -3,7 +3,8 @@
 It restates the rules plainly, sharing no code with `tillroll.wallets`: lots valid on
 [granted_at, expires_at), debits draw soonest expiry first (never-expiring last) then oldest,
 an overdraft is a debt the next credits pay first, a code holds what it drew and gives it
-back when cancelled or lapsed, a reversal gives a debit's draws back.
+back when cancelled or lapsed, a reversal gives a debit's draws back, a return restores its
+pro-rata share of a code its receipt used into the code's draws, in draw order.
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ class MSale:
     earned: int
     returned: int = 0
     clawed: int = 0
+    voucher: MCode | None = None  # the code the receipt consumed
+    restored: int = 0
 
 
 @dataclass
@@ -62,6 +65,13 @@ class Model:
 
     def held(self) -> int:
         return self.code.amount if self.code else 0
+
+    def held_live(self, t: datetime) -> int:
+        """What the active code's hold gives back usable at `t` (a lot expired meanwhile
+        comes back expired)."""
+        if self.code is None:
+            return 0
+        return sum(a for order, a in self.code.draws.items() if self.lots[order].live(t))
 
     def settle(self, t: datetime) -> None:
         """A lapsed code gives its hold back (whenever it is noticed: the effect is the same)."""
@@ -121,3 +131,18 @@ class Model:
         due = s.earned * s.returned // s.quantity - s.clawed
         s.clawed += due
         return due
+
+    def restore(self, sale: str) -> None:
+        """After a return: the code the sale used gives back `amount × returned ÷ bought`
+        (floored) minus what earlier returns restored, filling its draws in draw order."""
+        s = self.sales[sale]
+        if s.voucher is None:
+            return
+        target = s.voucher.amount * s.returned // s.quantity
+        start, end, at = s.restored, target, 0
+        for order, amount in s.voucher.draws.items():  # in draw order
+            part = min(at + amount, end) - max(at, start)
+            at += amount
+            if part > 0:
+                self.lots[order].remaining += part
+        s.restored = target

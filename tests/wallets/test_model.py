@@ -1,5 +1,6 @@
 """A property-based state machine over grant / debit / redeem / consume / cancel / reverse /
-earn on a receipt (a 10 % back campaign) / partial return / clock advance, checked after
+earn on a receipt (a 10 % back campaign) / a receipt paying with the active code / partial
+return (clawback, and the code's pro-rata restore) / clock advance, checked after
 every step against the independent model (`model.py`): balance, available, held, each live
 lot's remainder, and the ledger's Σ entries.
 
@@ -29,7 +30,7 @@ from tillroll.kit.schemas import ListQuery
 from tillroll.kit.viewer import Viewer
 from tillroll.receipts.schemas import ReceiptCreate
 from tillroll.receipts.service import receipt as receipts
-from tillroll.wallets import earning  # noqa: F401  (receipts earn in their transaction)
+from tillroll.wallets import earning, vouchers  # noqa: F401  (receipts earn and use codes)
 from tillroll.wallets.campaign_schemas import CampaignCreate
 from tillroll.wallets.campaigns import campaign as campaigns
 from tillroll.wallets.clock import clock
@@ -54,6 +55,7 @@ STEP = st.sampled_from(
         "debit",
         "debit",
         "redeem",
+        "redeem",
         "consume",
         "cancel",
         "reverse",
@@ -61,6 +63,9 @@ STEP = st.sampled_from(
         "edge",
         "earn",
         "earn",
+        "pay_with_code",
+        "pay_with_code",
+        "give_back",
         "give_back",
     ]
 )
@@ -113,7 +118,7 @@ class Run:
         customer = (await self._wallet()).customer_id
         body = RedemptionCreate(wallet=self.w, amount=amount)
         total = amount + self.model.held()
-        if total > self.model.available(self.hands.now) + self.model.held():
+        if total > self.model.available(self.hands.now) + self.model.held_live(self.hands.now):
             try:
                 await self.tx(lambda c: redemption.redeem(c, self.m, customer, body, "model"))
             except InsufficientFunds:
@@ -164,21 +169,35 @@ class Run:
         entry = await self.tx(lambda c: wallets.reverse(c, self.m, self.w, target, "model"))
         self.model.reverse(key, str(entry.id), self.hands.now)
 
-    async def earn(self, data: st.DataObject) -> None:
+    async def pay_with_code(self, data: st.DataObject) -> None:
+        """A receipt that uses the active code as a basket voucher: it consumes the code."""
+        self.model.settle(self.hands.now)
+        if self.model.code is None:
+            return
+        await self.earn(data, self.model.code)
+
+    async def earn(self, data: st.DataObject, code: MCode | None = None) -> None:
         """A receipt for the customer: the campaign credits 10 % of it, floored."""
         quantity = data.draw(st.integers(1, 5), label="quantity")
         price = data.draw(st.integers(1, 700), label="price")
         body = self._receipt([{"name": "Item", "quantity": str(quantity), "unit_price": price,
                                "total": quantity * price}])  # fmt: skip
         body["customer"] = {"id": str((await self._wallet()).customer_id)}
+        if code is not None:
+            off = min(code.amount, body["total"])
+            voucher = {"amount": off, "kind": "voucher", "code": code.code}
+            body.update(discount_total=off, total=body["total"] - off, discounts=[voucher])
         stored, _ = await self.tx(
             lambda c: receipts.create(c, self.m, msgspec.convert(body, ReceiptCreate))
         )
         earned = quantity * price * PERCENT // 100
         self.model.settle(self.hands.now)
+        if code is not None:
+            self.model.code = None
         if earned:
             self.model.grant(await self._last_entry("purchase_earn"), earned, self.hands.now, None)
-            self.model.sales[str(stored.id)] = MSale(quantity, earned)
+        if earned or code is not None:
+            self.model.sales[str(stored.id)] = MSale(quantity, earned, voucher=code)
             self.prices[str(stored.id)] = price
 
     async def give_back(self, data: st.DataObject) -> None:
@@ -198,6 +217,7 @@ class Run:
         due = self.model.clawback(sale, quantity)
         if due:
             self.model.take(due, self.hands.now)
+        self.model.restore(sale)
 
     def _receipt(self, lines: list[dict[str, Any]]) -> dict[str, Any]:
         total = sum(line["total"] for line in lines)

@@ -9,7 +9,7 @@ from datetime import datetime
 import msgspec
 
 from tillroll.events.catalog import EventType
-from tillroll.receipts.schemas import Receipt, ReceiptType
+from tillroll.receipts.schemas import BasketDiscount, Receipt, ReceiptType
 
 
 class ReceiptEvent(msgspec.Struct, kw_only=True):
@@ -25,6 +25,8 @@ class ReceiptEvent(msgspec.Struct, kw_only=True):
     branch_id: uuid.UUID | None
     customer_id: uuid.UUID | None
     claimed_at: datetime | None
+    vouchers: list[BasketDiscount] = msgspec.field(default_factory=list)
+    """The basket discounts of kind `voucher` that carry a code."""
 
 
 def summary(receipt: Receipt) -> ReceiptEvent:
@@ -39,6 +41,7 @@ def summary(receipt: Receipt) -> ReceiptEvent:
         branch_id=receipt.branch.id if receipt.branch else None,
         customer_id=receipt.customer.id if receipt.customer else None,
         claimed_at=receipt.claimed_at,
+        vouchers=[d for d in receipt.discounts if d.kind == "voucher" and d.code],
     )
 
 

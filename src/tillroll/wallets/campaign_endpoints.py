@@ -6,7 +6,7 @@ import uuid
 
 from tillroll.kit.http import Access, Call, Router
 from tillroll.kit.resource import crud_endpoints
-from tillroll.wallets import earning  # noqa: F401  (registers the receipt listeners)
+from tillroll.wallets import earning, vouchers  # noqa: F401  (register the receipt listeners)
 from tillroll.wallets.campaign_schemas import Campaign
 from tillroll.wallets.campaigns import campaign as campaign_service
 

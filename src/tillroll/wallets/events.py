@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import msgspec
 
@@ -31,6 +32,22 @@ REDEMPTION_CANCELLED = EventType(
 )
 REDEMPTION_EXPIRED = EventType(
     "redemption.expired", Redemption, "A redemption code expired unused; its hold returned."
+)
+
+
+class VoucherNotConsumed(msgspec.Struct, kw_only=True):
+    """A receipt's `REDEEM+` voucher that was not consumed, and why."""
+
+    receipt_id: uuid.UUID
+    code: str
+    amount: int
+    reason: Literal["unknown", "other_customer", "consumed", "cancelled", "expired"]
+
+
+REDEMPTION_NOT_CONSUMED = EventType(
+    "redemption.not_consumed",
+    VoucherNotConsumed,
+    "A receipt carried a redemption code that could not be used (the receipt is kept).",
 )
 _CODE_EVENTS = {
     "active": REDEMPTION_CREATED, "consumed": REDEMPTION_CONSUMED,

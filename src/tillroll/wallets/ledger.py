@@ -158,11 +158,42 @@ class Book:
         rest = unbacked - paid
         new = [self._lot(uuid7(), entry["id"], rest, rest, None)] if rest else []
         await self._write([entry], lots=lots, new_lots=new)
-        for lot in lots:  # a restored lot that is still live will expire: the sweep must know
+        await self._refilled(lots)
+        return entry
+
+    async def give_back(
+        self, debit: Mapping[str, Any], start: int, amount: int, reason: str, **links: Any
+    ) -> dict[str, Any]:
+        """Undo the part [`start`, `start + amount`) of a fully backed `debit` (a code's hold):
+        its draws in draw order get back what falls in that range, so successive parts
+        together restore exactly the lots the debit drew from, each with its own expiry."""
+        draws = await self.repo.draws(self.merchant_id, [debit["id"]])
+        lots = [
+            read_lot(r)
+            for r in await self.repo.lots_by_id(self.merchant_id, [d["lot_id"] for d in draws])
+        ]
+        taken = {d["lot_id"]: d["amount"] for d in draws}
+        lots.sort(key=lambda lot: (lot["expires_at"] is None, lot["expires_at"] or self.now,
+                                   lot["granted_at"], lot["id"]))  # fmt: skip
+        at, changed = 0, []
+        for lot in lots:
+            part = min(at + taken[lot["id"]], start + amount) - max(at, start)
+            at += taken[lot["id"]]
+            if part > 0:
+                lot["remaining"] += part
+                changed.append(lot)
+        entry = self._entry(amount, reason, **links)
+        await self._write([entry], lots=changed)
+        await self._refilled(changed)
+        return entry
+
+    async def _refilled(self, lots: list[dict[str, Any]]) -> None:
+        """Lots that got amounts back: a live one will expire (the sweep must know), one
+        expired meanwhile comes back expired (its `expiry` entry now)."""
+        for lot in lots:
             if lot["expires_at"] is not None and lot["expires_at"] > self.now:
                 self._expiring(lot["expires_at"])
         await self._expire_lots()
-        return entry
 
     async def sweep(self) -> None:
         """Give back the holds of codes expired now, then expire the lots expired now.

@@ -88,13 +88,29 @@ class RedemptionService:
     ) -> Redemption:
         """Use the code (once): a second consume, or one of a closed code, is a 409."""
         book, found = await self._open(conn, merchant_id, code, body.customer_id)
-        await book.repo.close_redemption(
-            merchant_id, found["id"], "consumed", book.now, body.receipt_id
-        )
-        used = {**found, "status": "consumed", "closed_at": book.now, "receipt_id": body.receipt_id}
-        await code_changed(conn, used)
+        used = await _consumed(book, found, body.receipt_id)
         await book.close()
         return _out(used, book.now)
+
+    async def use_on_receipt(
+        self, conn: Connection, merchant_id: uuid.UUID, code: str,
+        customer_id: uuid.UUID | None, receipt_id: uuid.UUID,
+    ) -> str | None:  # fmt: skip
+        """Consume `code` for a stored receipt; if it cannot be, why (`unknown`,
+        `other_customer`, `consumed`, `cancelled`, `expired`): nothing is raised, the
+        receipt stands as the till recorded it."""
+        row = await WalletRepository.of(conn).redemption_by_code(merchant_id, code)
+        if row is None:
+            return "unknown"
+        if customer_id is not None and read_redemption(row)["customer_id"] != customer_id:
+            return "other_customer"
+        book = await open_book(conn, merchant_id, read_redemption(row)["wallet_id"], None)
+        found = await self._find(conn, merchant_id, code)  # as of the lock
+        status = "expired" if _lapsed(found, book.now) else found["status"]
+        if status == "active":
+            await _consumed(book, found, receipt_id)
+        await book.close()
+        return None if status == "active" else str(status)
 
     async def cancel(self, conn: Connection, merchant_id: uuid.UUID, code: str) -> Redemption:
         """Cancel an active code: its hold returns to the lots it came from."""
@@ -122,6 +138,18 @@ class RedemptionService:
         if row is None:
             raise NotFound(f"No redemption code {code[:40]!r}.")
         return read_redemption(row)
+
+
+async def _consumed(
+    book: Book, found: dict[str, Any], receipt_id: uuid.UUID | None
+) -> dict[str, Any]:
+    """Close the active `found` as used (by `receipt_id`, if given) and emit it."""
+    await book.repo.close_redemption(
+        book.merchant_id, found["id"], "consumed", book.now, receipt_id
+    )
+    used = {**found, "status": "consumed", "closed_at": book.now, "receipt_id": receipt_id}
+    await code_changed(book.repo.conn, used)
+    return used
 
 
 def _lapsed(code: dict[str, Any], now: datetime) -> bool:

@@ -8,9 +8,9 @@ from datetime import datetime
 from typing import Any
 
 from tillroll.kit.db import Row
-from tillroll.kit.repository import Repository
+from tillroll.kit.repository import Repository, in_list
 from tillroll.kit.tables import Table
-from tillroll.wallets.tables import DRAWS, ENTRIES, LOTS, REDEMPTIONS, WALLETS
+from tillroll.wallets.tables import DRAWS, ENTRIES, LOTS, REDEMPTIONS, RESTORES, WALLETS
 
 _LIVE = "remaining > 0 AND (expires_at IS NULL OR expires_at > :t)"
 _DRAW_ORDER = "(expires_at IS NULL), expires_at, granted_at, id"
@@ -196,6 +196,29 @@ class WalletRepository(Repository):
             "WHERE merchant_id = :m AND id = :id",
             {"s": status, "t": at, "r": receipt_id, "m": merchant_id, "id": redemption_id},
         )
+
+    async def consumed_by_receipts(
+        self, merchant_id: uuid.UUID, receipt_ids: Sequence[uuid.UUID]
+    ) -> list[Row]:
+        """The codes consumed by the receipts."""
+        marks, params = in_list("r", sorted(set(receipt_ids)))
+        return await self.conn.fetchall(
+            f"SELECT {REDEMPTIONS.select()} FROM wallet_redemptions WHERE merchant_id = :m "
+            f"AND receipt_id IN {marks} AND status = 'consumed' ORDER BY wallet_id, id",
+            {"m": merchant_id, **params},
+        )
+
+    async def restores(self, merchant_id: uuid.UUID, redemption_id: uuid.UUID) -> list[Row]:
+        """What returns restored so far of a consumed code, per return line."""
+        return await self.conn.fetchall(
+            f"SELECT {RESTORES.select()} FROM wallet_voucher_restores "
+            "WHERE merchant_id = :m AND redemption_id = :r",
+            {"m": merchant_id, "r": redemption_id},
+        )
+
+    async def insert_restores(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        if rows:
+            await RESTORES.insert(self.conn, rows)
 
     # --- work due (the expiry job) -------------------------------------------------------
 

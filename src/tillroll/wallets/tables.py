@@ -158,3 +158,20 @@ EARNINGS = Table(
     col("created_at", TIMESTAMPTZ),
     primary_key=("merchant_id", "receipt_id", "line_no", "campaign_id", "cause"),
 )
+
+RESTORES = Table(
+    "wallet_voucher_restores",
+    col("merchant_id", UUID),
+    col("receipt_id", UUID),
+    col("line_no", INTEGER),
+    col("redemption_id", UUID),
+    col("wallet_id", UUID),
+    col("entry_id", UUID, null=True),
+    col("value", BIGINT),
+    col("amount", BIGINT),
+    col("created_at", TIMESTAMPTZ),
+    primary_key=("merchant_id", "receipt_id", "line_no", "redemption_id"),
+)
+"""What each return line gave back of a wallet voucher used on its original receipt:
+`value` the line's returned value, `amount` the voucher credit it restored (per line, so a
+replayed return restores nothing twice)."""
