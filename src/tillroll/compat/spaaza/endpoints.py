@@ -11,16 +11,14 @@ import msgspec
 from starlette.responses import Response, StreamingResponse
 
 from tillroll.branches.service import branch as branch_service
+from tillroll.compat.spaaza.baskets import ReturnTarget, basket_receipt, field_errors
 from tillroll.compat.spaaza.export import stream_csv
 from tillroll.compat.spaaza.schemas import AddBasket, GetReceiptsQuery, ShopperQuery
 from tillroll.compat.spaaza.translate import (
     CURRENCY_BY_ID,
     OK,
     Context,
-    ReturnTarget,
-    basket_receipt,
     export_object,
-    field_errors,
     receipt_object,
     shopper_id,
 )
