@@ -33,12 +33,12 @@ async def _put(conn: Connection, merchant_id: uuid.UUID, key: str) -> str:
 
 
 async def _keys(db: Database, merchant_id: uuid.UUID) -> set[str]:
-    rows = await run(
-        db,
-        lambda conn: conn.fetchall(
-            "SELECT key FROM idempotency_keys WHERE merchant_id = :m", {"m": merchant_id}
-        ),
-        write=False,
+    return await run(db, lambda conn: _keys_in(conn, merchant_id), write=False)
+
+
+async def _keys_in(conn: Connection, merchant_id: uuid.UUID) -> set[str]:
+    rows = await conn.fetchall(
+        "SELECT key FROM idempotency_keys WHERE merchant_id = :m", {"m": merchant_id}
     )
     return {r["key"] for r in rows}
 
@@ -195,3 +195,38 @@ async def test_weights_bound_a_group(db: Database) -> None:
     assert await asyncio.gather(*works) == [f"h{i}" for i in range(5)]
     assert (coalescer.groups, coalescer.works) == (2, 4)
     assert await _keys(db, merchant_id) == {f"h{i}" for i in range(5)}
+
+
+async def test_rows_inserted_before_commit_go_in_once_without_a_failed_works(
+    db: Database,
+) -> None:
+    merchant_id = await _merchant(db)
+    coalescer = Coalescer(db, max_items=64, wait=0.05)
+    columns = ["merchant_id", "key", "request_hash", "status", "body", "created_at"]
+
+    def row(key: str) -> tuple[object, ...]:
+        return (merchant_id, key, "", 201, b"{}", utc_now())
+
+    async def buffered(conn: Connection, key: str, fail: bool = False) -> str:
+        await group.insert_before_commit(conn, "idempotency_keys", columns, [row(key)])
+        assert key not in await _keys_in(conn, merchant_id)  # not written until the end
+        if fail:
+            raise ValueError("refused")
+        return key
+
+    works = [
+        partial(buffered, key="b0"),
+        partial(buffered, key="refused", fail=True),
+        partial(buffered, key="b1"),
+    ]
+    results = await asyncio.gather(*(coalescer.run(w) for w in works), return_exceptions=True)
+    assert results[0] == "b0" and results[2] == "b1" and isinstance(results[1], ValueError)
+    assert coalescer.groups == 1
+    assert await _keys(db, merchant_id) == {"b0", "b1"}
+    # outside a group the rows go in at once
+    await run(
+        db,
+        lambda conn: group.insert_before_commit(conn, "idempotency_keys", columns, [row("now")]),
+        write=True,
+    )
+    assert "now" in await _keys(db, merchant_id)

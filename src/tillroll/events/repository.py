@@ -9,6 +9,7 @@ from typing import Any
 
 from tillroll.events.schemas import Event
 from tillroll.events.tables import EVENTS
+from tillroll.kit import group
 from tillroll.kit.repository import Repository, in_list
 
 _FIELDS = ["id", "type", "created_at", "data"]
@@ -17,8 +18,9 @@ _read = EVENTS.reader(_FIELDS)
 
 class EventRepository(Repository):
     async def insert(self, rows: Sequence[tuple[Any, ...]]) -> None:
-        """Rows as `EVENTS.names` tuples (data already JSON text), in one statement."""
-        await self.conn.insert_rows(EVENTS.name, EVENTS.names, rows)
+        """Rows as `EVENTS.names` tuples (data already JSON text), in one statement (in a
+        group commit, one for the whole group, before its COMMIT)."""
+        await group.insert_before_commit(self.conn, EVENTS.name, EVENTS.names, rows)
 
     async def page(
         self,

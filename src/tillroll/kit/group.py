@@ -25,13 +25,15 @@ merchant's signing secret, its webhook subscribers) is read once. `before_commit
 fn)` registers a write to run once, after the last work and before COMMIT (the merchant's
 number counter, taken once per group: `kit.repository.next_number`). Both are rolled back
 with a work's savepoint, so a failed work leaves no trace in them either.
+`insert_before_commit` buffers rows nobody reads inside the group and writes them with one
+statement per table before COMMIT.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -70,6 +72,25 @@ def memo(conn: Connection) -> dict[Hashable, Any] | None:
 def before_commit(conn: Connection, key: Hashable, flush: Flush) -> None:
     """Run `flush` once before the group's COMMIT (the last registration per `key` wins)."""
     _active[id(conn)].flushes[key] = flush
+
+
+async def insert_before_commit(
+    conn: Connection, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """Insert rows no later work of the group reads back (events, export cells): in a group,
+    every work's rows of `table` go in with one statement before COMMIT (a failed work's
+    rows are rolled back with its savepoint); outside one, at once."""
+    state = _active.get(id(conn))
+    if state is None:
+        await conn.insert_rows(table, columns, rows)
+        return
+    key = ("rows", table, tuple(columns))
+    state.memo[key] = (*state.memo.get(key, ()), *rows)  # a tuple: snapshots keep their own
+
+    async def flush(conn: Connection) -> None:
+        await conn.insert_rows(table, columns, state.memo[key])
+
+    state.flushes[key] = flush
 
 
 async def cached(conn: Connection, key: Hashable, load: Callable[[], Awaitable[T]]) -> T:

@@ -79,6 +79,13 @@ class Table:
         """Insert rows given as dicts holding every column."""
         await conn.insert_rows(self.name, self.names, self.tuples(rows))
 
+    async def insert_before_commit(
+        self, conn: Connection, rows: Sequence[Mapping[str, Any]]
+    ) -> None:
+        """`insert`, for rows no later work of a group reads: one statement per group
+        (`kit.group.insert_before_commit`)."""
+        await group.insert_before_commit(conn, self.name, self.names, self.tuples(rows))
+
     def encoder(self, names: Sequence[str]) -> Callable[[Any], dict[str, Any]]:
         """A function: an object → {name: its attribute `name`} for `names`, JSON encoded.
 

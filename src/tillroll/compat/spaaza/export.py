@@ -134,7 +134,7 @@ async def store_cells(
     conn: Connection, merchant_id: uuid.UUID, receipts: Sequence[Receipt]
 ) -> None:
     """Ingest's listener: render the new receipts' own cells, in their transaction."""
-    await CELLS.insert(conn, _cells_rows(merchant_id, receipts))
+    await CELLS.insert_before_commit(conn, _cells_rows(merchant_id, receipts))
 
 
 # --- streaming ----------------------------------------------------------------------
