@@ -172,11 +172,8 @@ class SQLiteConnection:
         return ""  # a write transaction already holds the database's write lock
 
     async def defer_foreign_keys(self) -> None:
-        """Check foreign keys at this transaction's commit.
-
-        Once per transaction: setting the pragma expires every prepared statement of the
-        connection, so each one is compiled again on its next use (a sixth of a grouped
-        ingest's CPU when it ran once per receipt)."""
+        """Check foreign keys at this transaction's commit. Set once per transaction: the
+        pragma expires every prepared statement (each is compiled again on its next use)."""
         if not self._deferring:
             self.raw.execute("PRAGMA defer_foreign_keys = ON")
             self._deferring = True
