@@ -5,9 +5,14 @@ never waits, and a COMMIT that fails re-runs each work on its own."""
 from __future__ import annotations
 
 import asyncio
+import os
+import secrets
 import time
 import uuid
 from functools import partial
+from pathlib import Path
+
+import pytest
 
 from tillroll.kit import group
 from tillroll.kit.clock import utc_now
@@ -230,3 +235,40 @@ async def test_rows_inserted_before_commit_go_in_once_without_a_failed_works(
         write=True,
     )
     assert "now" in await _keys(db, merchant_id)
+
+
+def _temp_files() -> list[str]:
+    """SQLite's temporary files this process holds open (unlinked `etilqs_*` files)."""
+    fds = Path("/proc/self/fd")
+    return [t for t in (_link(fds / f) for f in os.listdir(fds)) if "etilqs_" in t]
+
+
+def _link(path: Path) -> str:
+    try:
+        return os.readlink(path)
+    except OSError:  # closed meanwhile (the listing's own descriptor)
+        return ""
+
+
+async def test_a_group_on_sqlite_journals_its_savepoints_in_memory(db: Database) -> None:
+    """Each work's savepoint journal stays in memory (released; the writer's temp_store):
+    nested savepoints of a group once spilled to temporary files under the write lock."""
+    if db.dialect != "sqlite":
+        pytest.skip("SQLite's savepoint journal")
+    merchant_id = await _merchant(db)
+    coalescer = Coalescer(db, max_items=64, wait=0.05)
+    seen: list[list[str]] = []
+
+    async def work(conn: Connection, key: str) -> str:
+        await _put(conn, merchant_id, key)
+        await conn.execute(  # every work changes the same pages again: each savepoint
+            "UPDATE idempotency_keys SET body = :b WHERE merchant_id = :m",  # journals them
+            {"b": secrets.token_bytes(2000), "m": merchant_id},
+        )
+        seen.append(_temp_files())
+        return key
+
+    keys = [f"j{i}" for i in range(40)]
+    assert await asyncio.gather(*(coalescer.run(partial(work, key=k)) for k in keys)) == keys
+    assert coalescer.groups == 1
+    assert seen == [[]] * len(keys)

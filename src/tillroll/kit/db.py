@@ -333,6 +333,7 @@ class SQLiteDatabase:
             return
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._writer = _Lane(sqlite_connect(self.path, busy_ms=_WRITE_BUSY_MS))
+        self._writer.raw.execute("PRAGMA temp_store=MEMORY")  # savepoint journals: no files
         reader = sqlite_connect(self.path)
         reader.execute("PRAGMA query_only=ON")
         self._reader = _Lane(reader)

@@ -224,8 +224,10 @@ class Coalescer:
 async def _in_savepoint(
     conn: Connection, state: _State, work: Work[Any]
 ) -> tuple[Any, BaseException | None]:
-    """One work in its own savepoint. Savepoints are not released (a round trip less per
-    work): each new one of the same name is the one `ROLLBACK TO` goes back to."""
+    """One work in its own savepoint. On PostgreSQL savepoints are not released (a round trip
+    less per work): each new one of the same name is the one `ROLLBACK TO` goes back to. On
+    SQLite (no round trip) each is released, so its journal holds one work's pages, not all
+    the group's nested savepoints' (docs/performance.md)."""
     saved = state.snapshot()
     await conn.execute("SAVEPOINT group_item")
     try:
@@ -234,6 +236,8 @@ async def _in_savepoint(
         await conn.execute("ROLLBACK TO SAVEPOINT group_item")
         state.restore(saved)
         return None, exc
+    if conn.dialect == "sqlite":
+        await conn.execute("RELEASE SAVEPOINT group_item")
     return value, None
 
 
