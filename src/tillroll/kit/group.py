@@ -32,6 +32,7 @@ statement per table before COMMIT.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from contextlib import suppress
@@ -86,11 +87,12 @@ async def insert_before_commit(
         return
     key = ("rows", table, tuple(columns))
     state.memo[key] = (*state.memo.get(key, ()), *rows)  # a tuple: snapshots keep their own
+    if key not in state.flushes:
+        state.flushes[key] = functools.partial(_insert_buffered, key)
 
-    async def flush(conn: Connection) -> None:
-        await conn.insert_rows(table, columns, state.memo[key])
 
-    state.flushes[key] = flush
+async def _insert_buffered(key: tuple[str, str, tuple[str, ...]], conn: Connection) -> None:
+    await conn.insert_rows(key[1], key[2], _active[id(conn)].memo[key])
 
 
 async def cached(conn: Connection, key: Hashable, load: Callable[[], Awaitable[T]]) -> T:
