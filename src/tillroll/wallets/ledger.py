@@ -20,6 +20,7 @@ from typing import Any
 from tillroll.errors import Conflict, FieldError, InvalidInput, NotFound
 from tillroll.jobs.service import enqueue
 from tillroll.kit.db import Connection
+from tillroll.kit.group import memo
 from tillroll.kit.ids import uuid7
 from tillroll.wallets.clock import clock
 from tillroll.wallets.events import code_changed, entry_written
@@ -266,6 +267,9 @@ class Book:
             self.wallet["updated_at"] = self.now
             await self.repo.save_wallet(self.wallet)
             self.stored = _state(self.wallet)
+        kept = memo(self.repo.conn)
+        if kept is not None:  # see `open_book`; a copy: the group's snapshots share values
+            kept[_kept(self.merchant_id, self.id)] = dict(self.wallet)
 
 
 def _state(wallet: Mapping[str, Any]) -> tuple[Any, ...]:
@@ -276,11 +280,26 @@ def _state(wallet: Mapping[str, Any]) -> tuple[Any, ...]:
 async def open_book(
     conn: Connection, merchant_id: uuid.UUID, wallet_id: uuid.UUID, actor: str | None
 ) -> Book:
-    """Lock the wallet and sweep it; 404 when the merchant has no such wallet."""
+    """Lock the wallet and sweep it; 404 when the merchant has no such wallet.
+
+    In a group (`kit.group`) the wallet stays locked by the group's transaction once a
+    work has opened it, and the row a closed book left is kept in the group: the next
+    work on the wallet starts from it without reading the row again. It is taken out while
+    a book is open (a book never closed leaves the next one to read the row) and rolled
+    back with a failed work's savepoint, as the row is."""
     repo = WalletRepository.of(conn)
-    row = await repo.wallet(merchant_id, wallet_id, lock=True)
-    if row is None:
-        raise NotFound(f"No wallet {wallet_id}.")
-    book = Book(repo, read_wallet(row), clock.now(), actor)
+    kept = memo(conn)
+    wallet = kept.pop(_kept(merchant_id, wallet_id), None) if kept is not None else None
+    if wallet is None:
+        row = await repo.wallet(merchant_id, wallet_id, lock=True)
+        if row is None:
+            raise NotFound(f"No wallet {wallet_id}.")
+        wallet = read_wallet(row)
+    book = Book(repo, dict(wallet), clock.now(), actor)
     await book.sweep()
     return book
+
+
+def _kept(merchant_id: uuid.UUID, wallet_id: uuid.UUID) -> tuple[str, uuid.UUID, uuid.UUID]:
+    """A group's key (`kit.group.memo`) of the locked wallet's row, as its last book left it."""
+    return ("wallets: locked row", merchant_id, wallet_id)
