@@ -83,6 +83,40 @@ async def test_a_failing_work_is_rolled_back_alone(db: Database) -> None:
     assert await _keys(db, merchant_id) == {"k0", "k1", "k2"}
 
 
+async def test_a_lone_work_runs_without_a_savepoint_and_a_failure_leaves_nothing(
+    db: Database,
+) -> None:
+    merchant_id = await _merchant(db)
+    coalescer = Coalescer(db, max_items=64, wait=0.05)
+    statements: list[str] = []
+
+    async def bad(conn: Connection) -> str:
+        execute = conn.execute
+
+        async def noted(sql: str, params: object = None) -> None:
+            statements.append(sql)
+            await execute(sql, params)  # type: ignore[arg-type]
+
+        conn.execute = noted  # type: ignore[method-assign]
+        await _put(conn, merchant_id, "written-then-refused")
+
+        async def flush(c: Connection) -> None:
+            await _put(c, merchant_id, "flushed")
+
+        group.before_commit(conn, "flush", flush)
+        raise ValueError("refused")
+
+    try:
+        await coalescer.run(bad)
+    except ValueError:
+        pass
+    else:
+        raise AssertionError("the work's error did not reach its caller")
+    assert await coalescer.run(lambda c: _put(c, merchant_id, "next")) == "next"
+    assert not [s for s in statements if "SAVEPOINT" in s]
+    assert await _keys(db, merchant_id) == {"next"}
+
+
 async def test_numbers_are_gapless_across_a_failed_work(db: Database) -> None:
     merchant_id = await _merchant(db)
     coalescer = Coalescer(db, max_items=64, wait=0.05)
