@@ -117,6 +117,31 @@ async def test_a_lone_work_runs_without_a_savepoint_and_a_failure_leaves_nothing
     assert await _keys(db, merchant_id) == {"next"}
 
 
+async def test_rows_a_later_buffers_are_written_after_the_laters_once(db: Database) -> None:
+    merchant_id = await _merchant(db)
+    coalescer = Coalescer(db, max_items=64, wait=0.05)
+
+    def row(key: str) -> tuple[object, ...]:
+        return (merchant_id, key, "", 201, b"{}", utc_now())
+
+    async def work(conn: Connection, key: str) -> group.Later[str] | str:
+        await group.insert_before_commit(conn, "idempotency_keys", COLUMNS, [row(f"{key}-work")])
+
+        async def finish(conn: Connection) -> str:
+            await group.insert_before_commit(conn, "idempotency_keys", COLUMNS, [row(key)])
+            return key
+
+        return await group.later(conn, finish)
+
+    keys = [f"k{i}" for i in range(5)]
+    assert await asyncio.gather(*(coalescer.run(partial(work, key=k)) for k in keys)) == keys
+    assert coalescer.groups == 1
+    assert await _keys(db, merchant_id) == {*keys, *(f"{k}-work" for k in keys)}
+
+
+COLUMNS = ("merchant_id", "key", "request_hash", "status", "body", "created_at")
+
+
 async def test_numbers_are_gapless_across_a_failed_work(db: Database) -> None:
     merchant_id = await _merchant(db)
     coalescer = Coalescer(db, max_items=64, wait=0.05)

@@ -28,7 +28,8 @@ fn)` registers a write to run once, after the last work and before COMMIT (the m
 number counter, taken once per group: `kit.repository.next_number`). Both are rolled back
 with a work's savepoint, so a failed work leaves no trace in them either.
 `insert_before_commit` buffers rows nobody reads inside the group and writes them with one
-statement per table before COMMIT.
+statement per table before COMMIT; rows a `Later` buffers (the idempotency keys of the
+answers) are written after the `Later`s, the same way.
 """
 
 from __future__ import annotations
@@ -90,7 +91,7 @@ async def insert_before_commit(
     state.memo[key] = (*state.memo.get(key, ()), *rows)  # a tuple: snapshots keep their own
 
     async def flush(conn: Connection) -> None:
-        await conn.insert_rows(table, columns, state.memo[key])
+        await conn.insert_rows(table, columns, state.memo.pop(key))  # later rows: a new flush
 
     state.flushes[key] = flush
 
@@ -216,14 +217,21 @@ class Coalescer:
                 else:
                     for item in group:
                         results.append(await _in_savepoint(conn, state, item.work))
-                for flush in list(state.flushes.values()):
-                    await flush(conn)
+                await _flush(conn, state)
                 for index, (value, error) in enumerate(results):
                     if isinstance(value, Later):
                         results[index] = (await value.finish(conn), error)
+                await _flush(conn, state)  # what the `Later`s left (their idempotency keys)
             finally:
                 del _active[id(conn)]
         return results
+
+
+async def _flush(conn: Connection, state: _State) -> None:
+    """Run the flushes registered so far, each once (a second pass runs only new ones)."""
+    while state.flushes:
+        key = next(iter(state.flushes))
+        await state.flushes.pop(key)(conn)
 
 
 async def _in_savepoint(
