@@ -88,6 +88,65 @@ async def test_a_failing_work_is_rolled_back_alone(db: Database) -> None:
     assert await _keys(db, merchant_id) == {"k0", "k1", "k2"}
 
 
+async def test_a_lone_work_runs_without_a_savepoint_and_a_failure_leaves_nothing(
+    db: Database,
+) -> None:
+    merchant_id = await _merchant(db)
+    coalescer = Coalescer(db, max_items=64, wait=0.05)
+    statements: list[str] = []
+
+    async def bad(conn: Connection) -> str:
+        execute = conn.execute
+
+        async def noted(sql: str, params: object = None) -> None:
+            statements.append(sql)
+            await execute(sql, params)  # type: ignore[arg-type]
+
+        conn.execute = noted  # type: ignore[method-assign]
+        await _put(conn, merchant_id, "written-then-refused")
+
+        async def flush(c: Connection) -> None:
+            await _put(c, merchant_id, "flushed")
+
+        group.before_commit(conn, "flush", flush)
+        raise ValueError("refused")
+
+    try:
+        await coalescer.run(bad)
+    except ValueError:
+        pass
+    else:
+        raise AssertionError("the work's error did not reach its caller")
+    assert await coalescer.run(lambda c: _put(c, merchant_id, "next")) == "next"
+    assert not [s for s in statements if "SAVEPOINT" in s]
+    assert await _keys(db, merchant_id) == {"next"}
+
+
+async def test_rows_a_later_buffers_are_written_after_the_laters_once(db: Database) -> None:
+    merchant_id = await _merchant(db)
+    coalescer = Coalescer(db, max_items=64, wait=0.05)
+
+    def row(key: str) -> tuple[object, ...]:
+        return (merchant_id, key, "", 201, b"{}", utc_now())
+
+    async def work(conn: Connection, key: str) -> group.Later[str] | str:
+        await group.insert_before_commit(conn, "idempotency_keys", COLUMNS, [row(f"{key}-work")])
+
+        async def finish(conn: Connection) -> str:
+            await group.insert_before_commit(conn, "idempotency_keys", COLUMNS, [row(key)])
+            return key
+
+        return await group.later(conn, finish)
+
+    keys = [f"k{i}" for i in range(5)]
+    assert await asyncio.gather(*(coalescer.run(partial(work, key=k)) for k in keys)) == keys
+    assert coalescer.groups == 1
+    assert await _keys(db, merchant_id) == {*keys, *(f"{k}-work" for k in keys)}
+
+
+COLUMNS = ("merchant_id", "key", "request_hash", "status", "body", "created_at")
+
+
 async def test_numbers_are_gapless_across_a_failed_work(db: Database) -> None:
     merchant_id = await _merchant(db)
     coalescer = Coalescer(db, max_items=64, wait=0.05)

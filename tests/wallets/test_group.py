@@ -6,16 +6,24 @@ wallet has its own group, so writes on different wallets still run in parallel."
 from __future__ import annotations
 
 import asyncio
+import uuid
+from functools import partial
+from typing import Any
 
 import httpx
+import pytest
 from starlette.applications import Starlette
 
-from tests.conftest import new_tenant
+from tests.conftest import Tenant, new_tenant
 from tests.live import serving
-from tests.wallets.helpers import key
+from tests.wallets.helpers import entries, key, make_wallet, read
 from tillroll.app import create_app
 from tillroll.config import Settings
-from tillroll.kit.db import Database
+from tillroll.kit.db import Connection, Database
+from tillroll.kit.group import Coalescer
+from tillroll.wallets.repository import WalletRepository
+from tillroll.wallets.schemas import Entry, EntryCreate
+from tillroll.wallets.service import wallet as wallet_service
 
 
 async def test_writes_on_a_hot_wallet_are_grouped_and_exact(
@@ -61,3 +69,47 @@ async def test_writes_on_a_hot_wallet_are_grouped_and_exact(
     assert sum(g.works for g in groups) > sum(g.groups for g in groups)  # they were grouped
     if db.dialect == "postgresql":
         assert len(runtime.keyed) == 2  # one group per wallet
+
+
+async def test_a_group_keeps_the_locked_wallet_and_a_failed_work_takes_its_changes_back(
+    db: Database, tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The wallet row a book left in a group (`ledger.open_book`) is what the next work
+    starts from, without reading it again; a work that failed after its book closed is
+    rolled back with its savepoint, the kept row with it."""
+    wallet = await make_wallet(tenant.client)
+    wallet_id = uuid.UUID(wallet["id"])
+    coalescer = Coalescer(db, max_items=64, wait=0.05)
+    reads = []
+    read_row = WalletRepository.wallet
+
+    async def counted(repo: WalletRepository, *args: Any, **kw: Any) -> Any:
+        reads.append(kw.get("lock"))
+        return await read_row(repo, *args, **kw)
+
+    monkeypatch.setattr(WalletRepository, "wallet", counted)
+
+    async def write(conn: Connection, amount: int, fail: bool = False) -> Entry:
+        body = EntryCreate(amount=amount)
+        made = await wallet_service.post_entry(conn, tenant.id, wallet_id, body, "test")
+        if fail:
+            raise ValueError("after the book closed")
+        return made
+
+    results = await asyncio.gather(
+        coalescer.run(partial(write, amount=10)),
+        coalescer.run(partial(write, amount=5, fail=True)),
+        coalescer.run(partial(write, amount=-3)),
+        coalescer.run(partial(write, amount=1)),
+        return_exceptions=True,
+    )
+    assert coalescer.groups == 1
+    assert isinstance(results[1], ValueError)
+    made = [r for r in results if isinstance(r, Entry)]
+    assert [(e.seq, e.balance_after) for e in made] == [(1, 10), (2, 7), (3, 8)]
+    assert reads == [True]  # locked and read once, by the group's first work
+    monkeypatch.undo()
+    view = await read(tenant.client, wallet)
+    ledger = await entries(tenant.client, wallet)
+    assert view["balance"] == sum(e["amount"] for e in ledger) == 8
+    assert [e["seq"] for e in ledger] == [1, 2, 3]

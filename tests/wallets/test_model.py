@@ -191,6 +191,7 @@ class Run:
             lambda c: receipts.create(c, self.m, msgspec.convert(body, ReceiptCreate))
         )
         earned = quantity * price * PERCENT // 100
+        self.wrote = bool(earned or code)  # a receipt that earns nothing opens no wallet
         self.model.settle(self.hands.now)
         if code is not None:
             self.model.code = None

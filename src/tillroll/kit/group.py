@@ -9,10 +9,12 @@ exception, its neighbours are not touched. So a group costs one BEGIN and one du
 however many works it holds.
 
 A lone work starts at once: the drain only waits for company (up to `wait` seconds, until
-`max_items` are queued) when other works are already queued. Works arriving while a group
-runs form the next group. If the COMMIT itself fails (a deferred constraint, a serialization
-failure), each work of the group is re-run in a transaction of its own, so one bad work
-cannot fail the others; an unavailable database fails them all (503).
+`max_items` are queued) when other works are already queued. A group of one work runs
+without a savepoint (a round trip less): if it raises, its transaction is rolled back.
+Works arriving while a group runs form the next group. If the COMMIT itself fails (a
+deferred constraint, a serialization failure), each work of the group is re-run in a
+transaction of its own, so one bad work cannot fail the others; an unavailable database
+fails them all (503).
 
 A work may leave its tail to the end: `later(conn, fn)` returns a `Later` in a group (run
 after the last work and the flushes, before COMMIT, in order; fails the group if it raises)
@@ -26,7 +28,8 @@ fn)` registers a write to run once, after the last work and before COMMIT (the m
 number counter, taken once per group: `kit.repository.next_number`). Both are rolled back
 with a work's savepoint, so a failed work leaves no trace in them either.
 `insert_before_commit` buffers rows nobody reads inside the group and writes them with one
-statement per table before COMMIT.
+statement per table before COMMIT; rows a `Later` buffers (the idempotency keys of the
+answers) are written after the `Later`s, the same way.
 """
 
 from __future__ import annotations
@@ -92,7 +95,8 @@ async def insert_before_commit(
 
 
 async def _insert_buffered(key: tuple[str, str, tuple[str, ...]], conn: Connection) -> None:
-    await conn.insert_rows(key[1], key[2], _active[id(conn)].memo[key])
+    rows = _active[id(conn)].memo.pop(key)  # rows buffered later: a new flush
+    await conn.insert_rows(key[1], key[2], rows)
 
 
 async def cached(conn: Connection, key: Hashable, load: Callable[[], Awaitable[T]]) -> T:
@@ -211,16 +215,26 @@ class Coalescer:
         async with self.db.transaction(write=True) as conn:
             state = _active[id(conn)] = _State()
             try:
-                for item in group:
-                    results.append(await _in_savepoint(conn, state, item.work))
-                for flush in list(state.flushes.values()):
-                    await flush(conn)
+                if len(group) == 1:  # alone, it needs no savepoint: its failure is the group's
+                    results.append((await group[0].work(conn), None))
+                else:
+                    for item in group:
+                        results.append(await _in_savepoint(conn, state, item.work))
+                await _flush(conn, state)
                 for index, (value, error) in enumerate(results):
                     if isinstance(value, Later):
                         results[index] = (await value.finish(conn), error)
+                await _flush(conn, state)  # what the `Later`s left (their idempotency keys)
             finally:
                 del _active[id(conn)]
         return results
+
+
+async def _flush(conn: Connection, state: _State) -> None:
+    """Run the flushes registered so far, each once (a second pass runs only new ones)."""
+    while state.flushes:
+        key = next(iter(state.flushes))
+        await state.flushes.pop(key)(conn)
 
 
 async def _in_savepoint(

@@ -17,6 +17,7 @@ from tillroll.config import Settings
 from tillroll.errors import InvalidInput
 from tillroll.kit.clock import utc_now
 from tillroll.kit.db import Connection
+from tillroll.kit.group import insert_before_commit
 
 REPLAY_HEADER = "idempotent-replayed"
 
@@ -54,18 +55,14 @@ async def lookup(
 async def store(
     conn: Connection, merchant_id: uuid.UUID, key: str, fingerprint: str, response: Response
 ) -> None:
-    await conn.execute(
-        "INSERT INTO idempotency_keys (merchant_id, key, request_hash, status, body, created_at) "
-        "VALUES (:m, :k, :h, :s, :b, :t)",
-        {
-            "m": merchant_id,
-            "k": key,
-            "h": fingerprint,
-            "s": response.status_code,
-            "b": bytes(response.body),
-            "t": utc_now(),
-        },
-    )
+    """In a group (`kit.group`), the group's keys go in with one statement before COMMIT:
+    no work of the group reads another's key (a second use of a key in a group is run
+    again after the COMMIT, `kit.http._claim`)."""
+    row = (merchant_id, key, fingerprint, response.status_code, bytes(response.body), utc_now())
+    await insert_before_commit(conn, "idempotency_keys", _COLUMNS, [row])
+
+
+_COLUMNS = ("merchant_id", "key", "request_hash", "status", "body", "created_at")
 
 
 async def sweep(conn: Connection, settings: Settings) -> None:

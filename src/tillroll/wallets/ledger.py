@@ -20,6 +20,7 @@ from typing import Any
 from tillroll.errors import Conflict, FieldError, InvalidInput, NotFound
 from tillroll.jobs.service import enqueue
 from tillroll.kit.db import Connection
+from tillroll.kit.group import memo
 from tillroll.kit.ids import uuid7
 from tillroll.wallets.clock import clock
 from tillroll.wallets.events import code_changed, entry_written
@@ -55,7 +56,10 @@ class Book:
     now: datetime
     actor: str | None
     written: list[dict[str, Any]] = field(default_factory=list)
-    dirty: bool = False  # `next_expiry` changed
+    stored: tuple[Any, ...] = ()  # the wallet's saved state as the database has it
+
+    def __post_init__(self) -> None:
+        self.stored = _state(self.wallet)
 
     @property
     def merchant_id(self) -> uuid.UUID:
@@ -81,9 +85,11 @@ class Book:
     async def _write(
         self, entries: list[dict[str, Any]], **rows: Sequence[Mapping[str, Any]]
     ) -> None:
-        """Store `entries` and the lot and draw rows they change (one statement on
-        PostgreSQL), then emit their events."""
-        await self.repo.write(entries, **rows)
+        """Store `entries`, the lot and draw rows they change and the wallet's new state
+        (one statement on PostgreSQL), then emit their events."""
+        self.wallet["updated_at"] = self.now
+        await self.repo.write(entries, wallet=self.wallet, **rows)
+        self.stored = _state(self.wallet)
         for entry in entries:
             await entry_written(self.repo.conn, entry)
         self.written += entries
@@ -97,6 +103,7 @@ class Book:
         pay = min(self.wallet["debt"], amount)
         self.wallet["debt"] -= pay
         lot = self._lot(lot_id, entry["id"], amount, amount - pay, expires_at)
+        self._expiring(expires_at)  # stored with the write
         await self._write([entry], new_lots=[lot])
         if expires_at is not None:
             await self.sweep_at(expires_at, f"lot:{lot_id}")
@@ -212,7 +219,6 @@ class Book:
         self.wallet["next_expiry"] = await self.repo.next_expiry(
             self.merchant_id, self.id, self.now
         )
-        self.dirty = True
 
     async def release(self, code: Mapping[str, Any], status: str) -> dict[str, Any]:
         """Close an active code (`cancelled` / `expired`): its hold returns to the lots."""
@@ -235,7 +241,6 @@ class Book:
         soonest = self.wallet["next_expiry"]
         if moment is not None and (soonest is None or moment < soonest):
             self.wallet["next_expiry"] = moment
-            self.dirty = True
 
     async def _expire_lots(self) -> None:
         due = [read_lot(r) for r in await self.repo.due_lots(self.merchant_id, self.id, self.now)]
@@ -256,20 +261,45 @@ class Book:
                 "granted_at": self.now, "expires_at": expires_at, "swept": False}  # fmt: skip
 
     async def close(self) -> None:
-        """Store the wallet's new balance, debt, entry count and next expiry (once, at the end)."""
-        if self.written or self.dirty:
+        """Store what changed of the wallet since its last write (its next expiry, mostly):
+        each write already stored its balance, debt and entry count with its entries."""
+        if _state(self.wallet) != self.stored:
             self.wallet["updated_at"] = self.now
             await self.repo.save_wallet(self.wallet)
+            self.stored = _state(self.wallet)
+        kept = memo(self.repo.conn)
+        if kept is not None:  # see `open_book`; a copy: the group's snapshots share values
+            kept[_kept(self.merchant_id, self.id)] = dict(self.wallet)
+
+
+def _state(wallet: Mapping[str, Any]) -> tuple[Any, ...]:
+    """What a write changes of a wallet row (`WalletRepository.save_wallet`)."""
+    return wallet["balance"], wallet["debt"], wallet["entry_count"], wallet["next_expiry"]
 
 
 async def open_book(
     conn: Connection, merchant_id: uuid.UUID, wallet_id: uuid.UUID, actor: str | None
 ) -> Book:
-    """Lock the wallet and sweep it; 404 when the merchant has no such wallet."""
+    """Lock the wallet and sweep it; 404 when the merchant has no such wallet.
+
+    In a group (`kit.group`) the wallet stays locked by the group's transaction once a
+    work has opened it, and the row a closed book left is kept in the group: the next
+    work on the wallet starts from it without reading the row again. It is taken out while
+    a book is open (a book never closed leaves the next one to read the row) and rolled
+    back with a failed work's savepoint, as the row is."""
     repo = WalletRepository.of(conn)
-    row = await repo.wallet(merchant_id, wallet_id, lock=True)
-    if row is None:
-        raise NotFound(f"No wallet {wallet_id}.")
-    book = Book(repo, read_wallet(row), clock.now(), actor)
+    kept = memo(conn)
+    wallet = kept.pop(_kept(merchant_id, wallet_id), None) if kept is not None else None
+    if wallet is None:
+        row = await repo.wallet(merchant_id, wallet_id, lock=True)
+        if row is None:
+            raise NotFound(f"No wallet {wallet_id}.")
+        wallet = read_wallet(row)
+    book = Book(repo, dict(wallet), clock.now(), actor)
     await book.sweep()
     return book
+
+
+def _kept(merchant_id: uuid.UUID, wallet_id: uuid.UUID) -> tuple[str, uuid.UUID, uuid.UUID]:
+    """A group's key (`kit.group.memo`) of the locked wallet's row, as its last book left it."""
+    return ("wallets: locked row", merchant_id, wallet_id)

@@ -40,13 +40,7 @@ class WalletRepository(Repository):
         )
 
     async def save_wallet(self, w: Mapping[str, Any]) -> None:
-        names = ("balance", "debt", "entry_count", "next_expiry", "updated_at", "merchant_id", "id")
-        await self.conn.execute(
-            "UPDATE wallets SET balance = :balance, debt = :debt, entry_count = :entry_count, "
-            "next_expiry = :next_expiry, updated_at = :updated_at "
-            "WHERE merchant_id = :merchant_id AND id = :id",
-            {k: w[k] for k in names},
-        )
+        await self.conn.execute(_SAVE_WALLET, {k: w[k] for k in _SAVED})
 
     async def next_expiry(
         self, merchant_id: uuid.UUID, wallet_id: uuid.UUID, t: datetime
@@ -66,13 +60,16 @@ class WalletRepository(Repository):
     async def write(
         self, entries: Sequence[Mapping[str, Any]], *, new_lots: Sequence[Mapping[str, Any]] = (),
         lots: Sequence[Mapping[str, Any]] = (), draws: Sequence[Mapping[str, Any]] = (),
+        wallet: Mapping[str, Any] | None = None,
     ) -> None:  # fmt: skip
-        """Insert `entries`, `new_lots` and `draws`, store the `remaining` of `lots`: one
-        statement on PostgreSQL (`execute_together`)."""
+        """Insert `entries`, `new_lots` and `draws`, store the `remaining` of `lots` and the
+        `wallet`'s new state (`save_wallet`): one statement on PostgreSQL (`execute_together`)."""
         steps = [_values(table, rows) for table, rows in
                  ((ENTRIES, entries), (LOTS, new_lots), (DRAWS, draws)) if rows]  # fmt: skip
         steps += [(_SAVE_LOT, {k: lot[k] for k in ("remaining", "swept", "merchant_id", "id")})
                   for lot in lots]  # fmt: skip
+        if wallet is not None:
+            steps.append((_SAVE_WALLET, {k: wallet[k] for k in _SAVED}))
         await self.conn.execute_together(steps)
 
     async def entry(
@@ -233,6 +230,12 @@ class WalletRepository(Repository):
         )
 
 
+_SAVE_WALLET = (
+    "UPDATE wallets SET balance = :balance, debt = :debt, entry_count = :entry_count, "
+    "next_expiry = :next_expiry, updated_at = :updated_at "
+    "WHERE merchant_id = :merchant_id AND id = :id"
+)
+_SAVED = ("balance", "debt", "entry_count", "next_expiry", "updated_at", "merchant_id", "id")
 _SAVE_LOT = (
     "UPDATE wallet_lots SET remaining = :remaining, swept = :swept "
     "WHERE merchant_id = :merchant_id AND id = :id"
