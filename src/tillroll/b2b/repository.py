@@ -29,6 +29,7 @@ _CURSOR_KINDS: dict[str, type] = {
     "external_customer_id": str,
     "transaction_type": str,
     "reference_number": str,
+    "applied": bool,
 }
 
 
@@ -53,16 +54,21 @@ class Filter:
         return self
 
     def prefix(
-        self, columns: Sequence[str], text: str | None, also: Mapping[str, Any] | None = None
+        self,
+        columns: Sequence[str],
+        text: str | None,
+        also: Mapping[str, Any] | None = None,
+        key: str = "q",
     ) -> Filter:
         """Rows whose value in any of `columns` starts with `text` (case-sensitive; one
-        index range per column), or whose column in `also` equals its value."""
+        index range per column), or whose column in `also` equals its value. `key` names
+        the parameters (a second prefix term needs its own)."""
         if text is not None:
-            ranges = [f"({c} >= :q AND {c} < :q_top)" for c in columns]
-            ranges += [f"{c} = :q_{c}" for c in also or {}]
-            self.terms.append("(" + " OR ".join(ranges) + ")")
-            self.params.update(q=text, q_top=text + _TOP)
-            self.params.update({f"q_{c}": v for c, v in (also or {}).items()})
+            ranges = [f"({c} >= :{key} AND {c} < :{key}_top)" for c in columns]
+            ranges += [f"{c} = :{key}_{c}" for c in also or {}]
+            self.terms.append("(" + " OR ".join(ranges or ["FALSE"]) + ")")
+            self.params.update({key: text, f"{key}_top": text + _TOP})
+            self.params.update({f"{key}_{c}": v for c, v in (also or {}).items()})
         return self
 
     def raw(self, term: str) -> Filter:
