@@ -23,7 +23,8 @@ What runs, on fresh databases migrated with `tillroll migrate`:
     which runs the same two statements (the page, and the count and total per currency,
     bench/_lines.py) by hand on the raw driver and answers the same JSON page; the two
     servers take turns run by run. Extra column: the b2b service in-process against the two
-    statements on the raw driver, call by call (what the service costs above the SQL).
+    statements on the raw driver, call by call (what the service costs above the SQL; the
+    service call the endpoint makes, `lines_answer`).
     `--query-only` skips the payments figure.
   Each figure is the median of 3 timed runs (after a warm-up); ratios are Tillroll / baseline.
   Targets: payments/s >= 0.40 of the raw driver; query p50 <= 1.5x the bare app's.
@@ -413,7 +414,9 @@ def _in_process(db: FreshDatabase, s: Setup, seconds: float) -> dict[str, float]
 
         async def service() -> None:
             page = await run(
-                database, lambda conn: receipt_service.lines(conn, s.merchant, query), write=False
+                database,
+                lambda conn: receipt_service.lines_answer(conn, s.merchant, query),
+                write=False,
             )
             assert page.meta.total_count == 30
 

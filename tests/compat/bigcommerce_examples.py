@@ -81,3 +81,43 @@ NOT_FOUND: dict[str, Any] = {
     "data": {"errMsg": "Receipt does not exist"},
     "meta": {"message": "Not Found Error"},
 }
+
+# BC's payment specification (invoice-management payment.yaml), GET /payments/{paymentId}
+# example-1 (`data`): an offline payment of one invoice.
+PAYMENT_117: dict[str, Any] = {
+    "id": 117,
+    "createdAt": 1635932127,
+    "updatedAt": 1635932127,
+    "storeHash": "rtmh8fqr05",
+    "customerId": "6041",
+    "externalId": None,
+    "externalCustomerId": None,
+    "payerName": "Check",
+    "payerCustomerId": "6041",
+    "details": {"memo": "k"},
+    "moduleName": "payments_offline",
+    "fees": [],
+    "moduleData": {
+        "transactions": [{"memo": "k", "type": "OfflineTransaction", "rawTransaction": None}]
+    },
+    "processingStatus": 3,
+    "appliedStatus": 1,
+    "fundingStatus": 2,
+    "total": {"code": "GBP", "value": "0.7800"},
+    "lineItems": [
+        {
+            "paymentId": 117,
+            "invoiceId": 141,
+            "invoiceNumber": "00000141",
+            "amount": {"code": "GBP", "value": "0.7800"},
+        }
+    ],
+    "customerName": "",
+    "allowedOperations": [],
+    "allowedStatuses": [1, 2, 3, 4],
+}
+PAYMENT_NOT_FOUND: dict[str, Any] = {
+    "code": 404,
+    "data": {"errMsg": "Payment does not exist"},
+    "meta": {"message": "Not Found Error"},
+}

@@ -380,3 +380,114 @@ async def test_ids_beyond_the_columns_are_404(bc: httpx.AsyncClient) -> None:
         response = await bc.get(path)
         assert response.status_code == 404, (path, response.text)
         assert response.json()["meta"] == {"message": "Not Found Error"}
+
+
+async def test_the_payment_example_replays_field_by_field(
+    bc: httpx.AsyncClient, db: Database, tenant: Tenant
+) -> None:
+    """BC's payment 117: an offline GBP 0.78 payment of invoice 141 by "Check", memo "k",
+    funding status 2, for a company with no name."""
+    await make_customer(tenant.client, external_id="6041")
+    await _counters(db, tenant.id, invoice=140, payment=116)
+    assert await _invoice(bc, "00000141", "6041", "0.7800", "GBP") == 141
+    body = {
+        "lineItems": [{"invoiceId": 141, "amount": "0.78"}],
+        "currency": "GBP",
+        "customerId": "6041",
+        "payerName": "Check",
+        "details": {"memo": "k"},
+    }
+    assert ok(await bc.post("/payments/offline", json=body)) == {"paymentId": 117}
+    assert ok(await bc.put("/payments/offline/117", json={"fundingStatus": 2}))
+    found = ok(await bc.get("/payments/117"))
+    example = seed.PAYMENT_117
+    # Tillroll offers revert (1) on an applied payment; BC's example offers nothing
+    assert found.pop("allowedOperations") == [1]
+    assert (found.pop("channelId"), found.pop("channelName")) == (None, None)
+    same(
+        found, {k: v for k, v in example.items() if k != "allowedOperations"}, store_hash(tenant.id)
+    )
+    (listed,) = ok(await bc.get("/payments"))
+    assert listed["moduleData"] == example["moduleData"]
+
+
+async def test_transactions_channel_name_and_the_payment_404(
+    bc: httpx.AsyncClient, db: Database, tenant: Tenant
+) -> None:
+    await _seed_world(bc, db, tenant)  # payment 90 names channel 1, payment 92 none
+    assert ok(await bc.get("/payments/90"))["channelName"] is None  # no branch numbered 1
+    branch = await tenant.client.post("/v1/branches", json={"code": "WEB", "name": "Webshop"})
+    assert branch.status_code == 201 and branch.json()["number"] == 1, branch.text
+    assert ok(await bc.get("/payments/90"))["channelName"] == "Webshop"
+    listed = {p["id"]: p["channelName"] for p in ok(await bc.get("/payments"))}
+    assert listed == {90: "Webshop", 92: None}
+    assert ok(await bc.get("/payments/92/transactions")) == [
+        {"memo": "payment memo", "type": "OfflineTransaction", "rawTransaction": None}
+    ]
+    for path in ("/payments/999", "/payments/999/transactions"):
+        missing = await bc.get(path)
+        assert missing.status_code == 404 and missing.json() == seed.PAYMENT_NOT_FOUND
+
+
+async def test_payment_list_searches_filters_and_sorts(
+    bc: httpx.AsyncClient, db: Database, tenant: Tenant
+) -> None:
+    """Payment 90 (company 5707 "Cash buyer", invoices 18-19, channel 1, applied) and 92
+    (5485 "k", invoice 38, awaiting processing); then 93 (5485, external ids, refunded)."""
+    await _seed_world(bc, db, tenant)
+    third = {
+        "lineItems": [{"invoiceId": 38, "amount": "1"}],
+        "currency": "USD",
+        "customerId": "5485",
+        "externalId": "EXT-7",
+        "externalCustomerId": "ERP-5485",
+        "processingStatus": 4,
+        "channelId": 2,
+    }
+    assert ok(await bc.post("/payments/offline", json=third)) == {"paymentId": 93}
+
+    async def ids(**params: Any) -> list[int]:
+        return [p["id"] for p in ok(await bc.get("/payments", params=params))]
+
+    assert await ids(customerName="Cash") == [90]
+    assert await ids(customerName="k") == [93, 92]
+    assert await ids(customerName="nobody") == []
+    assert await ids(invoiceId=38) == [93, 92]
+    assert await ids(invoiceId=18) == [90]
+    assert await ids(invoiceId=777) == []
+    assert await ids(channelIds=[1, 2]) == [93, 90]
+    assert await ids(q="92", searchBy="id") == [92]
+    assert await ids(q="abc", searchBy="id") == []
+    assert await ids(q="54", searchBy="customerId") == [93, 92]
+    assert await ids(q="EXT", searchBy="externalId") == [93]
+    assert await ids(q="ERP", searchBy="externalCustomerId") == [93]
+    assert await ids(q="90") == [90]  # the id, without searchBy
+    assert await ids(q="5707") == [90]  # the customerId
+    assert await ids(sortBy="customerId", orderBy="ASC") == [92, 93, 90]
+    assert await ids(sortBy="appliedStatus", orderBy="ASC") == [93, 90, 92]
+    paged = [
+        p["id"]
+        for offset in (0, 1, 2)
+        for p in ok(
+            await bc.get(
+                "/payments", params={"sortBy": "appliedStatus", "limit": 1, "offset": offset}
+            )
+        )
+    ]
+    assert paged == [92, 90, 93]
+    native = (
+        await tenant.client.get("/v1/payments", params={"sort": "applied", "limit": 1})
+    ).json()
+    follow = {"sort": "applied", "limit": 2, "cursor": native["next_cursor"]}
+    rest = (await tenant.client.get("/v1/payments", params=follow)).json()["data"]
+    assert [p["number"] for p in [*native["data"], *rest]] == [92, 90, 93]
+    bad = await bc.get("/payments", params={"searchBy": "payerName", "q": "x"})
+    assert bad.status_code == 422 and bad.json()["meta"]["message"] == "Validation Error"
+    customers = (await tenant.client.get("/v1/customers", params={"limit": 100})).json()["data"]
+    k = next(c for c in customers if c["external_id"] == "5485")
+    change = {"external_id": "K-1", "first_name": "Kay", "last_name": "Trading"}
+    assert (await tenant.client.patch(f"/v1/customers/{k['id']}", json=change)).status_code == 200
+    renamed = ok(await bc.get("/payments/92"))
+    assert (renamed["customerId"], renamed["customerName"]) == ("K-1", "Kay Trading")
+    assert await ids(customerName="Kay T") == [93, 92]
+    assert await ids(q="K-", searchBy="customerId") == [93, 92]

@@ -11,7 +11,7 @@ from typing import Any
 
 from tillroll.b2b import audit
 from tillroll.b2b.invoices import check_customer
-from tillroll.b2b.refs import customer_ref
+from tillroll.b2b.refs import company, name_of, ref_of
 from tillroll.b2b.repository import LIVE, B2BRepository, Filter, Listing, new_row
 from tillroll.b2b.schemas import (
     HOLDS_BALANCE,
@@ -50,13 +50,20 @@ _COPIED = (
 )
 
 
+_SEARCHED = ("external_id", "external_customer_id", "customer_ref")
+_ON_INVOICE = (
+    f"id IN (SELECT payment_id FROM {LINES.name} WHERE merchant_id = :m "
+    f"AND invoice_id = :f_invoice AND {LIVE})"
+)
+
+
 class PaymentService:
     async def record(
         self, conn: Connection, merchant_id: uuid.UUID, actor: str, body: PaymentCreate
     ) -> Payment:
         """The payment, its receipt and lines; the invoices' balances moved (422 naming the
         numbers when an allocation does not fit)."""
-        ref = await self._check(conn, merchant_id, body)
+        ref, name = await self._check(conn, merchant_id, body)
         repo = B2BRepository.of(conn)
         ids = [a.invoice_id for a in body.allocations]
         rows = await repo.lock_invoices(merchant_id, ids, INVOICE_COLUMNS)
@@ -68,7 +75,8 @@ class PaymentService:
         if holds:
             pairs = [(invoices[a.invoice_id], a.amount) for a in body.allocations]
             balances = await _move(repo, merchant_id, pairs, now)
-        payment_id = await self._insert(repo, merchant_id, body, ref, invoices, holds, now)
+        company_of = (ref, name)
+        payment_id = await self._insert(repo, merchant_id, body, company_of, invoices, holds, now)
         payment = await self.get(conn, merchant_id, payment_id)
         changes = {
             "total": body.total,
@@ -83,26 +91,29 @@ class PaymentService:
         )
         return payment
 
-    async def _check(self, conn: Connection, merchant_id: uuid.UUID, body: PaymentCreate) -> str:
-        """The rules on the body alone; the company's `customer_ref`."""
+    async def _check(
+        self, conn: Connection, merchant_id: uuid.UUID, body: PaymentCreate
+    ) -> tuple[str, str]:
+        """The rules on the body alone; the company's `customer_ref` and name."""
         if not is_currency(body.currency):
             raise InvalidInput.field("currency", f"{body.currency!r} is not an ISO 4217 code")
-        ref = await customer_ref(conn, merchant_id, body.customer_id, "customer_id")
+        found = await company(conn, merchant_id, body.customer_id, "customer_id")
         if body.payer_customer_id is not None:
             await check_customer(conn, merchant_id, body.payer_customer_id, "payer_customer_id")
         _check_sum(body.allocations, body.total)
-        return ref
+        return ref_of(found), name_of(found)
 
     async def _insert(
         self,
         repo: B2BRepository,
         merchant_id: uuid.UUID,
         body: PaymentCreate,
-        ref: str,
+        company_of: tuple[str, str],
         invoices: dict[uuid.UUID, Invoice],
         holds: bool,
         now: datetime,
     ) -> uuid.UUID:
+        ref, name = company_of
         copied = {n: getattr(body, n) for n in _COPIED}
         copied["payer_customer_id"] = body.payer_customer_id or body.customer_id
         payment = new_row(
@@ -116,6 +127,8 @@ class PaymentService:
             applied=holds,
             funding_status=body.funding_status,
             channel_id=body.channel_id,
+            customer_ref=ref,
+            customer_name=name,
         )
         receipt = new_row(
             merchant_id,
@@ -177,13 +190,33 @@ class PaymentService:
         return (await _with_lines(conn, merchant_id, [read_payment(row)]))[0]
 
     async def list(
-        self, conn: Connection, merchant_id: uuid.UUID, query: PaymentQuery
+        self,
+        conn: Connection,
+        merchant_id: uuid.UUID,
+        query: PaymentQuery,
+        *,
+        also: Mapping[str, Any] | None = None,
+        searched: Sequence[str] | None = None,
     ) -> PaymentPage:
+        """Payments with their lines. `q` also matches the columns of `also` equal to their
+        value; `searched` (the BC facade's) replaces the fields `q` is a prefix of."""
+        fields = (
+            searched
+            if searched is not None
+            else [query.search_by]
+            if query.search_by
+            else _SEARCHED
+        )
         where = (
             Filter(merchant_id)
             .equal("customer_id", query.customer_id)
             .among("processing_status", query.processing_status)
+            .among("channel_id", query.channel_id)
+            .prefix(["customer_name"], query.customer_name, key="name")
         )
+        if query.invoice_id is not None:
+            where.raw(_ON_INVOICE).params["f_invoice"] = query.invoice_id
+        where.prefix(fields, query.q, also)
         listing = Listing(query.sort, query.order, query.offset, query.limit, query.cursor)
         repo = B2BRepository.of(conn)
         items, cursor, meta = await paged(
@@ -361,12 +394,7 @@ class PaymentService:
         if not added:
             return
         first = await repo.number("payment_receipt_line", merchant_id, len(added))
-        like = next(iter(before.values()), None)
-        ref = (
-            like.customer_ref
-            if like
-            else await customer_ref(repo.conn, merchant_id, payment.customer_id, "customer_id")
-        )
+        ref = payment.customer_ref
         copied = {n: getattr(payment, n) for n in _COPIED}
         rows = [
             new_row(merchant_id, first + n, now, **copied, receipt_id=receipt[0],

@@ -25,12 +25,11 @@ from tillroll.b2b.schemas import (
 from tillroll.b2b.stored import (
     LINE_COLUMNS,
     RECEIPT_COLUMNS,
-    page_kwargs,
-    paged,
+    RawPage,
+    answer_page,
     read_line,
-    read_lines,
     read_receipt,
-    read_receipts,
+    typed_page,
 )
 from tillroll.b2b.tables import LINES, RECEIPTS
 from tillroll.errors import NotFound
@@ -52,6 +51,39 @@ def _search(
     return where.prefix([field] if field else SEARCHED, q, also)
 
 
+def _listing(query: ReceiptQuery | LineQuery) -> Listing:
+    return Listing(query.sort, query.order, query.offset, query.limit, query.cursor)
+
+
+def _receipts(merchant_id: uuid.UUID, query: ReceiptQuery) -> tuple[Filter, Listing]:
+    where = (
+        Filter(merchant_id)
+        .raw(LIVE)
+        .among("payment_status", query.payment_status)
+        .equal("customer_id", query.customer_id)
+        .equal("payer_customer_id", query.payer_customer_id)
+    )
+    return _search(where, query.q, query.search_by), _listing(query)
+
+
+def _lines(
+    merchant_id: uuid.UUID,
+    query: LineQuery,
+    receipt_id: uuid.UUID | None,
+    also: Mapping[str, Any] | None,
+) -> tuple[Filter, Listing]:
+    where = (
+        Filter(merchant_id)
+        .raw(LIVE)
+        .equal("receipt_id", receipt_id)
+        .among("payment_status", query.payment_status)
+        .equal("customer_id", query.customer_id)
+        .equal("payer_customer_id", query.payer_customer_id)
+        .equal("invoice_id", query.invoice_id)
+    )
+    return _search(where, query.q, query.search_by, also), _listing(query)
+
+
 class ReceiptService:
     async def get(self, conn: Connection, merchant_id: uuid.UUID, receipt_id: uuid.UUID) -> Receipt:
         return await self._one(conn, Filter(merchant_id).equal("id", receipt_id), receipt_id)
@@ -68,24 +100,18 @@ class ReceiptService:
     async def list(
         self, conn: Connection, merchant_id: uuid.UUID, query: ReceiptQuery
     ) -> ReceiptPage:
-        where = (
-            Filter(merchant_id)
-            .raw(LIVE)
-            .among("payment_status", query.payment_status)
-            .equal("customer_id", query.customer_id)
-            .equal("payer_customer_id", query.payer_customer_id)
+        where, listing = _receipts(merchant_id, query)
+        return await typed_page(
+            B2BRepository.of(conn), RECEIPTS, Receipt, ReceiptPage, where, listing
         )
-        listing = Listing(query.sort, query.order, query.offset, query.limit, query.cursor)
-        found = await paged(
-            B2BRepository.of(conn),
-            RECEIPTS,
-            RECEIPT_COLUMNS,
-            read_receipts,
-            _search(where, query.q, query.search_by),
-            listing,
-            "total",
-        )
-        return ReceiptPage(**page_kwargs(*found))
+
+    async def list_answer(
+        self, conn: Connection, merchant_id: uuid.UUID, query: ReceiptQuery
+    ) -> ReceiptPage | RawPage:
+        """`list` as the native API answers it (`stored.answer_page`)."""
+        where, listing = _receipts(merchant_id, query)
+        repo = B2BRepository.of(conn)
+        return await answer_page(repo, RECEIPTS, Receipt, ReceiptPage, where, listing)
 
     async def line(
         self,
@@ -117,26 +143,25 @@ class ReceiptService:
         field: a payer or invoice `q` names)."""
         if receipt_id is not None:
             await self.get(conn, merchant_id, receipt_id)
-        where = (
-            Filter(merchant_id)
-            .raw(LIVE)
-            .equal("receipt_id", receipt_id)
-            .among("payment_status", query.payment_status)
-            .equal("customer_id", query.customer_id)
-            .equal("payer_customer_id", query.payer_customer_id)
-            .equal("invoice_id", query.invoice_id)
+        where, listing = _lines(merchant_id, query, receipt_id, also)
+        return await typed_page(
+            B2BRepository.of(conn), LINES, ReceiptLine, LinePage, where, listing
         )
-        listing = Listing(query.sort, query.order, query.offset, query.limit, query.cursor)
-        found = await paged(
-            B2BRepository.of(conn),
-            LINES,
-            LINE_COLUMNS,
-            read_lines,
-            _search(where, query.q, query.search_by, also),
-            listing,
-            "amount",
+
+    async def lines_answer(
+        self,
+        conn: Connection,
+        merchant_id: uuid.UUID,
+        query: LineQuery,
+        receipt_id: uuid.UUID | None = None,
+    ) -> LinePage | RawPage:
+        """`lines` as the native API answers it (`stored.answer_page`)."""
+        if receipt_id is not None:
+            await self.get(conn, merchant_id, receipt_id)
+        where, listing = _lines(merchant_id, query, receipt_id, None)
+        return await answer_page(
+            B2BRepository.of(conn), LINES, ReceiptLine, LinePage, where, listing
         )
-        return LinePage(**page_kwargs(*found))
 
     async def delete(
         self, conn: Connection, merchant_id: uuid.UUID, actor: str, receipt_id: uuid.UUID

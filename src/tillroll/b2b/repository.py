@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from tillroll.b2b.tables import AUDIT, INVOICES, LINES, PAYMENTS, RECEIPTS
@@ -12,7 +13,7 @@ from tillroll.kit.db import Row
 from tillroll.kit.ids import uuid7
 from tillroll.kit.pagination import decode_cursor, encode_cursor
 from tillroll.kit.repository import Repository, in_list, next_number, to_json
-from tillroll.kit.tables import DATE, TIMESTAMPTZ, UUID, Table
+from tillroll.kit.tables import BIGINT, DATE, INTEGER, TEXT, TIMESTAMPTZ, UUID, Table
 
 LIVE = "deleted_at IS NULL"
 _TOP = chr(0x10FFFF)  # sorts after every other character: `q <= col < q + _TOP` is a prefix
@@ -28,6 +29,7 @@ _CURSOR_KINDS: dict[str, type] = {
     "external_customer_id": str,
     "transaction_type": str,
     "reference_number": str,
+    "applied": bool,
 }
 
 
@@ -52,16 +54,21 @@ class Filter:
         return self
 
     def prefix(
-        self, columns: Sequence[str], text: str | None, also: Mapping[str, Any] | None = None
+        self,
+        columns: Sequence[str],
+        text: str | None,
+        also: Mapping[str, Any] | None = None,
+        key: str = "q",
     ) -> Filter:
         """Rows whose value in any of `columns` starts with `text` (case-sensitive; one
-        index range per column), or whose column in `also` equals its value."""
+        index range per column), or whose column in `also` equals its value. `key` names
+        the parameters (a second prefix term needs its own)."""
         if text is not None:
-            ranges = [f"({c} >= :q AND {c} < :q_top)" for c in columns]
-            ranges += [f"{c} = :q_{c}" for c in also or {}]
-            self.terms.append("(" + " OR ".join(ranges) + ")")
-            self.params.update(q=text, q_top=text + _TOP)
-            self.params.update({f"q_{c}": v for c, v in (also or {}).items()})
+            ranges = [f"({c} >= :{key} AND {c} < :{key}_top)" for c in columns]
+            ranges += [f"{c} = :{key}_{c}" for c in also or {}]
+            self.terms.append("(" + " OR ".join(ranges or ["FALSE"]) + ")")
+            self.params.update({key: text, f"{key}_top": text + _TOP})
+            self.params.update({f"{key}_{c}": v for c, v in (also or {}).items()})
         return self
 
     def raw(self, term: str) -> Filter:
@@ -120,6 +127,30 @@ class B2BRepository(Repository):
         self, table: Table, names: Sequence[str], where: Filter, listing: Listing
     ) -> tuple[list[Row], str | None]:
         """One page in `listing`'s order (ties by `number`), and the next page's cursor."""
+        chosen = [*names, *(n for n in (listing.sort, "number") if n not in names)]
+        select = _as_text(table, chosen, self.conn.dialect)
+        rows = await self._page(table, select, where, listing)
+        more = len(rows) > listing.limit
+        rows = rows[: listing.limit]
+        last = dict(zip(chosen, rows[-1], strict=True)) if more else None  # type: ignore[call-overload]
+        return rows, listing.cursor_of(last) if last else None
+
+    async def page_json(
+        self, table: Table, names: Sequence[str], where: Filter, listing: Listing
+    ) -> tuple[bytes, str | None]:
+        """SQLite: `page` as one JSON array of the rows' objects, built by SQLite as msgspec
+        encodes the schema of `names` (so it is decoded, or answered, as it is)."""
+        sort = _as_text(table, [listing.sort], "sqlite")
+        select = f"{_json_object(table, tuple(names))}, {sort}, number"
+        rows = await self._page(table, select, where, listing)
+        more = len(rows) > listing.limit
+        rows = rows[: listing.limit]
+        last = {listing.sort: rows[-1][1], "number": rows[-1][2]} if more else None  # type: ignore[index]
+        body = "[" + ",".join([r[0] for r in rows]) + "]"  # type: ignore[index]
+        return body.encode(), listing.cursor_of(last) if last else None
+
+    async def _page(self, table: Table, select: str, where: Filter, listing: Listing) -> list[Row]:
+        """`limit + 1` rows of `select` (one more: is there a next page?)."""
         direction = "DESC" if listing.desc else "ASC"
         params = {**where.params, "limit": listing.limit + 1, "offset": listing.offset}
         terms = where.sql
@@ -127,17 +158,12 @@ class B2BRepository(Repository):
             value, number = listing.after
             terms += f" AND ({listing.key}, number) {'<' if listing.desc else '>'} (:cv, :cn)"
             params.update(cv=_cursor_param(value, listing.sort), cn=number)
-        chosen = [*names, *(n for n in (listing.sort, "number") if n not in names)]
-        rows = await self.conn.fetchall(
-            f"SELECT {_as_text(table, chosen, self.conn.dialect)} FROM {table.name} WHERE {terms} "
+        return await self.conn.fetchall(
+            f"SELECT {select} FROM {table.name} WHERE {terms} "
             f"ORDER BY {listing.key} {direction}, number {direction} "
             "LIMIT :limit OFFSET :offset",
             params,
         )
-        more = len(rows) > listing.limit
-        rows = rows[: listing.limit]
-        last = dict(zip(chosen, rows[-1], strict=True)) if more else None  # type: ignore[call-overload]
-        return rows, listing.cursor_of(last) if last else None
 
     async def totals(self, table: Table, amount: str, where: Filter) -> list[Row]:
         """Count and sum of `amount` per currency of the rows `where` matches."""
@@ -279,6 +305,22 @@ def _as_text(table: Table, names: Sequence[str], dialect: str) -> str:
     return ", ".join(
         f"CAST({n} AS TEXT) AS {n}" if kinds[n] in _TEXT_ON_SQLITE else n for n in names
     )
+
+
+@lru_cache(maxsize=32)
+def _json_object(table: Table, names: tuple[str, ...]) -> str:
+    """`json_object('id', id, …)` of `names`; a time as msgspec writes it (`…T06:52:30Z`,
+    `….123400Z`) from its stored fixed-width text (`….000000+00:00`, kit/db.py)."""
+    kinds = {c.name: c.type for c in table.columns}
+    assert {kinds[n] for n in names} <= {UUID, TEXT, INTEGER, BIGINT, TIMESTAMPTZ}, names
+
+    def value(n: str) -> str:
+        if kinds[n] != TIMESTAMPTZ:
+            return n
+        whole, fraction = f"substr({n}, 1, 19)", f"substr({n}, 1, 26)"
+        return f"CASE WHEN substr({n}, 21, 6) = '000000' THEN {whole} ELSE {fraction} END || 'Z'"
+
+    return "json_object(" + ", ".join(f"'{n}', {value(n)}" for n in names) + ")"
 
 
 def _encoded(table: Table, row: Mapping[str, Any]) -> dict[str, Any]:

@@ -174,19 +174,43 @@ class Payment(Schema):
     updated_at: datetime
     funding_status: int
     channel_id: int | None
+    customer_ref: CustomerRef
+    customer_name: Annotated[str, Meta(description="The company's first and last name.")]
     receipt_id: uuid.UUID | None = None
     lines: list[PaymentLine] = []
+
+
+PaymentSort = Literal[
+    "created_at",
+    "updated_at",
+    "total",
+    "processing_status",
+    "funding_status",
+    "applied",
+    "customer_ref",
+    "external_customer_id",
+]
+PaymentSearch = Literal["external_id", "external_customer_id", "customer_ref"]
 
 
 class PaymentQuery(Schema):
     limit: Limit = 50
     offset: Offset = 0
     cursor: str | None = None
-    sort: Literal["created_at", "updated_at", "total", "processing_status", "funding_status"] = (
-        "created_at"
-    )
+    sort: PaymentSort = "created_at"
     order: Order = "desc"
+    q: Annotated[Search | None, Meta(description="Prefix searched in `search_by`.")] = None
+    search_by: Annotated[
+        PaymentSearch | None, Meta(description="One field; all three when omitted.")
+    ] = None
     customer_id: uuid.UUID | None = None
+    customer_name: Annotated[Search | None, Meta(description="Prefix of the company's name.")] = (
+        None
+    )
+    invoice_id: Annotated[
+        uuid.UUID | None, Meta(description="Payments with a live line on this invoice.")
+    ] = None
+    channel_id: list[ChannelId] = []
     processing_status: list[Status] = []
 
 

@@ -1,4 +1,4 @@
-"""The b2b domain's tables (migrations 0013 and 0021)."""
+"""The b2b domain's tables (migrations 0013, 0021 and 0024)."""
 
 from __future__ import annotations
 
@@ -47,6 +47,8 @@ PAYMENTS = Table(
     *_STAMPS,
     col("funding_status", INTEGER),
     col("channel_id", INTEGER, null=True),
+    col("customer_ref", TEXT),
+    col("customer_name", TEXT),
     primary_key=("merchant_id", "id"),
     unique=[("merchant_id", "number")],
 )

@@ -17,6 +17,7 @@ from tillroll.b2b.audit import who
 from tillroll.b2b.invoices import invoice as invoice_service
 from tillroll.b2b.payments import payment as payment_service
 from tillroll.b2b.receipts import receipt as receipt_service
+from tillroll.branches.service import branch as branch_service
 from tillroll.compat.bigcommerce import translate
 from tillroll.compat.bigcommerce.schemas import (
     Id,
@@ -406,24 +407,69 @@ async def _allocations(
 
 
 _PAYMENT_SORT = {
-    "createdAt": "created_at",
-    "updatedAt": "updated_at",
+    "moduleName": "created_at",  # one module (`payments_offline`): ties in creation order
     "processingStatus": "processing_status",
+    "appliedStatus": "applied",
+    "createdAt": "created_at",
+    "customerId": "customer_ref",
+    "externalCustomerId": "external_customer_id",
     "fundingStatus": "funding_status",
+    "updatedAt": "updated_at",
     "totalAmount": "total",
 }
+_PAYMENT_SEARCH = {
+    "customerId": "customer_ref",
+    "externalId": "external_id",
+    "externalCustomerId": "external_customer_id",
+}
+
+
+def _payment_search(q: str | None, by: str | None) -> dict[str, Any] | None:
+    """BC's `q` + `searchBy` on payments as native `list` arguments (None: matches
+    nothing): `id` is the exact payment id; without `searchBy` every field."""
+    number = int(q) if q and q.isascii() and q.isdigit() and len(q) < 10 else None
+    also = {"number": number} if number is not None else None
+    if q is None or by in _PAYMENT_SEARCH:
+        return {"q": q, "search_by": _PAYMENT_SEARCH.get(by or "")}
+    if by is None:
+        return {"q": q, "also": also}
+    return None if also is None else {"q": q, "also": also, "searched": ()}
+
+
+async def _channels(conn: Connection, merchant_id: uuid.UUID, found: list[Any]) -> dict[int, str]:
+    """Channel id → the name of the branch with that number (the store it names)."""
+    names = {}
+    for number in sorted({p.channel_id for p in found if p.channel_id is not None}):
+        branch = await branch_service.by_number(conn, merchant_id, number)
+        if branch is not None:
+            names[number] = branch.name
+    return names
 
 
 @router.get("/payments", access=Access.read, errors=(422,))
 async def list_payments(call: Call, query: PaymentsQuery) -> Envelope:
-    """Payments with their line items."""
+    """Payments with their line items; BC's sort, search and filters."""
     store, m = _store(call), call.principal.merchant_id
-    native_query = native.PaymentQuery(
-        **_paging(query, _PAYMENT_SORT), processing_status=query.processing_status
+    search = _payment_search(query.q, query.search_by)
+    invoice = (
+        None if query.invoice_id is None else await _invoice(call.conn, m, str(query.invoice_id))
     )
-    page = await payment_service.list(call.conn, m, native_query)
+    if search is None or (query.invoice_id is not None and invoice is None):
+        return _listed([], _EMPTY)
+    options = {k: search.pop(k) for k in ("also", "searched") if k in search}
+    native_query = native.PaymentQuery(
+        **_paging(query, _PAYMENT_SORT),
+        **search,
+        processing_status=query.processing_status,
+        customer_name=query.customer_name,
+        invoice_id=invoice.id if invoice else None,
+        channel_id=query.channel_ids,
+    )
+    page = await payment_service.list(call.conn, m, native_query, **options)
     refs = await Refs.load(call.conn, m, _customers(page.data))
-    return _listed([translate.payment(p, refs, store) for p in page.data], page.meta)
+    channels = await _channels(call.conn, m, page.data)
+    data = [translate.payment(p, refs, store, channels) for p in page.data]
+    return _listed(data, page.meta)
 
 
 @router.get("/payments/{payment_id}", access=Access.read, errors=(404,))
@@ -432,7 +478,15 @@ async def get_payment(call: Call, payment_id: Id) -> Envelope:
     store, m = _store(call), call.principal.merchant_id
     found = await _payment(call, payment_id)
     refs = await Refs.load(call.conn, m, _customers([found]))
-    return _ok(translate.payment(found, refs, store))
+    channels = await _channels(call.conn, m, [found])
+    return _ok(translate.payment(found, refs, store, channels))
+
+
+@router.get("/payments/{payment_id}/transactions", access=Access.read, errors=(404,))
+async def payment_transactions(call: Call, payment_id: Id) -> Envelope:
+    """A payment's transactions: an offline payment's one (no gateway data)."""
+    _store(call)
+    return _ok(translate.transactions(await _payment(call, payment_id)))
 
 
 @router.route(

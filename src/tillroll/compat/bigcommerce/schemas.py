@@ -78,9 +78,21 @@ class LinesQuery(ListQuery, forbid_unknown_fields=True):
 
 class PaymentsQuery(ListQuery, forbid_unknown_fields=True):
     sort_by: Literal[
-        "createdAt", "updatedAt", "processingStatus", "fundingStatus", "totalAmount"
+        "moduleName",
+        "processingStatus",
+        "appliedStatus",
+        "createdAt",
+        "customerId",
+        "externalCustomerId",
+        "fundingStatus",
+        "updatedAt",
+        "totalAmount",
     ] = "createdAt"
+    search_by: Literal["id", "customerId", "externalId", "externalCustomerId"] | None = None
+    customer_name: Annotated[str, Meta(min_length=1, max_length=128)] | None = None
+    invoice_id: Id | None = None
     processing_status: list[Status] = []
+    channel_ids: list[Id] = []
 
 
 class InvoicesQuery(ListQuery, forbid_unknown_fields=True):
@@ -212,14 +224,26 @@ class PaymentLineItem(Out):
     amount: Amount
 
 
+class Transaction(Out):
+    """A payment's transaction: an offline one (no gateway, card or raw gateway data)."""
+
+    memo: str
+    type: str
+    raw_transaction: None
+
+
+class ModuleData(Out):
+    transactions: list[Transaction]
+
+
 class Payment(Out):
     id: int
     created_at: int
     updated_at: int
     store_hash: str
     customer_id: str
-    external_id: str
-    external_customer_id: str
+    external_id: Annotated[str | None, Meta(description="null when none, as BC's payments.")]
+    external_customer_id: str | None
     payer_name: str
     payer_customer_id: str
     details: Memo
@@ -232,6 +256,10 @@ class Payment(Out):
     line_items: list[PaymentLineItem]
     allowed_operations: list[int]
     channel_id: int | None
+    module_data: ModuleData
+    customer_name: str
+    allowed_statuses: list[int]
+    channel_name: Annotated[str | None, Meta(description="The branch numbered `channelId`.")]
 
 
 class Invoice(Out):

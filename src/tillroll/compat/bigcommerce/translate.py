@@ -16,11 +16,13 @@ from tillroll.compat.bigcommerce.schemas import (
     Amount,
     Invoice,
     Memo,
+    ModuleData,
     Payment,
     PaymentLineItem,
     Receipt,
     ReceiptDetails,
     ReceiptLine,
+    Transaction,
 )
 from tillroll.customers.service import customer as customer_service
 from tillroll.errors import InvalidInput
@@ -121,7 +123,16 @@ def line(x: native.ReceiptLine, refs: Refs, store: str) -> ReceiptLine:
     )
 
 
-def payment(p: native.Payment, refs: Refs, store: str) -> Payment:
+OFFLINE = "payments_offline"
+"""BC's `moduleName` of an offline payment: every payment Tillroll records is one."""
+
+
+def transactions(p: native.Payment) -> list[Transaction]:
+    """Its one transaction, as BC shows an offline payment's."""
+    return [Transaction(memo=p.memo, type="OfflineTransaction", raw_transaction=None)]
+
+
+def payment(p: native.Payment, refs: Refs, store: str, channels: dict[int, str]) -> Payment:
     items = [
         PaymentLineItem(
             payment_id=p.number,
@@ -138,12 +149,12 @@ def payment(p: native.Payment, refs: Refs, store: str) -> Payment:
         updated_at=unix(p.updated_at),
         store_hash=store,
         customer_id=refs(p.customer_id),
-        external_id=p.external_id or "",
-        external_customer_id=p.external_customer_id or "",
+        external_id=p.external_id,
+        external_customer_id=p.external_customer_id,
         payer_name=p.payer_name,
         payer_customer_id=refs(p.payer_customer_id),
         details=Memo(memo=p.memo),
-        module_name=p.payment_type,
+        module_name=OFFLINE,
         processing_status=p.processing_status,
         applied_status=int(p.applied),
         funding_status=p.funding_status,
@@ -152,6 +163,10 @@ def payment(p: native.Payment, refs: Refs, store: str) -> Payment:
         line_items=items,
         allowed_operations=[1] if p.applied else ([0] if holds else []),
         channel_id=p.channel_id,
+        module_data=ModuleData(transactions=transactions(p)),
+        customer_name=p.customer_name,
+        allowed_statuses=[1, 2, 3, 4],
+        channel_name=None if p.channel_id is None else channels.get(p.channel_id),
     )
 
 
