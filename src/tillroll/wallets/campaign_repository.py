@@ -53,17 +53,20 @@ class CampaignRepository(TableRepository[Campaign]):
     async def receipt_entries(
         self, merchant_id: uuid.UUID, receipt_ids: Sequence[uuid.UUID]
     ) -> list[Row]:
-        """The campaign entries of the receipts, with their wallet and campaign: one query."""
+        """The entries the receipts wrote (earns and clawbacks with their campaign, voucher
+        restores of a return, whose campaign is null), with their wallet: one query."""
         if not receipt_ids:
             return []
         marks, params = in_list("r", receipt_ids)
         return await self.conn.fetchall(
             "SELECT e.receipt_id, e.wallet_id, e.campaign_id, e.amount, e.balance_after, e.seq, "
-            "w.kind, w.title AS wallet_title, c.title AS campaign_title FROM wallet_entries e "
+            "e.reason, w.kind, w.title AS wallet_title, c.title AS campaign_title "
+            "FROM wallet_entries e "
             "JOIN wallets w ON w.merchant_id = e.merchant_id AND w.id = e.wallet_id "
-            "JOIN campaigns c ON c.merchant_id = e.merchant_id AND c.id = e.campaign_id "
+            "LEFT JOIN campaigns c ON c.merchant_id = e.merchant_id AND c.id = e.campaign_id "
             f"WHERE e.merchant_id = :m AND e.receipt_id IN {marks} "
-            "AND e.reason IN ('purchase_earn', 'refund_clawback') ORDER BY e.receipt_id, e.seq",
+            "AND e.reason IN ('purchase_earn', 'refund_clawback', 'redemption_cancel') "
+            "ORDER BY e.receipt_id, e.wallet_id, e.seq",
             {"m": merchant_id, **params},
         )
 
