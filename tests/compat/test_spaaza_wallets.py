@@ -108,3 +108,6 @@ async def test_a_return_shows_the_wallet_voucher_it_restores(tenant: Tenant) -> 
         "total": 8.0, "title": "ACME Bucks",
     }  # fmt: skip
     assert got["points_wallet"] == {"contributions": [], "total": 0, "title": ""}
+    listed = (await spaaza_get(tenant, "/get-receipts", chain_id=tenant.number)).json()
+    by_number = {r["id"]: r for r in listed["results"]["receipts"]}
+    assert by_number[stored["number"]]["monetary_wallet"] == got["monetary_wallet"]
