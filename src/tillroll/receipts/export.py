@@ -29,7 +29,7 @@ from tillroll.kit.db import Connection, Database, SQLiteDatabase, sqlite_connect
 from tillroll.receipts import references
 from tillroll.receipts.repository import ReceiptFilter, ReceiptRepository
 from tillroll.receipts.schemas import Receipt
-from tillroll.wallets.receipt_view import receipt_wallets, with_wallets
+from tillroll.wallets.receipt_view import any_receipt_wallets, receipt_wallets, with_wallets
 
 log = logging.getLogger("tillroll.export")
 
@@ -265,8 +265,10 @@ async def _branch_codes(db: Database, merchant_id: uuid.UUID, ids: list[Any]) ->
 async def _wallet_cells(db: Database, merchant_id: uuid.UUID, ids: list[Any]) -> dict[Any, str]:
     """Receipt id (as the reader returned it) → its four wallet cells: what it added to (or
     took from) each wallet and the balance right after; one query for the batch."""
-    by_id = {as_uuid(i): i for i in ids}
     async with db.transaction(write=False) as conn:
+        if not await any_receipt_wallets(conn, merchant_id):
+            return {}
+        by_id = {as_uuid(i): i for i in ids}
         found = await receipt_wallets(conn, merchant_id, list(by_id))
     cells: dict[Any, str] = {}
     for receipt_id in {r for r, _ in found}:

@@ -51,6 +51,15 @@ class CampaignRepository(TableRepository[Campaign]):
         found = [_EARNING(r) for r in rows]
         return [e for e in found if (e["of_receipt_id"], e["of_line_no"]) in wanted]
 
+    async def any_receipt_entries(self, merchant_id: uuid.UUID) -> bool:
+        """Whether any receipt of the merchant wrote a wallet entry (one index probe)."""
+        found = await self.conn.fetchval(
+            "SELECT 1 FROM wallet_entries WHERE merchant_id = :m AND receipt_id IS NOT NULL "
+            "LIMIT 1",
+            {"m": merchant_id},
+        )
+        return found is not None
+
     async def receipt_entries(
         self, merchant_id: uuid.UUID, receipt_ids: Sequence[uuid.UUID]
     ) -> list[Row]:

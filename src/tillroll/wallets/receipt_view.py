@@ -59,6 +59,12 @@ async def receipt_wallets(
     return wallets
 
 
+async def any_receipt_wallets(conn: Connection, merchant_id: uuid.UUID) -> bool:
+    """Whether any receipt of the merchant touched a wallet: an export of a merchant
+    without wallets skips `receipt_wallets` (one index probe per batch instead)."""
+    return await CampaignRepository.of(conn).any_receipt_entries(merchant_id)
+
+
 def vouchers(receipt: Receipt) -> list[BasketVoucher]:
     """The receipt's basket vouchers; a redemption code's is a `wallet` voucher."""
     return [
