@@ -239,17 +239,22 @@ async def _claw(book: Book, claws: list[Claw]) -> list[dict[str, Any]]:
     ledger = await repo.earnings_of_lines(book.merchant_id, [c.of for c in claws])
     ledger = [r for r in ledger if r["wallet_id"] == book.id]
     due: dict[tuple[uuid.UUID, str, uuid.UUID], list[tuple[Claw, int]]] = defaultdict(list)
+    zero: list[dict[str, Any]] = []
     for claw in claws:
         mine = [r for r in ledger if (r["of_receipt_id"], r["of_line_no"]) == claw.of]
         for got in (r for r in mine if r["cause"] == EARN):
             same = [r for r in mine if r["campaign_id"] == got["campaign_id"]]
             amount = _clawback(claw, got, same)
+            # kept even when it rounds to 0: the quantity returned counts for later returns
+            # (a 0 row names the earn's entry, no entry moved anything)
+            row = _row(book, got["entry_id"], claw.receipt_id, claw.line_no, got["campaign_id"],
+                       claw.cause, claw.of, claw.quantity, -amount)  # fmt: skip
+            ledger.append(row)
             if amount > 0:
                 due[(claw.receipt_id, claw.cause, got["campaign_id"])].append((claw, amount))
-                ledger.append(_row(book, book.id, claw.receipt_id, claw.line_no,
-                                   got["campaign_id"], claw.cause, claw.of, claw.quantity,
-                                   -amount))  # fmt: skip
-    rows = []
+            else:
+                zero.append(row)
+    rows = zero
     for (receipt_id, cause, campaign_id), parts in due.items():
         entry = await book.debit(
             sum(a for _, a in parts), "refund_clawback", overdraft=True, receipt_id=receipt_id,
