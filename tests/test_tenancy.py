@@ -61,6 +61,7 @@ SAMPLE_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/v1/shipments/{shipment_id}/events"): {"status": "in_transit"},
     ("POST", "/v1/products/{product_id}/subscriptions"): {"email": "hijack@example.com"},
     ("PATCH", "/v1/campaigns/{campaign_id}"): {"title": "Hijacked"},
+    ("PATCH", "/v1/loyalty-levels/{programme_id}"): {"name": "Hijacked"},
 }  # fmt: skip
 
 

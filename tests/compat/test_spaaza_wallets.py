@@ -16,7 +16,14 @@ from tests.compat.test_spaaza import (
     spaaza_get,
 )
 from tests.conftest import Tenant
-from tests.factories import created, make_customer, receipt, simple_receipt
+from tests.factories import (
+    created,
+    make_customer,
+    receipt,
+    return_line,
+    simple_receipt,
+    with_lines,
+)
 
 EARN_BIG = {"title": "Earn big on every purchase", "kind": "percent_back", "percent": "10",
             "wallet_title": "ACME Bucks"}  # fmt: skip
@@ -76,3 +83,31 @@ async def test_claim_basket_earns_what_the_basket_would_have(tenant: Tenant) -> 
     error_of(unknown, 404, "basket_not_found")
     page = await created(await tenant.client.get(f"/v1/customers/{shopper['id']}/wallets"), 200)
     assert sorted(w["balance"] for w in page["data"]) == [30, 300]
+
+
+async def test_a_return_shows_the_wallet_voucher_it_restores(tenant: Tenant) -> None:
+    _, shopper = await shop(tenant)
+    c = tenant.client
+    opened = {"kind": "credit", "title": "ACME Bucks"}
+    wallet = await created(await c.post(f"/v1/customers/{shopper['id']}/wallets", json=opened))
+    credited = await c.post(f"/v1/wallets/{wallet['id']}/entries", json={"amount": 1000},
+                            headers={"Idempotency-Key": "spaaza-restore-1"})  # fmt: skip
+    assert credited.status_code == 201, credited.text
+    made = await created(await c.post(f"/v1/customers/{shopper['id']}/redemptions",
+                                      json={"wallet": wallet["id"], "amount": 300}))  # fmt: skip
+    body = simple_receipt("SR-1", customer={"id": shopper["id"]})  # 3 × 10.00
+    voucher = {"amount": 300, "kind": "voucher", "code": made["code"], "description": "Bucks"}
+    body.update(discounts=[voucher], discount_total=300, total=body["total"] - 300)
+    await created(await c.post("/v1/receipts", json=body))
+    back = with_lines("SR-1-R", [return_line("-1", receipt_external_id="SR-1")],
+                      customer={"id": shopper["id"]})  # fmt: skip
+    stored = await created(await c.post("/v1/receipts", json=back))
+    got = (await spaaza_get(tenant, f"/receipts/{stored['number']}")).json()
+    assert got["monetary_wallet"] == {
+        "contributions": [{"amount": 1.0, "campaign_title": "Wallet voucher restored"}],
+        "total": 8.0, "title": "ACME Bucks",
+    }  # fmt: skip
+    assert got["points_wallet"] == {"contributions": [], "total": 0, "title": ""}
+    listed = (await spaaza_get(tenant, "/get-receipts", chain_id=tenant.number)).json()
+    by_number = {r["id"]: r for r in listed["results"]["receipts"]}
+    assert by_number[stored["number"]]["monetary_wallet"] == got["monetary_wallet"]

@@ -180,3 +180,49 @@ async def test_missing_cells_are_rendered_the_same(tenant: Tenant, db: Database)
     assert await render_missing(db) == 1
     assert await render_missing(db) == 0
     assert await export(tenant, "csv") == before
+
+
+async def test_exports_show_what_each_receipt_did_to_the_wallets(tenant: Tenant) -> None:
+    """Earns, a voucher's pro-rata restore by a return, and the balances right after, in
+    both formats, as the receipt itself shows them."""
+    from tests.factories import created, make_customer, return_line, simple_receipt, with_lines
+
+    c = tenant.client
+    percent = {"title": "5% back", "kind": "percent_back", "percent": "5"}
+    points = {"title": "Points", "kind": "points_per_amount", "points": 1, "per_amount": 100}
+    for body in (percent, points):
+        await created(await c.post("/v1/campaigns", json=body))
+    shopper = await make_customer(c)
+    buy = simple_receipt("W-1", customer={"id": shopper["id"]})  # 3 × 10.00: 150 and 30 points
+    await created(await c.post("/v1/receipts", json=buy))
+    wallets = (await c.get(f"/v1/customers/{shopper['id']}/wallets")).json()["data"]
+    credit = next(w for w in wallets if w["kind"] == "credit")
+    code = await created(await c.post(f"/v1/customers/{shopper['id']}/redemptions",
+                                      json={"wallet": credit["id"], "amount": 150}))  # fmt: skip
+    spend = simple_receipt("W-2", quantity="1", customer={"id": shopper["id"]})
+    voucher = {"amount": 150, "kind": "voucher", "code": code["code"]}
+    spend.update(discounts=[voucher], discount_total=150, total=spend["total"] - 150)
+    await created(await c.post("/v1/receipts", json=spend))  # its line's 10.00 earns 50 and 10
+    back = with_lines("W-2-R", [return_line("-1", receipt_external_id="W-2")])
+    await created(await c.post("/v1/receipts", json=back))  # claws 50 and 10; restores 150
+    await created(await c.post("/v1/receipts", json=receipt("ANON")))
+    cells = {
+        r["external_id"]: [r[k] for k in COLUMNS[-4:]] for r in rows(await export(tenant, "csv"))
+    }
+    assert cells == {
+        "W-1": ["150", "150", "30", "30"],
+        "W-2": ["50", "50", "10", "40"],  # the code's 150 was held before the receipt
+        "W-2-R": ["100", "150", "-10", "30"],  # -50 clawed back, +150 restored
+        "ANON": ["", "", "", ""],
+    }
+    lines = [json.loads(line) for line in (await export(tenant, "jsonl")).splitlines()]
+    for line in lines:
+        shown = (await c.get(f"/v1/receipts/{line['id']}")).json()
+        assert line["monetary_wallet"] == shown["monetary_wallet"]
+        assert line["points_wallet"] == shown["points_wallet"]
+        assert line["basket_vouchers"] == shown["basket_vouchers"]
+    by_id = {line["external_id"]: line for line in lines}
+    assert [x["campaign_title"] for x in by_id["W-2-R"]["monetary_wallet"]["contributions"]] == [
+        "5% back", "Wallet voucher restored",
+    ]  # fmt: skip
+    assert by_id["W-2"]["basket_vouchers"][0]["type"] == "wallet"

@@ -146,6 +146,24 @@ async def test_partial_returns_claw_back_exactly_what_was_earned(tenant: Tenant)
     assert reasons == ["purchase_earn", "refund_clawback", "refund_clawback", "refund_clawback"]
 
 
+async def test_a_return_that_rounds_to_nothing_still_counts_for_the_next(
+    tenant: Tenant,
+) -> None:
+    """10 % of 2 × 0.05 is 1: the first item back claws 1 × 1/2 → 0, the second 1 × 2/2 − 0."""
+    c = tenant.client
+    await campaign(c, title="10% back", kind="percent_back", percent="10")
+    shopper = await make_customer(c)
+    sale = await bought(c, simple_receipt("Z-1", quantity="2", unit_price=5), shopper)
+    assert sale["monetary_wallet"]["total"] == 1
+    for n in range(2):
+        body = with_lines(f"Z-R{n}", [return_line("-1", 5)])
+        body["lines"][0]["return_of"] = {"line_no": 1, "receipt_external_id": "Z-1"}
+        await created(await c.post("/v1/receipts", json=body))
+    wallet = (await wallets_of(c, shopper))["credit"]
+    assert wallet["balance"] == 0
+    assert [e["amount"] for e in await entries(c, wallet)] == [1, -1]
+
+
 async def test_uneven_returns_never_claw_more_than_earned(tenant: Tenant) -> None:
     c = tenant.client
     await campaign(c, title="7%", kind="percent_back", percent="7")

@@ -140,6 +140,26 @@ async def test_returns_in_parts_restore_exactly_the_voucher_amount(tenant: Tenan
     assert sum(await _restored(tenant, wallet)) == 400
 
 
+async def test_a_return_shows_its_voucher_restore_in_the_monetary_wallet(
+    tenant: Tenant,
+) -> None:
+    wallet = await make_wallet(tenant.client, title="Store credit")
+    await entry(tenant.client, wallet, 1000)
+    code = await _code(tenant, wallet, 400)
+    await _buy(tenant, _with_voucher("W-1", code["code"], 400), wallet["customer_id"])
+    back = await _buy(tenant, _return("W-1-R1", "W-1", "-1"))
+    shown = {"wallet_id": wallet["id"], "total": 733, "title": "Store credit",
+             "contributions": [{"amount": 133, "campaign_id": None,
+                                "campaign_title": "Wallet voucher restored"}]}  # fmt: skip
+    assert back["monetary_wallet"] == shown
+    assert back["points_wallet"] is None
+    again = await created(await tenant.client.get(f"/v1/receipts/{back['id']}"), 200)
+    assert again["monetary_wallet"] == shown
+    await _buy(tenant, _return("W-1-R2", "W-1", "-2"))
+    later = await created(await tenant.client.get(f"/v1/receipts/{back['id']}"), 200)
+    assert later["monetary_wallet"]["total"] == 733  # the balance right after that return
+
+
 async def test_the_restored_credit_keeps_the_expiry_of_the_lots_it_came_from(
     tenant: Tenant,
 ) -> None:

@@ -5,7 +5,8 @@ short read; nothing holds the whole result. The native CSV has its own columns (
 integer minor units, as the API; docs/exports.md). A receipt never changes, so its own cells
 (`id` … `branch_id`) are rendered once, at ingest, into `receipts.csv_cells`; an export
 adds the number, the branch's current code (asked of the branches service once per export),
-the customer (a claim sets it later) and the notes. A facade renders its own format through
+the customer (a claim sets it later), the notes and the wallet cells (asked of the wallets
+service once per batch: `wallets.receipt_view`). A facade renders its own format through
 `Reader.batches`, joining a table of its own. If the stream fails midway, the file ends with
 an error line instead of silently stopping short.
 """
@@ -28,6 +29,7 @@ from tillroll.kit.db import Connection, Database, SQLiteDatabase, sqlite_connect
 from tillroll.receipts import references
 from tillroll.receipts.repository import ReceiptFilter, ReceiptRepository
 from tillroll.receipts.schemas import Receipt
+from tillroll.wallets.receipt_view import any_receipt_wallets, receipt_wallets, with_wallets
 
 log = logging.getLogger("tillroll.export")
 
@@ -36,8 +38,10 @@ _CACHE = 100_000  # branch cells kept per export
 COLUMNS = [
     "number", "id", "external_id", "type", "issued_at", "currency", "subtotal", "tax_total",
     "shipping_total", "discount_total", "total", "is_return", "branch_id", "branch_code",
-    "customer_id", "notes", "order_status",
+    "customer_id", "notes", "order_status", "monetary_wallet_amount", "monetary_wallet_total",
+    "points_wallet_amount", "points_wallet_total",
 ]  # fmt: skip
+NO_WALLETS = ",,,"
 HEADER = ",".join(COLUMNS) + "\r\n"
 
 
@@ -178,9 +182,11 @@ def stream_csv(
     async def render(rows: Sequence[Any]) -> str:
         await codes.fill(r[1] for r in rows)
         code = codes.cells.get
+        wallet = (await _wallet_cells(db, merchant_id, [r[5] for r in rows])).get
         return "".join(
-            f"{n},{own},{code(b, '')},{c or ''},{text(notes)},{status or ''}\r\n"
-            for own, b, c, notes, status, _, _, n in await with_own_cells(
+            f"{n},{own},{code(b, '')},{c or ''},{text(notes)},{status or ''},"
+            f"{wallet(rid, NO_WALLETS)}\r\n"
+            for own, b, c, notes, status, rid, _, n in await with_own_cells(
                 db, merchant_id, rows, _fill
             )
         )
@@ -256,6 +262,23 @@ async def _branch_codes(db: Database, merchant_id: uuid.UUID, ids: list[Any]) ->
     return {i: by_id[as_uuid(i)] for i in ids if as_uuid(i) in by_id}
 
 
+async def _wallet_cells(db: Database, merchant_id: uuid.UUID, ids: list[Any]) -> dict[Any, str]:
+    """Receipt id (as the reader returned it) → its four wallet cells: what it added to (or
+    took from) each wallet and the balance right after; one query for the batch."""
+    async with db.transaction(write=False) as conn:
+        if not await any_receipt_wallets(conn, merchant_id):
+            return {}
+        by_id = {as_uuid(i): i for i in ids}
+        found = await receipt_wallets(conn, merchant_id, list(by_id))
+    cells: dict[Any, str] = {}
+    for receipt_id in {r for r, _ in found}:
+        shown = [found.get((receipt_id, kind)) for kind in ("credit", "points")]
+        cells[by_id[receipt_id]] = ",".join(
+            f"{sum(c.amount for c in w.contributions)},{w.total}" if w else "," for w in shown
+        )
+    return cells
+
+
 async def stream_jsonl(
     db: Database, merchant_id: uuid.UUID, window: Window
 ) -> AsyncIterator[bytes]:
@@ -266,7 +289,9 @@ async def stream_jsonl(
         async for rows in reader.batches(_ID_ROWS, merchant_id, window, 500):
             ids = [as_uuid(r[0]) for r in rows]
             async with db.transaction(write=False) as conn:
-                receipts = await references.get_many(conn, merchant_id, ids)
+                receipts = await with_wallets(
+                    conn, merchant_id, await references.get_many(conn, merchant_id, ids)
+                )
             rows_sent += len(receipts)
             yield b"".join(msgspec.json.encode(r) + b"\n" for r in receipts)
     except Exception as exc:

@@ -94,7 +94,9 @@ class Campaign(Schema):
 
 class Contribution(Schema):
     amount: Annotated[int, Meta(description="Minor units or points; negative: clawed back.")]
-    campaign_id: uuid.UUID
+    campaign_id: Annotated[
+        uuid.UUID | None, Meta(description="Null: a wallet voucher restored by a return.")
+    ]
     campaign_title: str
 
 

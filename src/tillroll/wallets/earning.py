@@ -29,6 +29,7 @@ from tillroll.receipts.events import RECEIPT_CLAIMED, RECEIPT_CREATED, ReceiptEv
 from tillroll.receipts.rules import quantity_micro
 from tillroll.receipts.schemas import Line
 from tillroll.receipts.service import receipt as receipt_service
+from tillroll.wallets import vouchers
 from tillroll.wallets.campaign_repository import CampaignRepository
 from tillroll.wallets.campaign_schemas import Campaign
 from tillroll.wallets.campaigns import applies, earn, eligible, shares
@@ -76,50 +77,65 @@ class Plan:
 
 @listen
 async def on_events(conn: Connection, emitted: Sequence[Emitted]) -> None:
-    """The listener: one event type per call (a stored batch), one merchant."""
+    """The listener: one event type per call (a stored batch), one merchant.
+
+    A stored receipt's earns, clawbacks and voucher codes may touch several wallets of a
+    customer: they are all planned first, then locked in id order with one statement, so
+    no two transactions ever wait for each other's wallets in opposite orders."""
     kind, merchant_id = emitted[0].type, emitted[0].merchant_id
-    if kind is RECEIPT_CREATED:
+    if kind is RECEIPT_CREATED or kind is RECEIPT_CLAIMED:
         events = [e.data for e in emitted if isinstance(e.data, ReceiptEvent)]
-        await _receipts(conn, merchant_id, events, claimed=False)
-    elif kind is RECEIPT_CLAIMED:
-        events = [e.data for e in emitted if isinstance(e.data, ReceiptEvent)]
-        await _receipts(conn, merchant_id, events, claimed=True)
+        plan = await _plan_receipts(conn, merchant_id, events, claimed=kind is RECEIPT_CLAIMED)
+        spend = await vouchers.plan(conn, merchant_id, events) if kind is RECEIPT_CREATED else None
+        if spend:
+            wallets = [*plan.earns, *plan.claws, *spend.wallets]
+            await WalletRepository.of(conn).lock_wallets(merchant_id, wallets)
+        await _apply(conn, merchant_id, plan)  # a return claws back first, then restores
+        if spend:
+            await vouchers.apply(conn, merchant_id, spend)
     elif kind is ORDER_TOTAL_LOWERED:
         for e in emitted:
             assert isinstance(e.data, TotalLowered)
             await _order_lowered(conn, merchant_id, e.data)
 
 
-async def _receipts(
+async def _plan_receipts(
     conn: Connection, merchant_id: uuid.UUID, events: list[ReceiptEvent], *, claimed: bool
-) -> None:
+) -> Plan:
     """Earn on the receipts with a customer, claw back for their return lines."""
+    plan = Plan()
     wanted = [e for e in events if e.customer_id is not None or e.is_return]
     if not wanted:
-        return
+        return plan
     buyers = [e for e in wanted if e.customer_id is not None]
     campaigns = await campaign_service.live(conn, merchant_id) if buyers else []
     if not campaigns:
         wanted = [e for e in wanted if e.is_return]
         if not wanted:
-            return
+            return plan
     lines = await receipt_service.lines_of(conn, merchant_id, [e.id for e in wanted])
-    plan = Plan()
-    for event in buyers:
-        moment = (event.claimed_at or clock.now()) if claimed else event.issued_at
-        for c in campaigns:
-            found = _earn(event, c, lines.get(event.id, []), moment)
-            if found is not None:
-                wallet_id = await _wallet_for(conn, merchant_id, found)
-                if wallet_id is not None:
-                    plan.earns[wallet_id].append(found)
+    found = [
+        got
+        for event in buyers
+        for c in campaigns
+        if (got := _earn(event, c, lines.get(event.id, []), _moment(event, claimed)))
+    ]
+    wallets = await _wallets_for(conn, merchant_id, found)
+    for got in found:
+        wallet = wallets[_kind_of(got)]
+        if _kind_of(got)[1] == "points" or wallet["currency"] == got.receipt.currency:
+            plan.earns[wallet["id"]].append(got)  # credit in another currency earns nothing
     returns = [
         Claw(e.id, line.line_no, RETURN, (line.return_of.receipt_id, line.return_of.line_no),
              -quantity_micro(line.quantity))
         for e in wanted if e.is_return for line in lines.get(e.id, []) if line.return_of
     ]  # fmt: skip
     await _plan_claws(conn, merchant_id, plan, returns)
-    await _apply(conn, merchant_id, plan)
+    return plan
+
+
+def _moment(event: ReceiptEvent, claimed: bool) -> datetime:
+    return (event.claimed_at or clock.now()) if claimed else event.issued_at
 
 
 def _earn(event: ReceiptEvent, c: Campaign, lines: list[Line], moment: datetime) -> Earn | None:
@@ -133,23 +149,42 @@ def _earn(event: ReceiptEvent, c: Campaign, lines: list[Line], moment: datetime)
     return Earn(event, c, amount, list(zip(chosen, split, strict=True)))
 
 
-async def _wallet_for(conn: Connection, merchant_id: uuid.UUID, found: Earn) -> uuid.UUID | None:
-    """The customer's wallet the campaign earns into, opened on the first earn; None for
-    credit in another currency than the customer's credit wallet holds."""
-    kind = "credit" if found.campaign.kind == "percent_back" else "points"
-    customer_id = found.receipt.customer_id
-    assert customer_id is not None
-    rows = await WalletRepository.of(conn).wallets_of(merchant_id, customer_id)
-    for w in map(read_wallet, rows):
-        if w["kind"] == kind:
-            same = kind == "points" or w["currency"] == found.receipt.currency
-            return w["id"] if same else None
-    body = WalletCreate(
-        kind=kind,  # type: ignore[arg-type]
-        currency=found.receipt.currency if kind == "credit" else None,
-        title=found.campaign.wallet_title or None,
+def _kind_of(found: Earn) -> tuple[uuid.UUID, str]:
+    """(customer, wallet kind) an earn goes into."""
+    assert found.receipt.customer_id is not None
+    return (
+        found.receipt.customer_id,
+        "credit" if found.campaign.kind == "percent_back" else "points",
     )
-    return (await wallet_service.create(conn, merchant_id, customer_id, body)).id
+
+
+async def _wallets_for(
+    conn: Connection, merchant_id: uuid.UUID, found: list[Earn]
+) -> dict[tuple[uuid.UUID, str], dict[str, Any]]:
+    """(customer, kind) → the wallet the earns go into: one query for the whole batch, and
+    the wallets of first earns opened with one statement (a credit wallet in the currency
+    of the first receipt that earns into it)."""
+    if not found:
+        return {}
+    repo = WalletRepository.of(conn)
+    have = await repo.wallets_of_customers(merchant_id, [_kind_of(f)[0] for f in found])
+    wallets = {(w["customer_id"], w["kind"]): w for w in map(read_wallet, have)}
+    missing: dict[tuple[uuid.UUID, str], WalletCreate] = {}
+    for f in found:
+        key = _kind_of(f)
+        if key not in wallets and key not in missing:
+            missing[key] = WalletCreate(
+                kind=key[1],  # type: ignore[arg-type]
+                currency=f.receipt.currency if key[1] == "credit" else None,
+                title=f.campaign.wallet_title or None,
+            )
+    if missing:
+        await wallet_service.open_absent(
+            conn, merchant_id, [(c, b) for (c, _), b in missing.items()]
+        )
+        opened = await repo.wallets_of_customers(merchant_id, [c for c, _ in missing])
+        wallets |= {(w["customer_id"], w["kind"]): w for w in map(read_wallet, opened)}
+    return wallets
 
 
 async def _plan_claws(
@@ -204,17 +239,22 @@ async def _claw(book: Book, claws: list[Claw]) -> list[dict[str, Any]]:
     ledger = await repo.earnings_of_lines(book.merchant_id, [c.of for c in claws])
     ledger = [r for r in ledger if r["wallet_id"] == book.id]
     due: dict[tuple[uuid.UUID, str, uuid.UUID], list[tuple[Claw, int]]] = defaultdict(list)
+    zero: list[dict[str, Any]] = []
     for claw in claws:
         mine = [r for r in ledger if (r["of_receipt_id"], r["of_line_no"]) == claw.of]
         for got in (r for r in mine if r["cause"] == EARN):
             same = [r for r in mine if r["campaign_id"] == got["campaign_id"]]
             amount = _clawback(claw, got, same)
+            # kept even when it rounds to 0: the quantity returned counts for later returns
+            # (a 0 row names the earn's entry, no entry moved anything)
+            row = _row(book, got["entry_id"], claw.receipt_id, claw.line_no, got["campaign_id"],
+                       claw.cause, claw.of, claw.quantity, -amount)  # fmt: skip
+            ledger.append(row)
             if amount > 0:
                 due[(claw.receipt_id, claw.cause, got["campaign_id"])].append((claw, amount))
-                ledger.append(_row(book, book.id, claw.receipt_id, claw.line_no,
-                                   got["campaign_id"], claw.cause, claw.of, claw.quantity,
-                                   -amount))  # fmt: skip
-    rows = []
+            else:
+                zero.append(row)
+    rows = zero
     for (receipt_id, cause, campaign_id), parts in due.items():
         entry = await book.debit(
             sum(a for _, a in parts), "refund_clawback", overdraft=True, receipt_id=receipt_id,

@@ -11,6 +11,7 @@ import msgspec
 from tillroll.events.catalog import EventType
 from tillroll.events.service import emit
 from tillroll.kit.db import Connection
+from tillroll.wallets.levels_schemas import Programme
 from tillroll.wallets.schemas import Entry, Redemption
 
 S = TypeVar("S", bound=msgspec.Struct)
@@ -48,6 +49,35 @@ REDEMPTION_NOT_CONSUMED = EventType(
     "redemption.not_consumed",
     VoucherNotConsumed,
     "A receipt carried a redemption code that could not be used (the receipt is kept).",
+)
+
+
+class ProgrammeChanged(msgspec.Struct, kw_only=True):
+    """A loyalty programme as it is after the change, and which of its fields changed."""
+
+    programme: Programme
+    changed: list[str]
+
+
+class ProgrammeDeleted(msgspec.Struct, kw_only=True):
+    """A loyalty programme as it was, and how many customers' standings went with it."""
+
+    programme: Programme
+    statuses_removed: int
+
+
+PROGRAMME_CREATED = EventType(
+    "loyalty.programme_created", ProgrammeChanged, "A loyalty programme was set up."
+)
+PROGRAMME_UPDATED = EventType(
+    "loyalty.programme_updated",
+    ProgrammeChanged,
+    "A loyalty programme's name, description, levels or review period changed.",
+)
+PROGRAMME_DELETED = EventType(
+    "loyalty.programme_deleted",
+    ProgrammeDeleted,
+    "A loyalty programme was deleted, with its customers' standings.",
 )
 _CODE_EVENTS = {
     "active": REDEMPTION_CREATED, "consumed": REDEMPTION_CONSUMED,

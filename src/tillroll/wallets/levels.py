@@ -14,10 +14,13 @@ from __future__ import annotations
 import uuid
 from calendar import monthrange
 from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from msgspec import UNSET, UnsetType
 
 from tillroll.customers.schemas import Customer, LoyaltyStatus
 from tillroll.customers.service import customer as customer_service
@@ -32,8 +35,22 @@ from tillroll.kit.ids import uuid7
 from tillroll.kit.repository import next_number
 from tillroll.merchants.service import merchant as merchant_service
 from tillroll.wallets.clock import clock
+from tillroll.wallets.events import (
+    PROGRAMME_CREATED,
+    PROGRAMME_DELETED,
+    PROGRAMME_UPDATED,
+    ProgrammeChanged,
+    ProgrammeDeleted,
+)
 from tillroll.wallets.levels_repository import LevelRepository
-from tillroll.wallets.levels_schemas import Level, LevelChange, Programme, ProgrammeCreate
+from tillroll.wallets.levels_schemas import (
+    Level,
+    LevelChange,
+    LevelCreate,
+    Programme,
+    ProgrammeCreate,
+    ProgrammeUpdate,
+)
 from tillroll.wallets.tables import MEMBERS, PROGRAMMES
 
 REVIEW = "loyalty.review"
@@ -105,7 +122,7 @@ class LevelService:
     async def create(
         self, conn: Connection, merchant_id: uuid.UUID, body: ProgrammeCreate
     ) -> Programme:
-        levels = _levels(body)
+        levels = _levels(body.levels)
         now = clock.now()
         starts = body.starts_at or now
         if not _EARLIEST <= starts <= now + _HORIZON:
@@ -119,6 +136,7 @@ class LevelService:
             "name": body.name, "description": body.description,
             "review_months": body.review_months, "starts_at": starts,
             "levels": levels, "last_review": 0, "created_at": now, "updated_at": now,
+            "earlier_review": None,
         }  # fmt: skip
         try:
             await repo.insert_programme(row)
@@ -126,7 +144,69 @@ class LevelService:
             raise Conflict("The merchant already has a loyalty programme.") from None
         loaded = await self._loaded(conn, row)
         await _schedule(conn, loaded, 1)
-        return _shown(loaded)
+        shown = _shown(loaded)
+        await emit(conn, merchant_id, PROGRAMME_CREATED, ProgrammeChanged(
+            programme=shown, changed=sorted(ProgrammeCreate.__struct_fields__)))  # fmt: skip
+        return shown
+
+    async def update(
+        self, conn: Connection, merchant_id: uuid.UUID, programme_id: uuid.UUID,
+        body: ProgrammeUpdate,
+    ) -> Programme:  # fmt: skip
+        """Change the programme. The reviews due are written first, by the rules they fell
+        under; the new levels judge from the next review on (a customer keeps the position
+        held); a new review period runs from the start of the current one."""
+        p = await self._caught_up(conn, merchant_id, programme_id)
+        row, now = dict(p.row), clock.now()
+        changed = [f for f in ProgrammeUpdate.__struct_fields__ if getattr(body, f) is not UNSET]
+        if not isinstance(body.name, UnsetType):
+            row["name"] = body.name
+        if not isinstance(body.description, UnsetType):
+            row["description"] = body.description
+        if not isinstance(body.levels, UnsetType):
+            row["levels"] = _levels(body.levels)
+            await _check_holders(conn, p, len(row["levels"]))
+        if not isinstance(body.review_months, UnsetType):
+            _rebase(p, row, body.review_months, now)
+        row["updated_at"] = now
+        await LevelRepository.of(conn).update_programme(row)
+        loaded = await self._loaded(conn, row)
+        if row["starts_at"] != p.row["starts_at"] or row["review_months"] != p.row["review_months"]:
+            await _schedule(conn, loaded, row["last_review"] + 1)
+        shown = _shown(loaded)
+        await emit(conn, merchant_id, PROGRAMME_UPDATED,
+                   ProgrammeChanged(programme=shown, changed=changed))  # fmt: skip
+        return shown
+
+    async def delete(
+        self, conn: Connection, merchant_id: uuid.UUID, programme_id: uuid.UUID
+    ) -> None:
+        """Delete the programme and every customer's standing in it (no review is written;
+        a review job still queued finds nothing to do)."""
+        repo = LevelRepository.of(conn)
+        found = await repo.programme(merchant_id, programme_id, lock=True)
+        if found is None:
+            raise NotFound(f"No loyalty programme {programme_id}.")
+        shown = _shown(await self._loaded(conn, read_programme(found)))
+        removed = await repo.delete_programme(merchant_id, programme_id)
+        await emit(conn, merchant_id, PROGRAMME_DELETED,
+                   ProgrammeDeleted(programme=shown, statuses_removed=removed))  # fmt: skip
+
+    async def _caught_up(
+        self, conn: Connection, merchant_id: uuid.UUID, programme_id: uuid.UUID
+    ) -> Loaded:
+        """The programme, locked, with every review due now written (404 if not ours)."""
+        found = await LevelRepository.of(conn).programme(merchant_id, programme_id, lock=True)
+        if found is None:
+            raise NotFound(f"No loyalty programme {programme_id}.")
+        p = await self._loaded(conn, read_programme(found))
+        due = p.calendar.period(clock.now())
+        if due > p.row["last_review"]:
+            await _reviewed(conn, p, None, due, write=True)
+            await LevelRepository.of(conn).reviewed(merchant_id, programme_id, due)
+            await _schedule(conn, p, due + 1)
+            p = Loaded({**p.row, "last_review": due}, p.calendar)
+        return p
 
     async def list(self, conn: Connection, merchant_id: uuid.UUID) -> list[Programme]:
         row = await LevelRepository.of(conn).programme(merchant_id)
@@ -166,17 +246,10 @@ class LevelService:
     async def review(
         self, conn: Connection, merchant_id: uuid.UUID, programme_id: uuid.UUID
     ) -> None:
-        """Write every review due now (the job; one transaction, the programme row locked)."""
-        found = await LevelRepository.of(conn).programme(merchant_id, programme_id, lock=True)
-        if found is None:
-            return
-        p = await self._loaded(conn, read_programme(found))
-        due = p.calendar.period(clock.now())
-        if due <= p.row["last_review"]:
-            return
-        await _reviewed(conn, p, None, due, write=True)
-        await LevelRepository.of(conn).reviewed(merchant_id, programme_id, due)
-        await _schedule(conn, p, due + 1)
+        """Write every review due now (the job; one transaction, the programme row locked);
+        nothing if the programme was deleted."""
+        with suppress(NotFound):
+            await self._caught_up(conn, merchant_id, programme_id)
 
 
 async def _reviewed(
@@ -220,10 +293,42 @@ async def _moved(
 
 
 async def _schedule(conn: Connection, p: Loaded, k: int) -> None:
-    """Have the review job run at R(k) (once per programme and review)."""
+    """Have the review job run at R(k) (once per programme and moment: a job left from
+    before a change of period finds no review due, and does nothing)."""
     at, pid = p.calendar.at(k), p.row["id"]
     await enqueue(conn, REVIEW, {"programme": str(pid), "at": at.isoformat()},
-                  merchant_id=p.row["merchant_id"], run_at=at, key=f"{pid}:{k}")  # fmt: skip
+                  merchant_id=p.row["merchant_id"], run_at=at,
+                  key=f"{pid}:{at.isoformat()}")  # fmt: skip
+
+
+async def _check_holders(conn: Connection, p: Loaded, count: int) -> None:
+    """A change may drop levels only when no customer holds them (409 naming them)."""
+    held = await LevelRepository.of(conn).holders_above(p.row["merchant_id"], p.row["id"], count)
+    if held:
+        names = ", ".join(f"level {n} ({p.level(n).name}): {k} customers" for n, k in held.items())
+        raise Conflict(
+            f"Customers hold the levels a programme of {count} would drop: {names}. "
+            "Keep them (rename or change their thresholds) until a review moves them."
+        )
+
+
+def _rebase(p: Loaded, row: dict[str, Any], months: int, now: datetime) -> None:
+    """A new review period: the current period (from its start) then lasts `months`, and
+    the reviews are counted again from its start; 422 if it would have ended already."""
+    if months == row["review_months"]:
+        return
+    k = p.calendar.period(now)
+    start = p.calendar.at(k) if k >= 0 else row["starts_at"]
+    ends = Calendar(start, months, p.calendar.zone).at(1)
+    if k >= 0 and ends <= now:
+        raise InvalidInput.field(
+            "review_months",
+            f"the current period began {start.isoformat()}: {months} months from then "
+            "have passed already",
+        )
+    if k >= 1:
+        row["earlier_review"] = start
+    row.update(starts_at=start, review_months=months, last_review=0)
 
 
 @handler(REVIEW, max_attempts=20)
@@ -252,16 +357,17 @@ def _status(
         points_to_proceed_next_level=None if above is None else max(0, above.threshold - earned),
         points_to_remain_current_level=max(0, here.maintenance - earned),
         maintenance_points_level=here.maintenance,
-        last_review_date=cal.at(k) if k >= 1 else None, next_review_date=cal.at(max(k, 0) + 1),
+        last_review_date=cal.at(k) if k >= 1 else p.row["earlier_review"],
+        next_review_date=cal.at(max(k, 0) + 1),
         date_reached=standing.reached_at or max(p.row["starts_at"], customer.created_at),
     )  # fmt: skip
 
 
-def _levels(body: ProgrammeCreate) -> list[Level]:
+def _levels(given: Sequence[LevelCreate]) -> list[Level]:
     """The levels, numbered, their rules checked (422 naming the level)."""
     errors: list[FieldError] = []
     made: list[Level] = []
-    for i, lv in enumerate(body.levels):
+    for i, lv in enumerate(given):
         at = f"levels[{i}]"
         keep = lv.threshold if lv.maintenance is None else lv.maintenance
         if i == 0 and lv.threshold != 0:
@@ -284,7 +390,8 @@ def _shown(p: Loaded) -> Programme:
     return Programme(
         id=row["id"], number=row["number"], name=row["name"], description=row["description"],
         review_months=row["review_months"], starts_at=row["starts_at"], levels=p.levels,
-        last_review_date=cal.at(last) if last else None, next_review_date=cal.at(max(k, 0) + 1),
+        last_review_date=cal.at(last) if last else row["earlier_review"],
+        next_review_date=cal.at(max(k, 0) + 1),
         created_at=row["created_at"],
     )  # fmt: skip
 

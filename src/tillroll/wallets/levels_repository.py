@@ -34,6 +34,40 @@ class LevelRepository(Repository):
             {"m": merchant_id, **({} if programme_id is None else {"p": programme_id})},
         )
 
+    async def update_programme(self, row: Mapping[str, Any]) -> None:
+        names = ("name", "description", "review_months", "starts_at", "levels", "last_review",
+                 "earlier_review", "updated_at")  # fmt: skip
+        sets = ", ".join(f"{n} = :{n}" for n in names)
+        await self.conn.execute(
+            f"UPDATE loyalty_programmes SET {sets} WHERE merchant_id = :merchant_id AND id = :id",
+            {**{n: row[n] for n in names}, "levels": to_json(row["levels"]),
+             "merchant_id": row["merchant_id"], "id": row["id"]},
+        )  # fmt: skip
+
+    async def delete_programme(self, merchant_id: uuid.UUID, programme_id: uuid.UUID) -> int:
+        """Delete the programme and its customers' standings; how many standings."""
+        params = {"m": merchant_id, "p": programme_id}
+        count: int = await self.conn.fetchval(
+            "SELECT COUNT(*) FROM loyalty_members WHERE merchant_id = :m AND programme_id = :p",
+            params,
+        )
+        await self.conn.execute_together([
+            ("DELETE FROM loyalty_members WHERE merchant_id = :m AND programme_id = :p", params),
+            ("DELETE FROM loyalty_programmes WHERE merchant_id = :m AND id = :p", params),
+        ])  # fmt: skip
+        return int(count)
+
+    async def holders_above(
+        self, merchant_id: uuid.UUID, programme_id: uuid.UUID, level: int
+    ) -> dict[int, int]:
+        """Level → how many customers hold it, for the levels above `level`."""
+        rows = await self.conn.fetchall(
+            "SELECT level, COUNT(*) AS n FROM loyalty_members WHERE merchant_id = :m "
+            "AND programme_id = :p AND level > :l GROUP BY level ORDER BY level",
+            {"m": merchant_id, "p": programme_id, "l": level},
+        )
+        return {r["level"]: int(r["n"]) for r in rows}
+
     async def reviewed(self, merchant_id: uuid.UUID, programme_id: uuid.UUID, k: int) -> None:
         await self.conn.execute(
             "UPDATE loyalty_programmes SET last_review = :k WHERE merchant_id = :m AND id = :p",

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from msgspec import Meta
+from msgspec import UNSET, Meta, UnsetType
 
 from tillroll.kit.money import MAX_AMOUNT
 from tillroll.kit.schemas import Schema
@@ -14,6 +14,7 @@ from tillroll.kit.schemas import Schema
 Points = Annotated[int, Meta(ge=0, le=MAX_AMOUNT, description="Points earned in a review period.")]
 Name = Annotated[str, Meta(min_length=1, max_length=100)]
 Text = Annotated[str, Meta(max_length=500)]
+Months = Annotated[int, Meta(ge=1, le=120, description="Length of a review period, in months.")]
 
 
 class LevelCreate(Schema):
@@ -45,14 +46,33 @@ class ProgrammeCreate(Schema):
              description="Lowest first; the first is the entry level (threshold 0)."),
     ]  # fmt: skip
     description: Text | None = None
-    review_months: Annotated[
-        int, Meta(ge=1, le=120, description="Length of a review period, in calendar months.")
-    ] = 12
+    review_months: Months = 12
     starts_at: Annotated[
         Annotated[datetime, Meta(tz=True)] | None,
         Meta(description="Start of the first period (default: now); reviews fall on "
              "the same wall-clock time in the merchant's zone every `review_months`."),
     ] = None  # fmt: skip
+
+
+class ProgrammeUpdate(Schema):
+    """What a change may set; every level keeps its customers by position (see loyalty.md)."""
+
+    name: Name | UnsetType = UNSET
+    description: Text | UnsetType | None = UNSET
+    levels: (
+        Annotated[
+            list[LevelCreate],
+            Meta(min_length=1, max_length=20,
+                 description="All the levels, lowest first: they replace the current ones, "
+                 "position by position; judged by at the next review."),
+        ]
+        | UnsetType
+    ) = UNSET  # fmt: skip
+    review_months: Annotated[
+        Months | UnsetType,
+        Meta(description="From the start of the current period: it then ends after this "
+             "many months (which must lie ahead)."),
+    ] = UNSET  # fmt: skip
 
 
 class Programme(Schema):

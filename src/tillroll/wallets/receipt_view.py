@@ -14,6 +14,10 @@ from tillroll.wallets.clock import clock
 from tillroll.wallets.redemptions import PREFIX
 from tillroll.wallets.schemas import WalletKind
 
+RESTORED = "Wallet voucher restored"
+"""The title of a return's contribution that gives back, pro rata, a wallet voucher (a
+`REDEEM+` code) the original receipt used."""
+
 
 async def with_wallets(
     conn: Connection, merchant_id: uuid.UUID, receipts: Sequence[Receipt]
@@ -35,8 +39,9 @@ async def with_wallets(
 async def receipt_wallets(
     conn: Connection, merchant_id: uuid.UUID, receipt_ids: Sequence[uuid.UUID]
 ) -> dict[tuple[uuid.UUID, WalletKind], ReceiptWallet]:
-    """(receipt, wallet kind) → what the receipt added to or took from that wallet, and the
-    balance right after its last entry (a later receipt does not change it): one query."""
+    """(receipt, wallet kind) → what the receipt added to or took from that wallet (per
+    campaign; a return's voucher restore as a `RESTORED` contribution), and the balance
+    right after its last entry (a later receipt does not change it): one query."""
     rows = await CampaignRepository.of(conn).receipt_entries(merchant_id, receipt_ids)
     wallets: dict[tuple[uuid.UUID, WalletKind], ReceiptWallet] = {}
     for row in rows:  # in ledger order: the last entry's balance is the total after
@@ -46,11 +51,18 @@ async def receipt_wallets(
                                contributions=[])
         )  # fmt: skip
         shown.total = row["balance_after"]
+        title = RESTORED if row["reason"] == "redemption_cancel" else row["campaign_title"]
         shown.contributions.append(
             Contribution(amount=row["amount"], campaign_id=row["campaign_id"],
-                         campaign_title=row["campaign_title"])
+                         campaign_title=title)
         )  # fmt: skip
     return wallets
+
+
+async def any_receipt_wallets(conn: Connection, merchant_id: uuid.UUID) -> bool:
+    """Whether any receipt of the merchant touched a wallet: an export of a merchant
+    without wallets skips `receipt_wallets` (one index probe per batch instead)."""
+    return await CampaignRepository.of(conn).any_receipt_entries(merchant_id)
 
 
 def vouchers(receipt: Receipt) -> list[BasketVoucher]:

@@ -39,6 +39,48 @@ class WalletRepository(Repository):
             {"m": merchant_id, "c": customer_id},
         )
 
+    # --- a batch of receipts (earning, vouchers): one statement each ----------------------
+
+    async def wallets_of_customers(
+        self, merchant_id: uuid.UUID, customer_ids: Sequence[uuid.UUID]
+    ) -> list[Row]:
+        if not customer_ids:
+            return []
+        marks, params = in_list("c", sorted(set(customer_ids)))
+        return await self.conn.fetchall(
+            f"SELECT {WALLETS.select()} FROM wallets WHERE merchant_id = :m "
+            f"AND customer_id IN {marks} ORDER BY customer_id, kind",
+            {"m": merchant_id, **params},
+        )
+
+    async def insert_wallets_if_absent(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Insert the wallets a concurrent transaction has not inserted first (that one's
+        wins: this waits for it to commit, then skips the row)."""
+        if rows:
+            sql, params = _values(WALLETS, rows)
+            await self.conn.execute(sql + " ON CONFLICT DO NOTHING", params)
+
+    async def lock_wallets(self, merchant_id: uuid.UUID, wallet_ids: Sequence[uuid.UUID]) -> None:
+        """Lock the wallets in id order (`FOR UPDATE` locks rows in the order it returns
+        them; SQLite: the write lock is held already)."""
+        if wallet_ids:
+            marks, params = in_list("w", sorted(set(wallet_ids)))
+            await self.conn.fetchall(
+                f"SELECT id FROM wallets WHERE merchant_id = :m AND id IN {marks} ORDER BY id"
+                + self.conn.for_update(),
+                {"m": merchant_id, **params},
+            )
+
+    async def redemptions_by_codes(self, merchant_id: uuid.UUID, codes: Sequence[str]) -> list[Row]:
+        if not codes:
+            return []
+        marks, params = in_list("c", sorted(set(codes)))
+        return await self.conn.fetchall(
+            f"SELECT {REDEMPTIONS.select()} FROM wallet_redemptions "
+            f"WHERE merchant_id = :m AND code IN {marks}",
+            {"m": merchant_id, **params},
+        )
+
     async def save_wallet(self, w: Mapping[str, Any]) -> None:
         await self.conn.execute(_SAVE_WALLET, {k: w[k] for k in _SAVED})
 

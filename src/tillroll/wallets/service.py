@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -42,19 +43,24 @@ class WalletService:
         await customer_service.get(conn, merchant_id, customer_id)  # 404 if not ours
         currency = await self._currency(conn, merchant_id, body)
         now = clock.now()
-        title = body.title or currency or "Points"
-        row = {
-            "merchant_id": merchant_id, "id": uuid7(), "customer_id": customer_id,
-            "kind": body.kind, "currency": currency, "title": title,
-            "lifetime_days": body.lifetime_days, "allow_overdraft": body.allow_overdraft,
-            "code_lifetime_hours": body.code_lifetime_hours, "balance": 0, "debt": 0,
-            "entry_count": 0, "created_at": now, "updated_at": now, "next_expiry": None,
-        }  # fmt: skip
+        row = _new_row(merchant_id, customer_id, body, currency, now)
         try:
             await WalletRepository.of(conn).insert_wallet(row)
         except UniqueViolation:
             raise Conflict(f"Customer {customer_id} already has a {body.kind} wallet.") from None
         return await self._view(conn, row, now, 30)
+
+    async def open_absent(
+        self, conn: Connection, merchant_id: uuid.UUID,
+        wanted: Sequence[tuple[uuid.UUID, WalletCreate]],
+    ) -> None:  # fmt: skip
+        """Open the wallets of (customer, body) the customers do not have yet, with one
+        statement; one a concurrent transaction opened first is left as that one made it.
+        The customers are known to be the merchant's; a credit body names its currency."""
+        now = clock.now()
+        rows = [_new_row(merchant_id, c, body, body.currency, now) for c, body in wanted]
+        rows.sort(key=lambda r: (r["customer_id"], r["kind"]))  # one order for every writer
+        await WalletRepository.of(conn).insert_wallets_if_absent(rows)
 
     async def _currency(
         self, conn: Connection, merchant_id: uuid.UUID, body: WalletCreate
@@ -230,6 +236,19 @@ class WalletService:
         data = [_lot(read_lot(r), now, back) for r in rows[: query.limit]]
         more = len(rows) > query.limit
         return Page(data=data, next_cursor=encode_cursor(str(data[-1].id)) if more else None)
+
+
+def _new_row(
+    merchant_id: uuid.UUID, customer_id: uuid.UUID, body: WalletCreate, currency: str | None,
+    now: datetime,
+) -> dict[str, Any]:  # fmt: skip
+    return {
+        "merchant_id": merchant_id, "id": uuid7(), "customer_id": customer_id,
+        "kind": body.kind, "currency": currency, "title": body.title or currency or "Points",
+        "lifetime_days": body.lifetime_days, "allow_overdraft": body.allow_overdraft,
+        "code_lifetime_hours": body.code_lifetime_hours, "balance": 0, "debt": 0,
+        "entry_count": 0, "created_at": now, "updated_at": now, "next_expiry": None,
+    }  # fmt: skip
 
 
 async def _lapsed_holds(

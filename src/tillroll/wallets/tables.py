@@ -1,4 +1,4 @@
-"""The wallets domain's tables (migration 0010; loyalty levels 0018)."""
+"""The wallets domain's tables (migration 0010; loyalty levels 0018, changed 0023)."""
 
 from __future__ import annotations
 
@@ -103,6 +103,7 @@ PROGRAMMES = Table(
     col("last_review", INTEGER),
     col("created_at", TIMESTAMPTZ),
     col("updated_at", TIMESTAMPTZ),
+    col("earlier_review", TIMESTAMPTZ, null=True),  # migration 0023
     primary_key=("merchant_id", "id"),
     unique=[("merchant_id",), ("merchant_id", "number")],
 )

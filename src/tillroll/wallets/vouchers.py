@@ -1,5 +1,6 @@
 """Wallet vouchers on receipts: a stored receipt whose basket voucher carries a `REDEEM+`
-code of the merchant consumes that code, in the receipt's own transaction.
+code of the merchant consumes that code, in the receipt's own transaction (run by the
+earning listener, `wallets.earning`, which plans and locks every wallet concerned first).
 
 The receipt is a record of what happened at the till, so it is never refused for its code:
 a code that cannot be used (unknown, another customer's, already used, cancelled, expired)
@@ -16,15 +17,14 @@ expiry (`redemption_cancel`, linked to the code and the return receipt).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-from tillroll.events.service import Emitted, emit, listen
+from tillroll.events.service import emit
 from tillroll.kit.db import Connection
-from tillroll.receipts.events import RECEIPT_CREATED, ReceiptEvent
-from tillroll.receipts.schemas import Line
+from tillroll.receipts.events import ReceiptEvent
+from tillroll.receipts.schemas import BasketDiscount, Line
 from tillroll.receipts.service import receipt as receipt_service
-from tillroll.wallets import earning  # noqa: F401  (listens first: a return claws back, then restores)
 from tillroll.wallets.events import REDEMPTION_NOT_CONSUMED, VoucherNotConsumed
 from tillroll.wallets.ledger import Book, open_book, read_entry, read_redemption
 from tillroll.wallets.redemptions import PREFIX, redemption
@@ -34,26 +34,38 @@ from tillroll.wallets.tables import RESTORES
 read_restore = RESTORES.reader(RESTORES.names)
 
 
-@listen
-async def on_receipts(conn: Connection, emitted: Sequence[Emitted]) -> None:
-    """Consume the codes of the stored (purchase) receipts' wallet vouchers."""
-    if emitted[0].type is not RECEIPT_CREATED:
-        return
-    merchant_id = emitted[0].merchant_id
-    events = [e.data for e in emitted if isinstance(e.data, ReceiptEvent)]
-    for event in events:
-        if not event.is_return:
-            await _consume(conn, merchant_id, event)
-    returns = [e.id for e in events if e.is_return]
-    if returns:
-        await _restore(conn, merchant_id, returns)
+@dataclass(slots=True)
+class Spend:
+    """What a batch of stored receipts does with wallet codes, planned before any wallet is
+    locked: the codes its purchases carry, the consumed codes its returns restore, and the
+    wallets of all those codes (earning locks them with its own, in id order)."""
+
+    uses: list[tuple[ReceiptEvent, BasketDiscount]] = field(default_factory=list)
+    restores: list[tuple[dict[str, Any], list[tuple[uuid.UUID, Line]], int]] = field(
+        default_factory=list
+    )  # (code, its return lines, the original's value)
+    wallets: set[uuid.UUID] = field(default_factory=set)
 
 
-async def _consume(conn: Connection, merchant_id: uuid.UUID, event: ReceiptEvent) -> None:
-    for voucher in event.vouchers:
+async def plan(
+    conn: Connection, merchant_id: uuid.UUID, events: list[ReceiptEvent]
+) -> Spend | None:
+    """The codes the receipts consume and restore; None when there are none."""
+    uses = [(e, v) for e in events if not e.is_return
+            for v in e.vouchers if (v.code or "").startswith(PREFIX)]  # fmt: skip
+    repo = WalletRepository.of(conn)
+    spend = Spend(uses=uses)
+    found = await repo.redemptions_by_codes(merchant_id, [v.code or "" for _, v in uses])
+    spend.wallets |= {r["wallet_id"] for r in found}
+    await _plan_restores(conn, merchant_id, [e.id for e in events if e.is_return], spend)
+    return spend if spend.uses or spend.restores else None
+
+
+async def apply(conn: Connection, merchant_id: uuid.UUID, spend: Spend) -> None:
+    """Consume the purchases' codes (in receipt order), then restore the returns' (in
+    wallet order); their wallets are locked already."""
+    for event, voucher in spend.uses:
         code = voucher.code or ""
-        if not code.startswith(PREFIX):
-            continue
         why = await redemption.use_on_receipt(conn, merchant_id, code, event.customer_id, event.id)
         if why is not None:
             refused = VoucherNotConsumed(
@@ -63,10 +75,18 @@ async def _consume(conn: Connection, merchant_id: uuid.UUID, event: ReceiptEvent
                 reason=why,  # type: ignore[arg-type]
             )
             await emit(conn, merchant_id, REDEMPTION_NOT_CONSUMED, refused)
+    for used, back, value in spend.restores:
+        book = await open_book(conn, merchant_id, used["wallet_id"], "vouchers")
+        await _give_back(book, used, back, value)
+        await book.close()
 
 
-async def _restore(conn: Connection, merchant_id: uuid.UUID, returns: list[uuid.UUID]) -> None:
-    """Restore, pro rata, the codes consumed by the receipts these returns give lines of."""
+async def _plan_restores(
+    conn: Connection, merchant_id: uuid.UUID, returns: list[uuid.UUID], spend: Spend
+) -> None:
+    """The codes consumed by the receipts these returns give lines of, with those lines."""
+    if not returns:
+        return
     lines = await receipt_service.lines_of(conn, merchant_id, returns)
     back = [(rid, ln) for rid in returns for ln in lines.get(rid, []) if ln.return_of]
     originals = sorted({ln.return_of.receipt_id for _, ln in back if ln.return_of})
@@ -76,14 +96,13 @@ async def _restore(conn: Connection, merchant_id: uuid.UUID, returns: list[uuid.
     if not codes:
         return
     bought = await receipt_service.lines_of(conn, merchant_id, originals)
-    for code in map(read_redemption, codes):  # in wallet order: wallets are locked in order
+    for code in map(read_redemption, codes):  # in wallet order
         mine = [(rid, ln) for rid, ln in back if ln.return_of
                 and ln.return_of.receipt_id == code["receipt_id"]]  # fmt: skip
         value = sum(ln.total for ln in bought.get(code["receipt_id"], []) if ln.total > 0
                     and ln.return_of is None)  # fmt: skip
-        book = await open_book(conn, merchant_id, code["wallet_id"], "vouchers")
-        await _give_back(book, code, mine, value)
-        await book.close()
+        spend.restores.append((code, mine, value))
+        spend.wallets.add(code["wallet_id"])
 
 
 async def _give_back(
