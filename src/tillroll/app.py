@@ -17,7 +17,7 @@ from starlette.staticfiles import StaticFiles
 from tillroll import __version__
 from tillroll.auth import endpoints as auth_endpoints
 from tillroll.auth.ratelimit import FailureLimit
-from tillroll.auth.service import auth
+from tillroll.auth.service import AuthService
 from tillroll.b2b import endpoints as b2b
 from tillroll.branches import endpoints as branches
 from tillroll.compat import bigcommerce, inveterate, paid, retail_messaging, spaaza
@@ -174,7 +174,12 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     settings = settings or Settings.from_env()
     wire_facades()
     database = db or open_configured(settings)
-    runtime = Runtime(db=database, settings=settings, auth=auth, group=_group(database, settings))
+    runtime = Runtime(
+        db=database,
+        settings=settings,
+        auth=AuthService(key_ttl=settings.api_key_cache_seconds),
+        group=_group(database, settings),
+    )
     routes: list[BaseRoute] = [
         *_pages(settings, database),
         *value_pages.routes(database, settings),

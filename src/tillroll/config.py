@@ -47,6 +47,14 @@ class Settings:
         default=20,
         metadata={"doc": "Failed authentications per client address per minute (429 above)."},
     )
+    api_key_cache_seconds: int = field(
+        default=5,
+        metadata={
+            "doc": "Seconds a server process remembers an API key it has read (0: read it on "
+            "every request). A key revoked through this process is refused at once; one "
+            "revoked elsewhere (another process, the CLI) within this time."
+        },
+    )
     trusted_proxies: str = field(
         default="",
         metadata={"doc": "Comma-separated proxy addresses whose X-Forwarded-For names the client."},

@@ -5,13 +5,16 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import time
 import uuid
+from collections.abc import Callable
 from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 
 from starlette.requests import Request
 
 from tillroll.auth.events import API_KEY_CREATED, API_KEY_REVOKED
+from tillroll.auth.keycache import KeyCache, forget_all
 from tillroll.auth.principals import MerchantKey, Scope, ShopperSession
 from tillroll.auth.repository import ApiKeyRepository
 from tillroll.auth.schemas import ApiKey, ApiKeyCreate, ApiKeyCreated, ShopperSessionToken
@@ -44,6 +47,12 @@ def _unb64(text: str) -> bytes:
 
 
 class AuthService:
+    """`key_ttl`: seconds a server process remembers a key it has read (`auth.keycache`);
+    0 reads the key on every request (once per group commit)."""
+
+    def __init__(self, key_ttl: float = 0.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.keys = KeyCache(key_ttl, clock)
+
     async def create_key(
         self, conn: Connection, merchant_id: uuid.UUID, create: ApiKeyCreate
     ) -> ApiKeyCreated:
@@ -77,6 +86,7 @@ class AuthService:
             raise NotFound(f"No API key {key_id}.")
         if key.revoked_at == now:  # not revoked before
             await emit(conn, merchant_id, API_KEY_REVOKED, key)
+            conn.committed.append(forget_all)  # this process's servers stop at once
         return key
 
     async def authenticate(self, conn: Connection, request: Request) -> Principal:
@@ -88,26 +98,35 @@ class AuthService:
 
     async def principal_for(self, conn: Connection, credential: str) -> Principal:
         if credential.startswith(KEY_PREFIX):
-            digest = hash_key(credential)  # read once per group commit of many receipts
-            repo = ApiKeyRepository.of(conn)
-            row = await group.cached(conn, ("api_key", digest), lambda: repo.by_hash(digest))
-            if row is None or row["revoked_at"] is not None:
-                raise Unauthorized("The API key is unknown or revoked.")
-            return MerchantKey(
-                merchant_id=row["merchant_id"],
-                key_id=row["id"],
-                scopes=frozenset(Scope(s) for s in row["scopes"].split(",")),
-                last_used_at=row["last_used_at"],
-            )
+            return await self._key_principal(conn, hash_key(credential))
         if credential.startswith(SESSION_PREFIX):
             return await self._verify_session(conn, credential)
         raise Unauthorized("Unrecognised credential: expected tr_sk_… or tr_ss_….")
+
+    async def _key_principal(self, conn: Connection, digest: str) -> MerchantKey:
+        known = self.keys.get(digest)
+        if known is not None:
+            return known
+        generation = self.keys.fetching()
+        repo = ApiKeyRepository.of(conn)  # read once per group commit of many receipts
+        row = await group.cached(conn, ("api_key", digest), lambda: repo.by_hash(digest))
+        if row is None or row["revoked_at"] is not None:
+            raise Unauthorized("The API key is unknown or revoked.")
+        key = MerchantKey(
+            merchant_id=row["merchant_id"],
+            key_id=row["id"],
+            scopes=frozenset(Scope(s) for s in row["scopes"].split(",")),
+            last_used_at=row["last_used_at"],
+        )
+        self.keys.put(digest, key, generation)
+        return key
 
     async def record_use(self, db: Database, principal: Principal) -> None:
         if not isinstance(principal, MerchantKey):
             return
         now = utc_now()
-        if principal.last_used_at is not None and now - principal.last_used_at < TOUCH_INTERVAL:
+        last = self.keys.used(principal)
+        if last is not None and now - last < TOUCH_INTERVAL:
             return
 
         async def touch(conn: Connection) -> None:
@@ -115,6 +134,7 @@ class AuthService:
 
         with suppress(DatabaseBusy):  # the write lock is taken: a later request records it
             await run(db, touch, write=True, wait=False)  # never hold up a read
+            self.keys.touched(principal, now)
 
     async def mint_session(
         self, conn: Connection, merchant_id: uuid.UUID, customer_id: uuid.UUID, ttl_seconds: int
