@@ -88,8 +88,11 @@ async def _by_rows(
         repo = B2BRepository.of(conn)
         if path.endswith("lines"):
             query = msgspec.convert(params, LineQuery)
-            where, listing = _lines(tenant.id, query, receipt and uuid.UUID(receipt), None)
-            items = await paged(repo, LINES, LINE_COLUMNS, read_lines, where, listing, "amount")
+            of = uuid.UUID(receipt) if receipt else None
+            where, listing = _lines(tenant.id, query, of, None)
+            items: Any = await paged(
+                repo, LINES, LINE_COLUMNS, read_lines, where, listing, "amount"
+            )
             typed: Any = await typed_page(repo, LINES, ReceiptLine, LinePage, where, listing)
         else:
             where, listing = _receipts(tenant.id, msgspec.convert(params, ReceiptQuery))
