@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from typing import TypeVar
 
 from tillroll.b2b.audit import trail, who
 from tillroll.b2b.invoices import invoice as invoice_service
@@ -43,16 +42,16 @@ receipts = Router("/v1/payment-receipts", tag="payment receipts")
 lines = Router("/v1/payment-receipt-lines", tag="payment receipts")
 trail_router = Router("/v1/b2b-audit", tag="payment receipts")
 ROUTERS = [invoices, payments, receipts, lines, trail_router]
-Page = TypeVar("Page", ReceiptPage, LinePage)
 
 
 def _merchant(call: Call) -> uuid.UUID:
     return call.principal.merchant_id
 
 
-def _answer(page: Page | RawPage) -> Page | Reply:
-    """A page SQLite built as JSON goes out as it is (the endpoint documents its struct)."""
-    return Reply(page) if isinstance(page, RawPage) else page
+def _answer(page: RawPage) -> Reply:
+    """A page the database built as JSON goes out as it is (the endpoint documents its
+    struct)."""
+    return Reply(page)
 
 
 @invoices.post("", access=Access.write, status=201, idempotent=True, errors=(409, 422))

@@ -107,11 +107,11 @@ class ReceiptService:
 
     async def list_answer(
         self, conn: Connection, merchant_id: uuid.UUID, query: ReceiptQuery
-    ) -> ReceiptPage | RawPage:
+    ) -> RawPage:
         """`list` as the native API answers it (`stored.answer_page`)."""
         where, listing = _receipts(merchant_id, query)
         repo = B2BRepository.of(conn)
-        return await answer_page(repo, RECEIPTS, Receipt, ReceiptPage, where, listing)
+        return await answer_page(repo, RECEIPTS, Receipt, where, listing)
 
     async def line(
         self,
@@ -154,14 +154,12 @@ class ReceiptService:
         merchant_id: uuid.UUID,
         query: LineQuery,
         receipt_id: uuid.UUID | None = None,
-    ) -> LinePage | RawPage:
+    ) -> RawPage:
         """`lines` as the native API answers it (`stored.answer_page`)."""
         if receipt_id is not None:
             await self.get(conn, merchant_id, receipt_id)
         where, listing = _lines(merchant_id, query, receipt_id, None)
-        return await answer_page(
-            B2BRepository.of(conn), LINES, ReceiptLine, LinePage, where, listing
-        )
+        return await answer_page(B2BRepository.of(conn), LINES, ReceiptLine, where, listing)
 
     async def delete(
         self, conn: Connection, merchant_id: uuid.UUID, actor: str, receipt_id: uuid.UUID

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 import msgspec
 
-from tillroll.b2b.repository import B2BRepository, Filter, Listing
+from tillroll.b2b.repository import B2BRepository, Filter, Listing, Totals
 from tillroll.b2b.schemas import (
     Invoice,
     InvoiceStatus,
@@ -91,24 +91,22 @@ async def paged(
 ) -> tuple[list[S], str | None, ListMeta]:
     """One page of `table` with its cursor and the totals of every matching row."""
     rows, cursor = await repo.page(table, names, where, listing)
-    return read(rows), cursor, await _meta(repo, table, amount, where, listing)
+    return read(rows), cursor, _meta_of(await repo.totals(table, amount, where), listing)
 
 
-async def _meta(
-    repo: B2BRepository, table: Table, amount: str, where: Filter, listing: Listing
-) -> ListMeta:
-    sums = await repo.totals(table, amount, where)
+def _meta_of(sums: Sequence[Totals], listing: Listing) -> ListMeta:
     return ListMeta(
-        total_count=sum(int(r["n"]) for r in sums),
+        total_count=sum(r.n for r in sums),
         offset=listing.offset,
         limit=listing.limit,
-        totals=[Total(currency=r["currency"], amount=int(r["total"])) for r in sums],
+        totals=[Total(currency=r.currency, amount=r.total) for r in sums],
     )
 
 
 class RawPage(msgspec.Struct):
-    """A page whose rows are the JSON array SQLite built (`B2BRepository.page_json`): the
-    same document as the typed page, answered without a row decoded or encoded in Python."""
+    """A page whose rows are the JSON array the database built (`B2BRepository.page_json`):
+    the same document as the typed page, answered without a row decoded or encoded in
+    Python."""
 
     data: msgspec.Raw
     next_cursor: str | None
@@ -126,41 +124,23 @@ async def typed_page(
     where: Filter,
     listing: Listing,
 ) -> P:
-    """A page of receipts or lines as structs (on SQLite decoded from its JSON, one call)."""
-    if repo.conn.dialect == "sqlite":
-        raw = await _json_page(repo, table, schema, where, listing)
-        items = _decoder(schema).decode(raw.data)
-        return page(data=items, next_cursor=raw.next_cursor, meta=raw.meta)
-    found = await paged(
-        repo, table, _FIELDS[schema], _READERS[schema], where, listing, _AMOUNT[schema]
-    )
-    return page(**page_kwargs(*found))
+    """A page of receipts or lines as structs, decoded from the database's JSON (one call)."""
+    raw = await answer_page(repo, table, schema, where, listing)
+    items = _decoder(schema).decode(raw.data)
+    return page(data=items, next_cursor=raw.next_cursor, meta=raw.meta)
 
 
 async def answer_page(
-    repo: B2BRepository,
-    table: Table,
-    schema: type[S],
-    page: type[P],
-    where: Filter,
-    listing: Listing,
-) -> P | RawPage:
-    """The page as a list endpoint answers it: on SQLite its rows' JSON as SQLite built it."""
-    if repo.conn.dialect == "sqlite":
-        return await _json_page(repo, table, schema, where, listing)
-    return await typed_page(repo, table, schema, page, where, listing)
-
-
-async def _json_page(
     repo: B2BRepository, table: Table, schema: type[S], where: Filter, listing: Listing
 ) -> RawPage:
-    body, cursor = await repo.page_json(table, _FIELDS[schema], where, listing)
-    meta = await _meta(repo, table, _AMOUNT[schema], where, listing)
-    return RawPage(data=msgspec.Raw(body), next_cursor=cursor, meta=meta)
+    """The page as a list endpoint answers it: its rows' JSON as the database built it."""
+    body, cursor, sums = await repo.page_json(
+        table, _FIELDS[schema], _AMOUNT[schema], where, listing
+    )
+    return RawPage(data=msgspec.Raw(body), next_cursor=cursor, meta=_meta_of(sums, listing))
 
 
 _FIELDS: dict[type, list[str]] = {Receipt: RECEIPT_COLUMNS, ReceiptLine: LINE_COLUMNS}
-_READERS: dict[type, Reader[Any]] = {Receipt: read_receipts, ReceiptLine: read_lines}
 _AMOUNT = {Receipt: "total", ReceiptLine: "amount"}
 
 
