@@ -62,10 +62,8 @@ class KeyCache:
 
     def used(self, key: MerchantKey) -> datetime | None:
         """When the key's use was last written, as far as this process knows."""
-        touched = self._touched.get(key.key_id)
-        if touched is None or key.last_used_at is None:
-            return touched or key.last_used_at
-        return max(touched, key.last_used_at)
+        known = [t for t in (self._touched.get(key.key_id), key.last_used_at) if t is not None]
+        return max(known, default=None)
 
     def touched(self, key: MerchantKey, at: datetime) -> None:
         """The key's `last_used_at` was written: a remembered key's older value no longer

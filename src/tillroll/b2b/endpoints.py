@@ -32,7 +32,6 @@ from tillroll.b2b.schemas import (
     ReceiptQuery,
     StatusChange,
 )
-from tillroll.b2b.stored import RawPage
 from tillroll.errors import InvalidInput
 from tillroll.kit.http import Access, Call, Reply, Router
 
@@ -46,12 +45,6 @@ ROUTERS = [invoices, payments, receipts, lines, trail_router]
 
 def _merchant(call: Call) -> uuid.UUID:
     return call.principal.merchant_id
-
-
-def _answer(page: RawPage) -> Reply:
-    """A page the database built as JSON goes out as it is (the endpoint documents its
-    struct)."""
-    return Reply(page)
 
 
 @invoices.post("", access=Access.write, status=201, idempotent=True, errors=(409, 422))
@@ -134,7 +127,7 @@ async def operate(call: Call, payment_id: uuid.UUID, body: Operation) -> Payment
 @receipts.get("", access=Access.read, errors=(422,))
 async def list_receipts(call: Call, query: ReceiptQuery) -> ReceiptPage | Reply:
     """Payment receipts, filtered, sorted and searched, with totals."""
-    return _answer(await receipt_service.list_answer(call.conn, _merchant(call), query))
+    return Reply(await receipt_service.list_answer(call.conn, _merchant(call), query))
 
 
 @receipts.get("/{payment_receipt_id}", access=Access.read, errors=(404,))
@@ -156,7 +149,7 @@ async def list_receipt_lines(
 ) -> LinePage | Reply:
     """The lines of one receipt."""
     m = _merchant(call)
-    return _answer(await receipt_service.lines_answer(call.conn, m, query, payment_receipt_id))
+    return Reply(await receipt_service.lines_answer(call.conn, m, query, payment_receipt_id))
 
 
 @receipts.get("/{payment_receipt_id}/lines/{line_id}", access=Access.read, errors=(404,))
@@ -177,7 +170,7 @@ async def delete_line(call: Call, payment_receipt_id: uuid.UUID, line_id: uuid.U
 @lines.get("", access=Access.read, errors=(422,))
 async def list_lines(call: Call, query: LineQuery) -> LinePage | Reply:
     """Receipt lines of every receipt, filtered, sorted and searched, with totals."""
-    return _answer(await receipt_service.lines_answer(call.conn, _merchant(call), query))
+    return Reply(await receipt_service.lines_answer(call.conn, _merchant(call), query))
 
 
 @trail_router.get("", access=Access.read, errors=(422,))
